@@ -1,0 +1,1 @@
+"""Frontdesk: multi-tenant AI chatbot platform."""

@@ -1,0 +1,58 @@
+"""create_app(): routers, middleware, error handlers, lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from frontdesk.config import Settings, get_settings
+from frontdesk.jobs import periodic
+from frontdesk.kit.errors import install_error_handlers
+from frontdesk.observability import health
+from frontdesk.observability.logging import configure_logging
+from frontdesk.observability.metrics import MetricsMiddleware, metrics_endpoint
+from frontdesk.observability.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from frontdesk.runtime import Runtime
+from frontdesk.tenants import router as tenants_router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level, json=settings.log_json)
+        runtime = await Runtime.start(settings)
+        app.state.runtime = runtime
+        # Embedded default (no Redis): this process is also the worker and the scheduler.
+        background = asyncio.create_task(
+            periodic.run_forever(runtime, run_schedule=settings.redis_url is None)
+        )
+        try:
+            yield
+        finally:
+            background.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await background
+            await runtime.keys.flush_last_used()
+            await runtime.close()
+
+    app = FastAPI(
+        title="Frontdesk API",
+        version="0.1.0",
+        description="Multi-tenant AI chatbot platform. Errors are RFC 9457 problem+json.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+    app.include_router(health.router)
+    app.include_router(tenants_router.admin)
+    app.include_router(tenants_router.me)
+    app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    return app

@@ -1,0 +1,38 @@
+"""Named permissions. API key scopes and (later) user roles use the same names."""
+
+from __future__ import annotations
+
+CHAT_WRITE = "chat:write"
+CONFIG_READ = "config:read"
+CONFIG_WRITE = "config:write"
+KNOWLEDGE_READ = "knowledge:read"
+KNOWLEDGE_WRITE = "knowledge:write"
+CONVERSATIONS_READ = "conversations:read"
+CONVERSATIONS_WRITE = "conversations:write"
+LEADS_READ = "leads:read"
+LEADS_WRITE = "leads:write"
+
+ALL_KEY_SCOPES: tuple[str, ...] = (
+    CHAT_WRITE,
+    CONFIG_READ,
+    CONFIG_WRITE,
+    KNOWLEDGE_READ,
+    KNOWLEDGE_WRITE,
+    CONVERSATIONS_READ,
+    CONVERSATIONS_WRITE,
+    LEADS_READ,
+    LEADS_WRITE,
+)
+PUBLISHABLE_SCOPES: tuple[str, ...] = (CHAT_WRITE,)
+
+
+def default_scopes(key_type: str) -> list[str]:
+    return list(PUBLISHABLE_SCOPES if key_type == "publishable" else ALL_KEY_SCOPES)
+
+
+def validate_scopes(key_type: str, scopes: list[str]) -> list[str]:
+    allowed = PUBLISHABLE_SCOPES if key_type == "publishable" else ALL_KEY_SCOPES
+    unknown = sorted(set(scopes) - set(allowed))
+    if unknown:
+        raise ValueError(f"scopes not allowed for a {key_type} key: {', '.join(unknown)}")
+    return sorted(set(scopes))

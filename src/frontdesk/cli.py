@@ -1,0 +1,248 @@
+"""The `frontdesk` command."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from frontdesk.config import Settings, exit_on_bad_config
+
+app = typer.Typer(help="Frontdesk: multi-tenant AI chatbot platform.", no_args_is_help=True)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+tenants_app = typer.Typer(help="Manage tenants.", no_args_is_help=True)
+keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(tenants_app, name="tenants")
+app.add_typer(keys_app, name="keys")
+
+T = TypeVar("T")
+
+
+def _settings() -> Settings:
+    settings = exit_on_bad_config()
+    from frontdesk.observability.logging import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    return settings
+
+
+def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run ``work(runtime)`` with the process runtime started and closed around it."""
+    from frontdesk.runtime import Runtime
+
+    async def main() -> T:
+        runtime = await Runtime.start(settings)
+        try:
+            return await work(runtime)
+        finally:
+            await runtime.close()
+
+    return asyncio.run(main())
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, default=str))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
+) -> None:
+    """Run the API (migrates the embedded SQLite database first)."""
+    import uvicorn
+
+    settings = _settings()
+    if settings.is_sqlite:
+        from frontdesk.db.migrate import upgrade
+
+        upgrade(settings.migration_url)
+    if workers > 1 and not settings.redis_url:
+        # Without Redis, processes can't tell each other about revoked keys: keep caches short.
+        os.environ.setdefault("FRONTDESK_API_KEY_CACHE_SECONDS", "1")
+    typer.echo(f"Frontdesk listening on http://{host}:{port}  (health: /healthz, API docs: /docs)")
+    typer.echo("Create a tenant:  frontdesk tenants create --name 'Acme' --email owner@acme.test")
+    typer.echo("Create its key:   frontdesk keys create --tenant <tenant id>")
+    uvicorn.run("frontdesk.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level.lower(), access_log=False, proxy_headers=True)
+
+
+@app.command()
+def migrate() -> None:
+    """Apply database migrations up to the newest."""
+    from frontdesk.db.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.migration_url)
+    typer.echo("database is up to date")
+
+
+@db_app.command("setup-roles")
+def setup_roles(
+    role: Annotated[str, typer.Option(help="Application role to create")] = "frontdesk_app",
+    password: Annotated[str | None, typer.Option(envvar="FRONTDESK_APP_ROLE_PASSWORD", help="Its password")] = None,
+) -> None:
+    """Create the PostgreSQL role the app connects as (no superuser, no BYPASSRLS) and grant it DML.
+
+    Run it with FRONTDESK_DATABASE_ADMIN_URL (or FRONTDESK_DATABASE_URL) pointing at the owner role.
+    """
+    from frontdesk.db.migrate import setup_roles_sync
+
+    settings = _settings()
+    try:
+        setup_roles_sync(settings.migration_url, role=role, password=password)
+    except ValueError as error:
+        typer.echo(str(error), err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"role {role} ready: connect the app with it in FRONTDESK_DATABASE_URL")
+
+
+@db_app.command("check")
+def db_check() -> None:
+    """Fail if the models and the migrations disagree."""
+    from frontdesk.db.migrate import check
+
+    check(_settings().migration_url)
+    typer.echo("models and migrations agree")
+
+
+@tenants_app.command("create")
+def tenants_create(
+    name: Annotated[str, typer.Option(help="Business name")],
+    email: Annotated[str, typer.Option(help="Contact email")],
+    plan: Annotated[str, typer.Option(help="free | starter | pro | enterprise")] = "free",
+) -> None:
+    """Create a tenant and print it as JSON."""
+    from pydantic import ValidationError
+
+    from frontdesk.db.session import unit_of_work
+    from frontdesk.tenants import service
+    from frontdesk.tenants.schemas import TenantCreate, TenantOut
+
+    try:
+        data = TenantCreate(name=name, email=email, plan=plan)  # type: ignore[arg-type]
+    except ValidationError as error:
+        typer.echo(f"invalid tenant: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+    async def work(runtime: Any) -> dict[str, Any]:
+        async with unit_of_work(runtime.db, admin=("cli", "tenants create")) as session:
+            return TenantOut.model_validate(await service.create_tenant(session, data)).model_dump(mode="json")
+
+    _echo_json(_run(_settings(), work))
+
+
+@tenants_app.command("list")
+def tenants_list(
+    q: Annotated[str | None, typer.Option(help="Search")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=100)] = 100,
+) -> None:
+    """List tenants as JSON."""
+    from frontdesk.db.session import unit_of_work
+    from frontdesk.kit.pagination import PageParams
+    from frontdesk.tenants import service
+    from frontdesk.tenants.schemas import TenantOut
+
+    async def work(runtime: Any) -> list[dict[str, Any]]:
+        async with unit_of_work(runtime.db, admin=("cli", "tenants list")) as session:
+            rows, _ = await service.list_tenants(session, PageParams(page=1, limit=limit), q)
+            return [TenantOut.model_validate(t).model_dump(mode="json") for t in rows]
+
+    _echo_json(_run(_settings(), work))
+
+
+@keys_app.command("create")
+def keys_create(
+    tenant: Annotated[uuid.UUID, typer.Option(help="Tenant id")],
+    name: Annotated[str, typer.Option(help="A label for the key")] = "",
+    type: Annotated[str, typer.Option(help="secret | publishable")] = "secret",
+    origin: Annotated[list[str] | None, typer.Option(help="Allowed origin (publishable keys); repeatable")] = None,
+) -> None:
+    """Create an API key and print it once."""
+    from pydantic import ValidationError
+
+    from frontdesk.auth import service as key_service
+    from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyOut
+    from frontdesk.db.session import unit_of_work
+    from frontdesk.kit.errors import NotFound
+    from frontdesk.tenants import service
+
+    try:
+        data = ApiKeyCreate(name=name, type=type, allowed_origins=origin or [])  # type: ignore[arg-type]
+    except ValidationError as error:
+        typer.echo(f"invalid key: {error.errors()[0]['msg']}", err=True)
+        raise typer.Exit(2) from None
+
+    async def work(runtime: Any) -> dict[str, Any]:
+        async with unit_of_work(runtime.db, admin=("cli", "keys create")) as check:
+            await service.get_tenant(check, tenant)
+        async with unit_of_work(runtime.db, tenant_id=tenant) as session:
+            key, plaintext = await key_service.create_key(session, data)
+            return {**ApiKeyOut.model_validate(key).model_dump(mode="json"), "key": plaintext}
+
+    try:
+        created = _run(_settings(), work)
+    except NotFound as error:
+        typer.echo(error.detail, err=True)
+        raise typer.Exit(1) from None
+    _echo_json(created)
+    typer.echo("Store this key now: it is not shown again.", err=True)
+
+
+@keys_app.command("revoke")
+def keys_revoke(key_id: Annotated[uuid.UUID, typer.Argument(help="Key id")]) -> None:
+    """Revoke an API key."""
+    from sqlalchemy import select
+
+    from frontdesk.auth import service as key_service
+    from frontdesk.db.session import unit_of_work
+    from frontdesk.models import ApiKey
+
+    async def work(runtime: Any) -> bool:
+        async with unit_of_work(runtime.db, admin=("cli", "keys revoke")) as lookup:
+            tenant_id = await lookup.scalar(select(ApiKey.tenant_id).where(ApiKey.id == key_id))
+        if tenant_id is None:
+            return False
+        async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
+            await key_service.revoke_key(session, runtime.keys, key_id)
+        return True
+
+    if not _run(_settings(), work):
+        typer.echo("no such key", err=True)
+        raise typer.Exit(1)
+    typer.echo(f"revoked {key_id}")
+
+
+@app.command()
+def worker() -> None:
+    """Run background jobs and the periodic schedule (the Redis broker; in-process without Redis)."""
+    from taskiq.api import run_receiver_task
+
+    from frontdesk.jobs import periodic
+    from frontdesk.runtime import Runtime
+
+    settings = _settings()
+
+    async def main() -> None:
+        runtime = await Runtime.start(settings, worker=True)
+        typer.echo("worker started" + ("" if settings.redis_url else " (no Redis: in-process jobs only)"))
+        try:
+            await asyncio.gather(
+                run_receiver_task(runtime.broker, run_startup=False),
+                periodic.run_forever(runtime, run_schedule=True),
+            )
+        finally:
+            await runtime.close()
+
+    asyncio.run(main())
+
+
+def main() -> None:
+    app()

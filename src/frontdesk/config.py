@@ -1,0 +1,123 @@
+"""Settings, read from the environment (prefix ``FRONTDESK_``) once per process."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import structlog
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+class ConfigError(RuntimeError):
+    """Bad configuration; the message is one line naming the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore")
+
+    env: Literal["development", "production"] = "development"
+    database_url: str = Field(default="", description="SQLAlchemy async URL of the primary database")
+    database_read_url: str | None = None
+    # Owner connection for migrations and role setup on PostgreSQL (defaults to database_url).
+    database_admin_url: str | None = None
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    redis_url: str | None = None
+    secret_key: str = ""
+    admin_token: str | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1024)
+    api_key_cache_seconds: float = Field(default=300.0, gt=0)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = True
+    var_dir: Path = VAR_DIR
+
+    @field_validator("database_url", "database_read_url", "database_admin_url")
+    @classmethod
+    def _async_driver(cls, value: str | None) -> str | None:
+        if not value:
+            return value
+        if value.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite:///"):
+            return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError("must be a postgresql:// or sqlite:/// URL")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str | None) -> str | None:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must be a redis:// URL")
+        return value or None
+
+    @model_validator(mode="after")
+    def _defaults(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite+aiosqlite:///{self.var_dir / 'frontdesk.db'}"
+        if not self.secret_key:
+            if self.env == "production":
+                raise ValueError("FRONTDESK_SECRET_KEY is required when FRONTDESK_ENV=production")
+            self.secret_key = _persisted_secret(self.var_dir)
+        elif len(self.secret_key) < 32:
+            raise ValueError("FRONTDESK_SECRET_KEY must be at least 32 characters")
+        return self
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    @property
+    def migration_url(self) -> str:
+        return self.database_admin_url or self.database_url
+
+
+def _persisted_secret(var_dir: Path) -> str:
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    structlog.get_logger().warning(
+        "secret_key.generated", path=str(path), hint="set FRONTDESK_SECRET_KEY in production"
+    )
+    return key
+
+
+def _one_line(error: ValidationError) -> str:
+    first = error.errors()[0]
+    loc = first["loc"][0] if first["loc"] else ""
+    name = f"FRONTDESK_{str(loc).upper()}" if loc else "configuration"
+    message = first["msg"].removeprefix("Value error, ")
+    if message.startswith("FRONTDESK_"):
+        return f"invalid configuration: {message}"
+    return f"invalid configuration: {name}: {message}"
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings()
+    except ValidationError as error:
+        raise ConfigError(_one_line(error)) from None
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return load_settings()
+
+
+def exit_on_bad_config() -> Settings:
+    """For entry points: print the one-line reason and exit 2 instead of a traceback."""
+    try:
+        return get_settings()
+    except ConfigError as error:
+        print(str(error), file=sys.stderr)
+        raise SystemExit(2) from None

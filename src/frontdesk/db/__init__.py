@@ -1,0 +1,1 @@
+"""Database: engines, sessions, tenant scoping, row-level security."""

@@ -1,0 +1,131 @@
+"""The one choke point for tenant isolation in the ORM.
+
+Every ORM statement that touches a tenant-owned model is scoped to the session's tenant
+(``with_loader_criteria``), every new tenant-owned row is stamped with it, and a statement
+with no tenant raises ``TenancyError`` unless the session is inside an explicit, audited
+``admin_scope``. On PostgreSQL the same tenant is set per transaction (``app.tenant_id``)
+and Row-Level Security policies enforce it a second time.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import structlog
+from sqlalchemy import event, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+
+from frontdesk.db.base import TenantOwned
+
+TENANT_KEY = "frontdesk.tenant_id"
+ADMIN_KEY = "frontdesk.admin_scope"
+audit_log = structlog.get_logger("frontdesk.audit")
+
+
+class TenancyError(RuntimeError):
+    """A tenant-owned model was touched without a tenant (and outside an admin scope)."""
+
+
+def current_tenant(session: Session | AsyncSession) -> uuid.UUID | None:
+    value = session.info.get(TENANT_KEY)
+    return value if isinstance(value, uuid.UUID) else None
+
+
+def in_admin_scope(session: Session | AsyncSession) -> bool:
+    return bool(session.info.get(ADMIN_KEY))
+
+
+def _is_tenant_model(cls: type) -> bool:
+    from frontdesk.models.tenant import Tenant
+
+    return issubclass(cls, TenantOwned) or issubclass(cls, Tenant)
+
+
+async def _apply_to_open_transaction(session: AsyncSession) -> None:
+    if session.in_transaction():
+        await session.run_sync(lambda s: _set_pg_settings(s.connection(), s.info))
+
+
+async def use_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> None:
+    """Bind the session to one tenant (before or during its transaction)."""
+    session.info[TENANT_KEY] = tenant_id
+    await _apply_to_open_transaction(session)
+
+
+@asynccontextmanager
+async def admin_scope(session: AsyncSession, *, actor: str, reason: str) -> AsyncIterator[None]:
+    """Lift tenant scoping for a block, on purpose and on the record."""
+    audit_log.info("tenancy.admin_scope", actor=actor, reason=reason)
+    previous = session.info.get(ADMIN_KEY)
+    session.info[ADMIN_KEY] = reason
+    await _apply_to_open_transaction(session)
+    try:
+        yield
+    finally:
+        session.info[ADMIN_KEY] = previous
+        if session.is_active:
+            await _apply_to_open_transaction(session)
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _scope_statement(state: ORMExecuteState) -> None:
+    if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
+        return
+    if in_admin_scope(state.session):
+        return
+    if not any(_is_tenant_model(mapper.class_) for mapper in state.all_mappers):
+        return
+    tenant_id = current_tenant(state.session)
+    if tenant_id is None:
+        names = ", ".join(sorted(m.class_.__name__ for m in state.all_mappers))
+        raise TenancyError(f"query on tenant-owned model(s) {names} without a tenant context")
+    if state.is_insert:
+        return  # values are checked by RLS (WITH CHECK) and _stamp_new_rows for ORM objects
+    from frontdesk.models.tenant import Tenant
+
+    state.statement = state.statement.options(
+        with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True),
+        with_loader_criteria(Tenant, lambda cls: cls.id == tenant_id, include_aliases=True),
+    )
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
+    admin = in_admin_scope(session)
+    tenant_id = current_tenant(session)
+    for obj in session.new:
+        if not _is_tenant_model(type(obj)):
+            continue
+        if not isinstance(obj, TenantOwned):  # a Tenant row itself
+            if not admin:
+                raise TenancyError("tenants are created only inside an admin scope")
+            continue
+        if obj.tenant_id is None:
+            if tenant_id is None:
+                raise TenancyError(f"new {type(obj).__name__} without a tenant context")
+            obj.tenant_id = tenant_id
+        elif not admin and obj.tenant_id != tenant_id:
+            raise TenancyError(f"new {type(obj).__name__} for another tenant")
+    for obj in session.dirty:
+        if isinstance(obj, TenantOwned) and not admin and obj.tenant_id != tenant_id:
+            raise TenancyError(f"{type(obj).__name__} moved to another tenant")
+
+
+def _set_pg_settings(connection: Connection, info: dict[str, Any]) -> None:
+    if connection.dialect.name != "postgresql":
+        return
+    tenant = info.get(TENANT_KEY)
+    connection.execute(
+        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.admin', :admin, true)"),
+        {"tenant": str(tenant) if tenant else "", "admin": "on" if info.get(ADMIN_KEY) else "off"},
+    )
+
+
+@event.listens_for(Session, "after_begin")
+def _begin(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
+    _set_pg_settings(connection, session.info)

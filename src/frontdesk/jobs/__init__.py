@@ -1,0 +1,1 @@
+"""Background jobs (taskiq): in-process by default, Redis broker when configured."""

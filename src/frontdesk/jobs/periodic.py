@@ -1,0 +1,56 @@
+"""Periodic jobs: each runs once per interval across all processes (a cache marker per slot)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import structlog
+from taskiq import AsyncTaskiqDecoratedTask
+
+from frontdesk.jobs import tasks
+from frontdesk.runtime import Runtime
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Periodic:
+    task: AsyncTaskiqDecoratedTask[Any, Any]
+    every_seconds: float
+
+
+SCHEDULE: tuple[Periodic, ...] = (Periodic(tasks.purge_dead_keys, 3600.0),)
+KEY_FLUSH_SECONDS = 30.0
+
+
+async def tick(runtime: Runtime, schedule: tuple[Periodic, ...] = SCHEDULE) -> list[str]:
+    """Enqueue every job whose slot has not been claimed yet; returns the names sent."""
+    sent = []
+    now = time.time()
+    for item in schedule:
+        slot = int(now // item.every_seconds)
+        marker = f"periodic:{item.task.task_name}:{slot}"
+        if await runtime.cache.add(marker, b"1", item.every_seconds * 2):
+            await item.task.kiq()
+            sent.append(item.task.task_name)
+    return sent
+
+
+async def run_forever(runtime: Runtime, *, run_schedule: bool, interval: float = 5.0) -> None:
+    """Background loop of a process: flush key last-use times; enqueue periodic jobs."""
+    last_flush = time.monotonic()
+    while True:
+        try:
+            if run_schedule:
+                await tick(runtime)
+            if time.monotonic() - last_flush >= KEY_FLUSH_SECONDS:
+                last_flush = time.monotonic()
+                await runtime.keys.flush_last_used()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("periodic.failed")
+        await asyncio.sleep(interval)

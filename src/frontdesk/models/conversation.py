@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from frontdesk.db.base import Base, IdMixin, TenantOwned, TimestampMixin
+from frontdesk.kit.time import utcnow
+
+
+class Conversation(IdMixin, TenantOwned, TimestampMixin, Base):
+    __tablename__ = "conversations"
+    __table_args__ = (UniqueConstraint("tenant_id", "channel", "session_id"),)
+
+    session_id: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(32), default="api")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | handoff | closed
+    language: Mapped[str | None] = mapped_column(String(16), default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Message(IdMixin, TenantOwned, TimestampMixin, Base):
+    __tablename__ = "messages"
+    __table_args__ = (Index("ix_messages_conversation_created", "conversation_id", "created_at"),)
+
+    conversation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))  # user | assistant | operator | system
+    content: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str | None] = mapped_column(String(64), default=None)
+    tokens: Mapped[int | None] = mapped_column(default=None)
+    latency_ms: Mapped[int | None] = mapped_column(default=None)

@@ -1,0 +1,1 @@
+"""Tenants: the businesses on the platform, and their configuration."""

@@ -1,0 +1,108 @@
+"""Admin tenant management (bootstrap admin token) and a tenant's view of itself."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Response, status
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.auth import service as key_service
+from frontdesk.auth.context import (
+    AdminActor,
+    AdminSession,
+    Authenticated,
+    RuntimeDep,
+    TenantSession,
+)
+from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from frontdesk.db.session import unit_of_work
+from frontdesk.kit.pagination import Page, PageParams, page_params
+from frontdesk.tenants import service
+from frontdesk.tenants.schemas import TenantCreate, TenantOut, TenantUpdate
+
+admin = APIRouter(prefix="/api/v1/admin/tenants", tags=["admin: tenants"])
+me = APIRouter(prefix="/api/v1/tenant", tags=["tenant"])
+
+
+@admin.get("", response_model=Page[TenantOut])
+async def list_tenants(
+    session: AdminSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    q: Annotated[str | None, Query(max_length=200, description="Search name, email or slug")] = None,
+) -> Page[TenantOut]:
+    rows, total = await service.list_tenants(session, params, q)
+    return Page(items=[TenantOut.model_validate(t) for t in rows], total=total, page=params.page,
+                limit=params.limit)
+
+
+@admin.post("", response_model=TenantOut, status_code=status.HTTP_201_CREATED)
+async def create_tenant(session: AdminSession, data: TenantCreate) -> TenantOut:
+    return TenantOut.model_validate(await service.create_tenant(session, data))
+
+
+@admin.get("/{tenant_id}", response_model=TenantOut)
+async def get_tenant(session: AdminSession, tenant_id: uuid.UUID) -> TenantOut:
+    return TenantOut.model_validate(await service.get_tenant(session, tenant_id))
+
+
+@admin.patch("/{tenant_id}", response_model=TenantOut)
+async def update_tenant(session: AdminSession, tenant_id: uuid.UUID, data: TenantUpdate) -> TenantOut:
+    return TenantOut.model_validate(await service.update_tenant(session, tenant_id, data))
+
+
+@admin.post("/{tenant_id}/suspend", response_model=TenantOut)
+async def suspend_tenant(session: AdminSession, runtime: RuntimeDep, tenant_id: uuid.UUID) -> TenantOut:
+    return TenantOut.model_validate(
+        await service.set_suspended(session, runtime.keys, tenant_id, suspended=True)
+    )
+
+
+@admin.post("/{tenant_id}/reactivate", response_model=TenantOut)
+async def reactivate_tenant(session: AdminSession, runtime: RuntimeDep, tenant_id: uuid.UUID) -> TenantOut:
+    return TenantOut.model_validate(
+        await service.set_suspended(session, runtime.keys, tenant_id, suspended=False)
+    )
+
+
+@admin.delete("/{tenant_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_tenant(session: AdminSession, runtime: RuntimeDep, tenant_id: uuid.UUID) -> Response:
+    await service.delete_tenant(session, runtime.keys, tenant_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+async def _session_in_tenant(
+    actor: AdminActor, runtime: RuntimeDep, tenant_id: uuid.UUID
+) -> AsyncIterator[AsyncSession]:
+    """Admin acting inside one tenant: check it exists (audited), then a tenant-scoped session."""
+    async with unit_of_work(runtime.db, admin=(actor, f"open tenant {tenant_id}")) as check:
+        await service.get_tenant(check, tenant_id)
+    async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
+        yield session
+
+
+InTenant = Annotated[AsyncSession, Depends(_session_in_tenant, scope="function")]
+
+
+@admin.get("/{tenant_id}/api-keys", response_model=list[ApiKeyOut])
+async def list_api_keys(session: InTenant) -> list[ApiKeyOut]:
+    return [ApiKeyOut.model_validate(k) for k in await key_service.list_keys(session)]
+
+
+@admin.post("/{tenant_id}/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
+async def create_api_key(session: InTenant, data: ApiKeyCreate) -> ApiKeyCreated:
+    key, plaintext = await key_service.create_key(session, data)
+    return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), key=plaintext)
+
+
+@admin.delete("/{tenant_id}/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_api_key(session: InTenant, runtime: RuntimeDep, key_id: uuid.UUID) -> Response:
+    await key_service.revoke_key(session, runtime.keys, key_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@me.get("", response_model=TenantOut)
+async def current_tenant(auth: Authenticated, session: TenantSession) -> TenantOut:
+    return TenantOut.model_validate(await service.get_tenant(session, auth.tenant_id))

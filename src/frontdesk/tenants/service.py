@@ -1,0 +1,99 @@
+"""Tenant lifecycle. Runs in an admin-scoped session (platform operations)."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+import uuid
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.auth.key_cache import KeyResolver
+from frontdesk.jobs.enqueue import after_commit
+from frontdesk.kit.errors import NotFound
+from frontdesk.kit.pagination import PageParams
+from frontdesk.kit.time import utcnow
+from frontdesk.models import ApiKey, Tenant
+from frontdesk.tenants.schemas import TenantCreate, TenantUpdate
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")[:60].strip("-")
+    return slug or "tenant"
+
+
+async def _free_slug(session: AsyncSession, wanted: str) -> str:
+    slug = wanted
+    while await session.scalar(select(Tenant.id).where(Tenant.slug == slug)) is not None:
+        slug = f"{wanted[:60]}-{secrets.token_hex(3)}"
+    return slug
+
+
+async def create_tenant(session: AsyncSession, data: TenantCreate) -> Tenant:
+    tenant = Tenant(
+        name=data.name,
+        email=data.email.lower(),
+        slug=await _free_slug(session, data.slug or slugify(data.name)),
+        plan=data.plan,
+    )
+    session.add(tenant)
+    await session.flush()
+    return tenant
+
+
+async def list_tenants(session: AsyncSession, params: PageParams, q: str | None) -> tuple[list[Tenant], int]:
+    query = select(Tenant)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(or_(func.lower(Tenant.name).like(like), Tenant.email.like(like), Tenant.slug.like(like)))
+    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = await session.scalars(query.order_by(Tenant.created_at.desc()).offset(params.offset).limit(params.limit))
+    return list(rows.all()), total
+
+
+async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound("No such tenant.")
+    return tenant
+
+
+async def update_tenant(session: AsyncSession, tenant_id: uuid.UUID, data: TenantUpdate) -> Tenant:
+    tenant = await get_tenant(session, tenant_id)
+    for field, value in data.model_dump(exclude_unset=True).items():
+        if value is not None:
+            setattr(tenant, field, value.lower() if field == "email" else value)
+    await session.flush()
+    return tenant
+
+
+async def set_suspended(
+    session: AsyncSession, keys: KeyResolver, tenant_id: uuid.UUID, *, suspended: bool
+) -> Tenant:
+    tenant = await get_tenant(session, tenant_id)
+    tenant.suspended_at = (tenant.suspended_at or utcnow()) if suspended else None
+    await session.flush()
+    await _invalidate_keys_after_commit(session, keys, tenant_id, revoked=False)
+    return tenant
+
+
+async def delete_tenant(session: AsyncSession, keys: KeyResolver, tenant_id: uuid.UUID) -> None:
+    """Deletes the tenant and, by cascade, every row it owns."""
+    tenant = await get_tenant(session, tenant_id)
+    await _invalidate_keys_after_commit(session, keys, tenant_id, revoked=True)
+    await session.delete(tenant)
+    await session.flush()
+
+
+async def _invalidate_keys_after_commit(
+    session: AsyncSession, keys: KeyResolver, tenant_id: uuid.UUID, *, revoked: bool
+) -> None:
+    digests = list((await session.scalars(select(ApiKey.key_hash).where(ApiKey.tenant_id == tenant_id))).all())
+
+    async def invalidate() -> None:
+        await keys.invalidate(digests, revoked=revoked)
+
+    after_commit(session, invalidate)
