@@ -7,6 +7,7 @@ Choose the backend with FRONTDESK_TEST_DB=sqlite|postgres (``make test`` runs bo
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import uuid
@@ -28,7 +29,9 @@ from frontdesk.runtime import Runtime
 from tests import factories
 
 BACKEND = os.environ.get("FRONTDESK_TEST_DB", "sqlite")
-PG_ADMIN = os.environ.get("FRONTDESK_TEST_PG_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN = os.environ.get(
+    "FRONTDESK_TEST_PG_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ADMIN_TOKEN = "test-admin-token-" + "x" * 24
 
@@ -134,3 +137,15 @@ def pytest_report_header() -> str:
 
 def new_uuid() -> str:
     return str(uuid.uuid4())
+
+
+@contextlib.asynccontextmanager
+async def app_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A separate app (own runtime) with other settings, and a client for it."""
+    application = create_app(settings)
+    transport = httpx.ASGITransport(app=application)
+    async with (
+        application.router.lifespan_context(application),
+        httpx.AsyncClient(transport=transport, base_url="http://testserver") as c,
+    ):
+        yield c

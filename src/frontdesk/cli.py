@@ -70,8 +70,16 @@ def serve(
     typer.echo(f"Frontdesk listening on http://{host}:{port}  (health: /healthz, API docs: /docs)")
     typer.echo("Create a tenant:  frontdesk tenants create --name 'Acme' --email owner@acme.test")
     typer.echo("Create its key:   frontdesk keys create --tenant <tenant id>")
-    uvicorn.run("frontdesk.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level.lower(), access_log=False, proxy_headers=True)
+    uvicorn.run(
+        "frontdesk.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+        proxy_headers=True,
+    )
 
 
 @app.command()
@@ -87,7 +95,9 @@ def migrate() -> None:
 @db_app.command("setup-roles")
 def setup_roles(
     role: Annotated[str, typer.Option(help="Application role to create")] = "frontdesk_app",
-    password: Annotated[str | None, typer.Option(envvar="FRONTDESK_APP_ROLE_PASSWORD", help="Its password")] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="FRONTDESK_APP_ROLE_PASSWORD", help="Its password")
+    ] = None,
 ) -> None:
     """Create the PostgreSQL role the app connects as (no superuser, no BYPASSRLS) and grant it DML.
 
@@ -127,14 +137,16 @@ def tenants_create(
     from frontdesk.tenants.schemas import TenantCreate, TenantOut
 
     try:
-        data = TenantCreate(name=name, email=email, plan=plan)  # type: ignore[arg-type]
+        data = TenantCreate.model_validate({"name": name, "email": email, "plan": plan})
     except ValidationError as error:
         typer.echo(f"invalid tenant: {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}", err=True)
         raise typer.Exit(2) from None
 
     async def work(runtime: Any) -> dict[str, Any]:
         async with unit_of_work(runtime.db, admin=("cli", "tenants create")) as session:
-            return TenantOut.model_validate(await service.create_tenant(session, data)).model_dump(mode="json")
+            return TenantOut.model_validate(await service.create_tenant(session, data)).model_dump(
+                mode="json"
+            )
 
     _echo_json(_run(_settings(), work))
 
@@ -163,7 +175,9 @@ def keys_create(
     tenant: Annotated[uuid.UUID, typer.Option(help="Tenant id")],
     name: Annotated[str, typer.Option(help="A label for the key")] = "",
     type: Annotated[str, typer.Option(help="secret | publishable")] = "secret",
-    origin: Annotated[list[str] | None, typer.Option(help="Allowed origin (publishable keys); repeatable")] = None,
+    origin: Annotated[
+        list[str] | None, typer.Option(help="Allowed origin (publishable keys); repeatable")
+    ] = None,
 ) -> None:
     """Create an API key and print it once."""
     from pydantic import ValidationError
@@ -175,7 +189,7 @@ def keys_create(
     from frontdesk.tenants import service
 
     try:
-        data = ApiKeyCreate(name=name, type=type, allowed_origins=origin or [])  # type: ignore[arg-type]
+        data = ApiKeyCreate.model_validate({"name": name, "type": type, "allowed_origins": origin or []})
     except ValidationError as error:
         typer.echo(f"invalid key: {error.errors()[0]['msg']}", err=True)
         raise typer.Exit(2) from None

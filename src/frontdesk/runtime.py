@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import structlog
 from redis.asyncio import Redis
+from redis.exceptions import ConnectionError as RedisConnectionError
 from taskiq import AsyncBroker
 
 from frontdesk.auth.key_cache import KeyResolver
 from frontdesk.config import Settings
 from frontdesk.db.engine import Database
-from frontdesk.jobs.broker import make_broker
+from frontdesk.jobs.broker import install_broker, make_broker
 from frontdesk.kit.cache import Cache, MemoryCache, RedisCache
 
 _current: Runtime | None = None
@@ -24,6 +26,8 @@ class Runtime:
     redis: Redis | None
     keys: KeyResolver
     broker: AsyncBroker
+    previous_broker: AsyncBroker | None = None
+    previous_runtime: Runtime | None = None
 
     @classmethod
     async def start(cls, settings: Settings, *, worker: bool = False) -> Runtime:
@@ -32,23 +36,34 @@ class Runtime:
         cache: Cache = RedisCache(redis) if redis is not None else MemoryCache()
         db = Database(settings)
         local_ttl = 1.0 if redis is not None else settings.api_key_cache_seconds
-        keys = KeyResolver(db, cache if redis is not None else None,
-                           local_ttl=local_ttl, shared_ttl=settings.api_key_cache_seconds)
+        keys = KeyResolver(
+            db,
+            cache if redis is not None else None,
+            local_ttl=local_ttl,
+            shared_ttl=settings.api_key_cache_seconds,
+        )
         broker = make_broker(settings)
         broker.is_worker_process = worker
-        await broker.startup()
-        runtime = cls(settings, db, cache, redis, keys, broker)
+        try:
+            await broker.startup()
+        except RedisConnectionError:
+            if worker:
+                raise
+            # A web process still serves (and /readyz reports Redis down); jobs wait for Redis.
+            structlog.get_logger().warning("jobs.broker_unavailable", redis=settings.redis_url)
+        runtime = cls(settings, db, cache, redis, keys, broker, install_broker(broker), _current)
         _current = runtime
         return runtime
 
     async def close(self) -> None:
         global _current
         await self.broker.shutdown()
+        install_broker(self.previous_broker)
         await self.db.dispose()
         if self.redis is not None:
             await self.redis.aclose()
         if _current is self:
-            _current = None
+            _current = self.previous_runtime
 
 
 def current_runtime() -> Runtime:

@@ -15,9 +15,12 @@ async def test_admin_api_requires_the_token(client: httpx.AsyncClient) -> None:
     assert r.status_code == 401
 
 
-async def test_create_list_get_update_tenant(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> None:
-    r = await client.post("/api/v1/admin/tenants", headers=admin_headers,
-                          json={"name": "Café Olé", "email": "Owner@Cafe.test"})
+async def test_create_list_get_update_tenant(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    r = await client.post(
+        "/api/v1/admin/tenants", headers=admin_headers, json={"name": "Café Olé", "email": "Owner@Cafe.test"}
+    )
     assert r.status_code == 201, r.text
     tenant = r.json()
     assert tenant["slug"] == "cafe-ole"
@@ -25,29 +28,37 @@ async def test_create_list_get_update_tenant(client: httpx.AsyncClient, admin_he
     assert tenant["plan"] == "free"
 
     # the same name gets a distinct slug
-    r2 = await client.post("/api/v1/admin/tenants", headers=admin_headers,
-                           json={"name": "Café Olé", "email": "two@cafe.test"})
+    r2 = await client.post(
+        "/api/v1/admin/tenants", headers=admin_headers, json={"name": "Café Olé", "email": "two@cafe.test"}
+    )
     assert r2.json()["slug"] != "cafe-ole" and r2.json()["slug"].startswith("cafe-ole-")
 
     r = await client.get("/api/v1/admin/tenants", headers=admin_headers, params={"q": "cafe"})
     assert r.json()["total"] == 2
     r = await client.get(f"/api/v1/admin/tenants/{tenant['id']}", headers=admin_headers)
     assert r.json()["name"] == "Café Olé"
-    r = await client.patch(f"/api/v1/admin/tenants/{tenant['id']}", headers=admin_headers,
-                           json={"plan": "pro", "name": "Café Olé GmbH"})
+    r = await client.patch(
+        f"/api/v1/admin/tenants/{tenant['id']}",
+        headers=admin_headers,
+        json={"plan": "pro", "name": "Café Olé GmbH"},
+    )
     assert r.status_code == 200
     assert (r.json()["plan"], r.json()["name"]) == ("pro", "Café Olé GmbH")
 
 
 async def test_bad_input_is_a_clear_422(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> None:
-    r = await client.post("/api/v1/admin/tenants", headers=admin_headers,
-                          json={"name": "", "email": "not-an-email", "colour": "red"})
+    r = await client.post(
+        "/api/v1/admin/tenants",
+        headers=admin_headers,
+        json={"name": "", "email": "not-an-email", "colour": "red"},
+    )
     assert r.status_code == 422
     body = r.json()
     fields = {e["field"] for e in body["errors"]}
     assert {"name", "email", "colour"} <= fields
-    r = await client.patch(f"/api/v1/admin/tenants/{factories.uuid.uuid4()}", headers=admin_headers,
-                           json={"plan": "platinum"})
+    r = await client.patch(
+        f"/api/v1/admin/tenants/{factories.uuid.uuid4()}", headers=admin_headers, json={"plan": "platinum"}
+    )
     assert r.status_code == 422
 
 
@@ -60,8 +71,11 @@ async def test_unknown_tenant_is_404(client: httpx.AsyncClient, admin_headers: d
 async def test_keys_created_listed_and_revoked_by_admin(
     client: httpx.AsyncClient, admin_headers: dict[str, str]
 ) -> None:
-    tenant = (await client.post("/api/v1/admin/tenants", headers=admin_headers,
-                                json={"name": "Keys Inc", "email": "k@keys.test"})).json()
+    tenant = (
+        await client.post(
+            "/api/v1/admin/tenants", headers=admin_headers, json={"name": "Keys Inc", "email": "k@keys.test"}
+        )
+    ).json()
     base = f"/api/v1/admin/tenants/{tenant['id']}/api-keys"
     r = await client.post(base, headers=admin_headers, json={"name": "server"})
     assert r.status_code == 201
@@ -80,24 +94,37 @@ async def test_keys_created_listed_and_revoked_by_admin(
     assert r.status_code == 401
 
 
-async def test_publishable_key_needs_origins(client: httpx.AsyncClient, admin_headers: dict[str, str]) -> None:
-    tenant = (await client.post("/api/v1/admin/tenants", headers=admin_headers,
-                                json={"name": "Pub", "email": "p@pub.test"})).json()
+async def test_publishable_key_needs_origins(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    tenant = (
+        await client.post(
+            "/api/v1/admin/tenants", headers=admin_headers, json={"name": "Pub", "email": "p@pub.test"}
+        )
+    ).json()
     base = f"/api/v1/admin/tenants/{tenant['id']}/api-keys"
     r = await client.post(base, headers=admin_headers, json={"type": "publishable"})
     assert r.status_code == 422
-    r = await client.post(base, headers=admin_headers,
-                          json={"type": "publishable", "allowed_origins": ["https://shop.example.com/"]})
+    r = await client.post(
+        base,
+        headers=admin_headers,
+        json={"type": "publishable", "allowed_origins": ["https://shop.example.com/"]},
+    )
     assert r.status_code == 201
     assert r.json()["key"].startswith("fd_pk_")
     assert r.json()["scopes"] == ["chat:write"]
     assert r.json()["allowed_origins"] == ["https://shop.example.com"]
-    r = await client.post(base, headers=admin_headers,
-                          json={"type": "publishable", "allowed_origins": ["x"], "scopes": ["leads:read"]})
+    r = await client.post(
+        base,
+        headers=admin_headers,
+        json={"type": "publishable", "allowed_origins": ["x"], "scopes": ["leads:read"]},
+    )
     assert r.status_code == 422
 
 
-async def test_suspend_and_reactivate(client: httpx.AsyncClient, admin_headers: dict[str, str], tenant_a) -> None:
+async def test_suspend_and_reactivate(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], tenant_a
+) -> None:
     assert (await client.get("/api/v1/tenant", headers=tenant_a.headers)).status_code == 200
     r = await client.post(f"/api/v1/admin/tenants/{tenant_a.id}/suspend", headers=admin_headers)
     assert r.json()["suspended_at"] is not None

@@ -24,7 +24,9 @@ def hash_key(plaintext: str) -> str:
 def generate_key(key_type: str) -> NewKeyMaterial:
     """A key with 32 bytes of randomness (43 url-safe characters)."""
     plaintext = PREFIXES[key_type] + secrets.token_urlsafe(32)
-    return NewKeyMaterial(plaintext, plaintext[: len(PREFIXES[key_type]) + VISIBLE_CHARS], hash_key(plaintext))
+    return NewKeyMaterial(
+        plaintext, plaintext[: len(PREFIXES[key_type]) + VISIBLE_CHARS], hash_key(plaintext)
+    )
 
 
 def looks_like_key(value: str) -> bool:

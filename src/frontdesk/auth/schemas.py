@@ -7,18 +7,20 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from frontdesk.auth.permissions import validate_scopes
+from frontdesk.kit.schemas import InputModel
 
 ORIGIN_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 
 
-class ApiKeyCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class ApiKeyCreate(InputModel):
     name: str = Field(default="", max_length=200)
     type: Literal["secret", "publishable"] = "secret"
-    scopes: list[str] | None = Field(default=None, max_length=32, description="Defaults to every scope of the type")
+    scopes: list[str] | None = Field(
+        default=None, max_length=32, description="Defaults to every scope of the type"
+    )
     allowed_origins: list[str] = Field(
-        default_factory=list, max_length=50,
+        default_factory=list,
+        max_length=50,
         description="Origins a publishable key may be used from, e.g. https://shop.example.com",
     )
     expires_at: datetime | None = None

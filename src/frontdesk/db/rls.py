@@ -8,6 +8,8 @@ which is why the application connects as a role that has neither (``frontdesk db
 
 from __future__ import annotations
 
+import re
+
 from alembic import op
 
 APP_ROLE = "frontdesk_app"
@@ -44,6 +46,8 @@ def disable_rls(table: str) -> None:
 
 def setup_role_sql(role: str, password: str | None) -> list[str]:
     """Create (or fix) the application role: LOGIN, no superuser, no BYPASSRLS, DML only."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", role):
+        raise ValueError(f"invalid role name: {role!r}")
     pw = "PASSWORD " + _literal(password) if password else "PASSWORD NULL"
     return [
         f"""DO $$ BEGIN

@@ -12,6 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import cache
 from typing import Any
 
 import structlog
@@ -19,6 +20,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from frontdesk.db.base import TenantOwned
 
@@ -38,6 +40,17 @@ def current_tenant(session: Session | AsyncSession) -> uuid.UUID | None:
 
 def in_admin_scope(session: Session | AsyncSession) -> bool:
     return bool(session.info.get(ADMIN_KEY))
+
+
+@cache
+def _tenant_tables() -> frozenset[str]:
+    from frontdesk.models import Base
+
+    return frozenset(
+        m.persist_selectable.name  # type: ignore[attr-defined]
+        for m in Base.registry.mappers
+        if _is_tenant_model(m.class_)
+    )
 
 
 def _is_tenant_model(cls: type) -> bool:
@@ -78,12 +91,13 @@ def _scope_statement(state: ORMExecuteState) -> None:
         return
     if in_admin_scope(state.session):
         return
-    if not any(_is_tenant_model(mapper.class_) for mapper in state.all_mappers):
+    tables = find_tables(state.statement, include_crud=True)  # type: ignore[arg-type]
+    touched = sorted(t.name for t in tables if t.name in _tenant_tables())
+    if not touched:
         return
     tenant_id = current_tenant(state.session)
     if tenant_id is None:
-        names = ", ".join(sorted(m.class_.__name__ for m in state.all_mappers))
-        raise TenancyError(f"query on tenant-owned model(s) {names} without a tenant context")
+        raise TenancyError(f"query on tenant-owned table(s) {', '.join(touched)} without a tenant context")
     if state.is_insert:
         return  # values are checked by RLS (WITH CHECK) and _stamp_new_rows for ORM objects
     from frontdesk.models.tenant import Tenant

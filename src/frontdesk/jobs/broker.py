@@ -13,8 +13,21 @@ task = async_shared_broker.task
 def make_broker(settings: Settings) -> AsyncBroker:
     broker: AsyncBroker
     if settings.redis_url:
-        broker = RedisStreamBroker(settings.redis_url, queue_name="frontdesk:jobs")
+        # consumer_id "0": a worker's new group also reads jobs enqueued before it first started.
+        broker = RedisStreamBroker(
+            settings.redis_url,
+            queue_name="frontdesk:jobs",
+            consumer_group_name="frontdesk",
+            consumer_id="0",
+            unacknowledged_lock_timeout=60,
+        )
     else:
         broker = InMemoryBroker(max_async_tasks=50)
-    async_shared_broker.default_broker(broker)
     return broker
+
+
+def install_broker(broker: AsyncBroker | None) -> AsyncBroker | None:
+    """Route every task's ``.kiq()`` to ``broker``; returns the one it replaces (for restoring)."""
+    previous: AsyncBroker | None = getattr(async_shared_broker, "_default_broker", None)
+    async_shared_broker._default_broker = broker
+    return previous

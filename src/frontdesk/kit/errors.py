@@ -79,8 +79,14 @@ def problem(
     headers: dict[str, str] | None = None,
     **extra: Any,
 ) -> JSONResponse:
-    body = {"type": f"https://frontdesk.dev/problems/{code}", "title": title, "status": status,
-            "detail": detail, "code": code, **extra}
+    body = {
+        "type": f"https://frontdesk.dev/problems/{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+        **extra,
+    }
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
@@ -88,8 +94,14 @@ def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
     fields = []
     for err in exc.errors():
         loc = [str(part) for part in err.get("loc", ())]
-        fields.append({"loc": loc, "field": ".".join(loc[1:]) or ".".join(loc),
-                       "message": err.get("msg", "invalid"), "type": err.get("type", "invalid")})
+        fields.append(
+            {
+                "loc": loc,
+                "field": ".".join(loc[1:]) or ".".join(loc),
+                "message": err.get("msg", "invalid"),
+                "type": err.get("type", "invalid"),
+            }
+        )
     return fields
 
 
@@ -115,5 +127,9 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("request.unhandled_error", path=request.url.path)
-        return problem(500, "internal_error", "Internal server error",
-                       "Something went wrong on our side. The error has been logged.")
+        return problem(
+            500,
+            "internal_error",
+            "Internal server error",
+            "Something went wrong on our side. The error has been logged.",
+        )

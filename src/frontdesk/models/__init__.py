@@ -8,5 +8,13 @@ from frontdesk.models.knowledge import KnowledgeBase
 from frontdesk.models.lead import Lead
 from frontdesk.models.tenant import Tenant
 
-__all__ = ["ApiKey", "Base", "Conversation", "KnowledgeBase", "Lead", "Message", "Tenant",
-           "TenantConfiguration"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Conversation",
+    "KnowledgeBase",
+    "Lead",
+    "Message",
+    "Tenant",
+    "TenantConfiguration",
+]

@@ -34,5 +34,6 @@ async def readyz(runtime: RuntimeDep) -> Any:
         except Exception as error:
             checks["redis"] = f"error: {type(error).__name__}"
     ready = all(v == "ok" for v in checks.values())
-    return JSONResponse({"status": "ok" if ready else "unavailable", "checks": checks},
-                        status_code=200 if ready else 503)
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "checks": checks}, status_code=200 if ready else 503
+    )

@@ -10,11 +10,15 @@ from typing import Any
 import structlog
 
 SECRET_FIELDS = re.compile(r"(authorization|api[_-]?key|password|secret|token|cookie)", re.I)
-SECRET_VALUES = re.compile(r"(fd_(?:sk|pk)_)[A-Za-z0-9_-]{6,}|(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}")
+SECRET_VALUES = re.compile(
+    r"(fd_(?:sk|pk)_)[A-Za-z0-9_-]{6,}"  # our API keys
+    r"|(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}"  # bearer tokens
+    r"|(://)[^/\s:@]*:[^/\s@]+(?=@)"  # credentials in URLs
+)
 
 
 def _mask(value: str) -> str:
-    return SECRET_VALUES.sub(lambda m: (m.group(1) or m.group(2)) + "***", value)
+    return SECRET_VALUES.sub(lambda m: next(g for g in m.groups() if g) + "***", value)
 
 
 def scrub_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -24,6 +28,19 @@ def scrub_secrets(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
         elif isinstance(value, str):
             event[key] = _mask(value)
     return event
+
+
+class _StderrLogger:
+    """Writes to whatever ``sys.stderr`` is at call time (so redirection and capture work)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    debug = info = warning = warn = error = critical = exception = fatal = log = msg
+
+
+def _stderr_logger(*_: Any) -> _StderrLogger:
+    return _StderrLogger()
 
 
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
@@ -38,7 +55,7 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     structlog.configure(
         processors=processors,
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(sys.stderr),
+        logger_factory=_stderr_logger,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")

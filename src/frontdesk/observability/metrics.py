@@ -9,9 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-REQUESTS = Counter(
-    "frontdesk_http_requests_total", "HTTP requests", ["method", "route", "status"]
-)
+REQUESTS = Counter("frontdesk_http_requests_total", "HTTP requests", ["method", "route", "status"])
 LATENCY = Histogram(
     "frontdesk_http_request_duration_seconds",
     "HTTP request latency",

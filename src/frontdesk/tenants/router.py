@@ -13,29 +13,34 @@ from frontdesk.auth import service as key_service
 from frontdesk.auth.context import (
     AdminActor,
     AdminSession,
-    Authenticated,
+    AuthContext,
+    Authorize,
     RuntimeDep,
     TenantSession,
 )
+from frontdesk.auth.permissions import CONFIG_READ
 from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.pagination import Page, PageParams, page_params
+from frontdesk.kit.schemas import CleanStr
 from frontdesk.tenants import service
 from frontdesk.tenants.schemas import TenantCreate, TenantOut, TenantUpdate
 
 admin = APIRouter(prefix="/api/v1/admin/tenants", tags=["admin: tenants"])
 me = APIRouter(prefix="/api/v1/tenant", tags=["tenant"])
+ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
 
 
 @admin.get("", response_model=Page[TenantOut])
 async def list_tenants(
     session: AdminSession,
     params: Annotated[PageParams, Depends(page_params)],
-    q: Annotated[str | None, Query(max_length=200, description="Search name, email or slug")] = None,
+    q: Annotated[CleanStr | None, Query(max_length=200, description="Search name, email or slug")] = None,
 ) -> Page[TenantOut]:
     rows, total = await service.list_tenants(session, params, q)
-    return Page(items=[TenantOut.model_validate(t) for t in rows], total=total, page=params.page,
-                limit=params.limit)
+    return Page(
+        items=[TenantOut.model_validate(t) for t in rows], total=total, page=params.page, limit=params.limit
+    )
 
 
 @admin.post("", response_model=TenantOut, status_code=status.HTTP_201_CREATED)
@@ -104,5 +109,6 @@ async def revoke_api_key(session: InTenant, runtime: RuntimeDep, key_id: uuid.UU
 
 
 @me.get("", response_model=TenantOut)
-async def current_tenant(auth: Authenticated, session: TenantSession) -> TenantOut:
+async def current_tenant(auth: ConfigRead, session: TenantSession) -> TenantOut:
+    """The business this key belongs to."""
     return TenantOut.model_validate(await service.get_tenant(session, auth.tenant_id))

@@ -6,24 +6,22 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from frontdesk.kit.schemas import InputModel
+
 Plan = Literal["free", "starter", "pro", "enterprise"]
 SubscriptionStatus = Literal["active", "trialing", "past_due", "canceled", "unpaid", "none"]
 EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
 
 
-class TenantCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class TenantCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
     email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
     slug: str | None = Field(default=None, max_length=80, pattern=SLUG_PATTERN)
     plan: Plan = "free"
 
 
-class TenantUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
+class TenantUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
     plan: Plan | None = None

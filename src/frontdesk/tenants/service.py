@@ -48,9 +48,13 @@ async def list_tenants(session: AsyncSession, params: PageParams, q: str | None)
     query = select(Tenant)
     if q:
         like = f"%{q.lower()}%"
-        query = query.where(or_(func.lower(Tenant.name).like(like), Tenant.email.like(like), Tenant.slug.like(like)))
+        query = query.where(
+            or_(func.lower(Tenant.name).like(like), Tenant.email.like(like), Tenant.slug.like(like))
+        )
     total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(query.order_by(Tenant.created_at.desc()).offset(params.offset).limit(params.limit))
+    rows = await session.scalars(
+        query.order_by(Tenant.created_at.desc()).offset(params.offset).limit(params.limit)
+    )
     return list(rows.all()), total
 
 
@@ -91,7 +95,9 @@ async def delete_tenant(session: AsyncSession, keys: KeyResolver, tenant_id: uui
 async def _invalidate_keys_after_commit(
     session: AsyncSession, keys: KeyResolver, tenant_id: uuid.UUID, *, revoked: bool
 ) -> None:
-    digests = list((await session.scalars(select(ApiKey.key_hash).where(ApiKey.tenant_id == tenant_id))).all())
+    digests = list(
+        (await session.scalars(select(ApiKey.key_hash).where(ApiKey.tenant_id == tenant_id))).all()
+    )
 
     async def invalidate() -> None:
         await keys.invalidate(digests, revoked=revoked)

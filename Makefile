@@ -1,0 +1,53 @@
+# Frontdesk — see README.md. Every target creates/updates .venv as needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install install-dev test test-sqlite test-postgres lint check-migrations bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	touch $@
+
+$(DEV_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $@
+
+install: $(STAMP)
+install-dev: $(DEV_STAMP)
+
+## Set up and run on the embedded defaults (SQLite under ./var, in-process cache/jobs, offline responder).
+run: $(STAMP)
+	$(BIN)/frontdesk serve --host $(HOST) --port $(PORT)
+
+lint: $(DEV_STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy src/frontdesk
+
+## Models and migrations agree (`alembic check` on a freshly migrated SQLite database).
+check-migrations: $(DEV_STAMP)
+	rm -rf var/check && mkdir -p var/check
+	FRONTDESK_DATABASE_URL=sqlite:///var/check/check.db FRONTDESK_LOG_LEVEL=WARNING $(BIN)/frontdesk migrate
+	FRONTDESK_DATABASE_URL=sqlite:///var/check/check.db FRONTDESK_LOG_LEVEL=WARNING $(BIN)/alembic check
+
+test-sqlite: $(DEV_STAMP)
+	FRONTDESK_TEST_DB=sqlite $(BIN)/pytest -q
+
+test-postgres: $(DEV_STAMP)
+	FRONTDESK_TEST_DB=postgres $(BIN)/pytest -q
+
+## The whole suite: lint, types, migrations check, tests on SQLite and on PostgreSQL.
+test: lint check-migrations test-sqlite test-postgres
+
+bench: $(DEV_STAMP)
+	$(BIN)/python bench/chat.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

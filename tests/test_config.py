@@ -1,0 +1,67 @@
+"""Settings: defaults, one clear line for bad configuration."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from frontdesk.config import ConfigError, Settings, load_settings
+
+
+def test_embedded_defaults(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    for var in ("FRONTDESK_DATABASE_URL", "FRONTDESK_SECRET_KEY", "FRONTDESK_REDIS_URL", "FRONTDESK_ENV"):
+        monkeypatch.delenv(var, raising=False)
+    s = load_settings()
+    assert s.database_url == "sqlite+aiosqlite:///var/frontdesk.db"
+    assert s.redis_url is None and s.env == "development"
+    # the generated secret is persisted and reused
+    assert (tmp_path / "var" / "secret_key").read_text() == s.secret_key
+    assert load_settings().secret_key == s.secret_key
+    assert len(s.secret_key) >= 32
+
+
+def test_postgres_url_gets_the_async_driver() -> None:
+    s = Settings(database_url="postgresql://u@h/db", secret_key="k" * 32)
+    assert s.database_url == "postgresql+asyncpg://u@h/db"
+
+
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({"FRONTDESK_DATABASE_URL": "mysql://x"}, "FRONTDESK_DATABASE_URL"),
+        ({"FRONTDESK_ENV": "staging"}, "FRONTDESK_ENV"),
+        ({"FRONTDESK_ENV": "production"}, "FRONTDESK_SECRET_KEY is required"),
+        ({"FRONTDESK_REDIS_URL": "http://x"}, "FRONTDESK_REDIS_URL"),
+        ({"FRONTDESK_MAX_BODY_BYTES": "lots"}, "FRONTDESK_MAX_BODY_BYTES"),
+    ],
+)
+def test_bad_config_is_one_line_naming_the_variable(monkeypatch, tmp_path, env, expected) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("FRONTDESK_SECRET_KEY", raising=False)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert expected in message and "\n" not in message
+
+
+def test_cli_exits_with_the_line_not_a_traceback(tmp_path: Path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "FRONTDESK_ENV": "production", "HOME": str(tmp_path)}
+    r = subprocess.run(
+        [sys.executable, "-m", "frontdesk", "migrate"],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert r.returncode == 2
+    assert (
+        r.stderr.strip()
+        == "invalid configuration: FRONTDESK_SECRET_KEY is required when FRONTDESK_ENV=production"
+    )
