@@ -1,0 +1,1 @@
+"""Knowledge base: chunking tenants' documents and retrieving chunks for a visitor message."""

@@ -1,0 +1,186 @@
+"""``OpenAIProvider``: any OpenAI-compatible chat endpoint through the official SDK.
+
+One ``AsyncOpenAI`` client (and so one connection pool) is kept per endpoint, key and
+client options, in a small LRU cache: tenants with their own key or base URL reuse theirs
+across requests. ``close_clients()`` closes them at shutdown.
+
+Every SDK error becomes ``LLMError`` with a fixed, safe message (the provider's own error
+text can echo part of the key, so it is never copied). Only endpoint-health failures
+(timeouts, connection errors, 5xx) count against the endpoint's circuit breaker; a 4xx or
+a 429 belongs to one tenant's key or request, and the breaker is shared by every tenant
+of that endpoint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+
+import openai
+from openai import AsyncOpenAI
+from openai.types.chat import ChatCompletionMessageParam
+
+from frontdesk.llm.base import LLMError, LLMRequest, LLMResult, LLMStream
+from frontdesk.llm.breaker import CircuitBreaker, breakers
+
+PROVIDER_NAME = "openai"
+_CACHE_SIZE = 32
+_ClientKey = tuple[str | None, str, float, int]
+_clients: OrderedDict[_ClientKey, AsyncOpenAI] = OrderedDict()
+
+
+def _client_for(api_key: str, base_url: str | None, timeout_s: float, max_retries: int) -> AsyncOpenAI:
+    key = (base_url, hashlib.sha256(api_key.encode()).hexdigest(), timeout_s, max_retries)
+    client = _clients.get(key)
+    if client is None:
+        client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
+        _clients[key] = client
+        if len(_clients) > _CACHE_SIZE:
+            _clients.popitem(last=False)  # dropped, not closed: a request may still be using it
+    else:
+        _clients.move_to_end(key)
+    return client
+
+
+async def close_clients() -> None:
+    """Close every cached client (application shutdown)."""
+    while _clients:
+        _, client = _clients.popitem()
+        await client.close()
+
+
+def to_messages(req: LLMRequest) -> list[ChatCompletionMessageParam]:
+    messages: list[ChatCompletionMessageParam] = [{"role": "system", "content": req.system_prompt}]
+    for turn in req.history:
+        if turn.role == "user":
+            messages.append({"role": "user", "content": turn.content})
+        else:  # assistant, bot, operator: the business side of the conversation
+            messages.append({"role": "assistant", "content": turn.content})
+    messages.append({"role": "user", "content": req.user_message})
+    return messages
+
+
+def to_llm_error(exc: openai.OpenAIError) -> LLMError:
+    """A safe ``LLMError`` for an SDK error: fixed messages, never the provider's text."""
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMError("LLM request timed out", code="timeout")
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMError("could not reach the LLM endpoint", code="unavailable")
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        if status == 429:
+            return LLMError("LLM endpoint is rate limiting (429)", code="rate_limited", status=status)
+        if status in (401, 403):
+            return LLMError(f"LLM endpoint rejected the credentials ({status})", code="auth", status=status)
+        if status >= 500:
+            return LLMError(f"LLM endpoint failed ({status})", code="unavailable", status=status)
+        return LLMError(f"LLM endpoint rejected the request ({status})", code="bad_request", status=status)
+    return LLMError("LLM endpoint returned an invalid response", code="provider_error")
+
+
+def _is_health_failure(err: LLMError) -> bool:
+    return err.code in ("timeout", "unavailable")
+
+
+class OpenAIProvider:
+    name = PROVIDER_NAME
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        timeout_s: float = 20,
+        max_retries: int = 2,
+        breaker: CircuitBreaker | None = None,
+    ) -> None:
+        if not api_key:
+            raise ValueError("api_key is required (use the offline responder without one)")
+        self._client = _client_for(api_key, base_url, float(timeout_s), max_retries)
+        self.base_url = str(self._client.base_url)
+        self.breaker = breaker if breaker is not None else breakers.get(self.base_url)
+
+    async def complete(self, req: LLMRequest) -> LLMResult:
+        started = time.perf_counter()
+        with self._guard():
+            response = await self._client.chat.completions.create(
+                model=req.model,
+                messages=to_messages(req),
+                temperature=req.temperature,
+                max_tokens=req.max_tokens,
+            )
+        text = response.choices[0].message.content if response.choices else None
+        if not text:
+            raise LLMError("LLM returned an empty reply", code="empty_reply")
+        usage = response.usage
+        return LLMResult(
+            text=text,
+            model=response.model or req.model,
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            latency_ms=_ms_since(started),
+            provider=self.name,
+        )
+
+    def stream(self, req: LLMRequest) -> LLMStream:
+        return LLMStream(self._stream(req))
+
+    async def _stream(self, req: LLMRequest) -> AsyncIterator[str | LLMResult]:
+        started = time.perf_counter()
+        parts: list[str] = []
+        model, prompt_tokens, completion_tokens = req.model, 0, 0
+        with self._guard():
+            chunks = await self._client.chat.completions.create(
+                model=req.model,
+                messages=to_messages(req),
+                temperature=req.temperature,
+                max_tokens=req.max_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+            async with chunks:
+                async for chunk in chunks:
+                    model = chunk.model or model
+                    if chunk.usage is not None:
+                        prompt_tokens = chunk.usage.prompt_tokens
+                        completion_tokens = chunk.usage.completion_tokens
+                    delta = chunk.choices[0].delta.content if chunk.choices else None
+                    if delta:
+                        parts.append(delta)
+                        yield delta
+        if not parts:
+            raise LLMError("LLM returned an empty reply", code="empty_reply")
+        yield LLMResult(
+            text="".join(parts),
+            model=model,
+            prompt_tokens=prompt_tokens,
+            completion_tokens=completion_tokens,
+            latency_ms=_ms_since(started),
+            provider=self.name,
+        )
+
+    @contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Fail fast while the breaker is open; report the outcome; translate SDK errors."""
+        if not self.breaker.allow():
+            raise LLMError("circuit open", code="circuit_open")
+        try:
+            yield
+        except openai.OpenAIError as exc:
+            err = to_llm_error(exc)
+            if _is_health_failure(err):
+                self.breaker.record_failure()
+            else:
+                self.breaker.release()
+            raise err from None
+        except BaseException:
+            self.breaker.release()
+            raise
+        else:
+            self.breaker.record_success()
+
+
+def _ms_since(started: float) -> int:
+    return int((time.perf_counter() - started) * 1000)

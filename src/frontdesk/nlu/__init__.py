@@ -1,0 +1,1 @@
+"""Natural-language understanding: language detection and intent classification."""

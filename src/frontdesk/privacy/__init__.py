@@ -1,0 +1,1 @@
+"""Privacy: PII detection and redaction, contact extraction, field encryption."""

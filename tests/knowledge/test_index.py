@@ -1,0 +1,209 @@
+"""Retrieval: which chunks a visitor's message brings back."""
+
+from __future__ import annotations
+
+import pytest
+
+from frontdesk.knowledge.chunking import Chunk, chunk_document, chunk_markdown
+from frontdesk.knowledge.index import KnowledgeIndex, normalize_query, tokenize
+
+GUIDE = """\
+# Pricing
+
+We offer two plans. The Basic plan costs 19 € per month and covers one website.
+The Pro plan costs 49 € per month, covers five websites and includes priority support.
+
+# Opening hours
+
+Our shop and phone line are open Monday to Friday from 9am to 6pm, and on Saturdays
+from 10am to 4pm. We are closed on Sundays and public holidays.
+
+# Refunds
+
+Not happy? Ask for a refund within 30 days of purchase. Refunds apply to all plans and
+are paid back to the original card within 5 business days.
+"""
+
+FAQ = """\
+Q: Do you ship abroad?
+A: Yes. We ship to every country in the EU and to the UK.
+Delivery abroad takes 5 to 8 business days.
+
+q: Can I pick up my order in the shop?
+a: Of course, orders are ready two hours after you place them.
+
+Q: Do you sell gift cards?
+A: Yes, from 10 € to 200 €, in the shop and online.
+"""
+
+GUIDE_FR = """\
+# Tarifs
+
+Le forfait Pro coûte 49 € par mois et inclut le support prioritaire.
+
+# Horaires d'ouverture
+
+Nous sommes ouverts du lundi au samedi, de 9 h à 18 h.
+
+# Livraison
+
+Nous livrons en France et en Belgique sous trois jours ouvrés.
+"""
+
+
+@pytest.fixture(scope="module")
+def shop() -> KnowledgeIndex:
+    return KnowledgeIndex.build(chunk_markdown("guide", "Guide", GUIDE) + chunk_document("faq", "FAQ", FAQ))
+
+
+def top_heading(index: KnowledgeIndex, query: str) -> str | None:
+    hits = index.search(query)
+    assert hits, f"nothing found for {query!r}"
+    return hits[0].chunk.heading
+
+
+def test_price_question_finds_the_pricing_section(shop: KnowledgeIndex) -> None:
+    hits = shop.search("how much is the pro plan")
+
+    assert hits[0].chunk.heading == "Pricing"
+    assert "The Pro plan costs 49 €" in hits[0].chunk.text
+    assert [h.chunk.heading for h in hits[1:]] == ["Refunds"]  # "all plans": a weaker match
+
+
+def test_opening_hours_question_finds_the_opening_hours(shop: KnowledgeIndex) -> None:
+    assert top_heading(shop, "when are you open on saturday") == "Opening hours"
+    assert top_heading(shop, "Opening hours?") == "Opening hours"
+
+
+def test_pasted_faq_answers_its_question(shop: KnowledgeIndex) -> None:
+    hits = shop.search("do you ship abroad")
+
+    assert hits[0].chunk.document_id == "faq"
+    assert hits[0].chunk.text == (
+        "Q: Do you ship abroad?\nA: Yes. We ship to every country in the EU and to the UK.\n"
+        "Delivery abroad takes 5 to 8 business days."
+    )
+    assert top_heading(shop, "Can I buy a GIFT CARD?") == "Do you sell gift cards?"
+
+
+@pytest.mark.parametrize(
+    ("query", "heading"),
+    [
+        ("tarifs", "Tarifs"),
+        ("Quels sont vos TARIFS ?", "Tarifs"),
+        ("combien coute le forfait pro", "Tarifs"),  # "coûte" in the text
+        ("êtes-vous ouverts le samedi ?", "Horaires d'ouverture"),
+        ("horaires", "Horaires d'ouverture"),
+        ("Livrez-vous en Belgique ?", "Livraison"),
+    ],
+)
+def test_french_queries_match_french_text(query: str, heading: str) -> None:
+    index = KnowledgeIndex.build(chunk_markdown("fr", "Guide FR", GUIDE_FR))
+
+    assert top_heading(index, query) == heading
+
+
+def test_unrelated_or_empty_queries_find_nothing(shop: KnowledgeIndex) -> None:
+    assert shop.search("quantum chromodynamics", min_score=0.5) == []
+    assert shop.search("quantum chromodynamics") == []
+    assert shop.search("how are you?") == []  # only stopwords
+    assert shop.search("") == []
+
+
+def test_min_score_and_limit(shop: KnowledgeIndex) -> None:
+    hits = shop.search("plans shop days")
+    scores = [h.score for h in hits]
+
+    assert len(hits) == 4
+    assert scores == sorted(scores, reverse=True)
+    assert all(score > 0 for score in scores)
+    assert shop.search("plans shop days", min_score=scores[1]) == hits[:2]
+    assert shop.search("plans shop days", min_score=scores[0] + 0.01) == []
+    assert shop.search("plans shop days", limit=2) == hits[:2]
+    assert shop.search("plans shop days", limit=0) == []
+
+
+def test_repeating_a_word_does_not_change_the_answer(shop: KnowledgeIndex) -> None:
+    assert shop.search("Refunds? REFUNDS!! refunds plan") == shop.search("refund plans")
+
+
+def test_a_heading_match_outweighs_a_passing_mention() -> None:
+    index = KnowledgeIndex.build(
+        [
+            Chunk("d", "Help", 0, "Contact", "Write to us about refunds, orders or anything else."),
+            Chunk("d", "Help", 1, "Refunds", "Ask within 30 days and we pay you back."),
+        ]
+    )
+
+    assert [h.chunk.heading for h in index.search("refunds")] == ["Refunds", "Contact"]
+
+
+def test_ties_are_ordered_by_document_name_then_ordinal() -> None:
+    def chunk(name: str, ordinal: int) -> Chunk:
+        return Chunk(name, name, ordinal, None, "Parking is free behind the shop.")
+
+    index = KnowledgeIndex.build([chunk("b-guide", 0), chunk("a-guide", 1), chunk("a-guide", 0)])
+    hits = index.search("parking", limit=10)
+
+    assert [(h.chunk.document_name, h.chunk.ordinal) for h in hits] == [
+        ("a-guide", 0),
+        ("a-guide", 1),
+        ("b-guide", 0),
+    ]
+    assert len({h.score for h in hits}) == 1
+
+
+def test_indexes_of_two_tenants_never_share_results() -> None:
+    shop_chunks = chunk_markdown("shop-guide", "Guide", GUIDE)
+    dentist_chunks = chunk_markdown("dentist-guide", "Guide", "# Pricing\n\nA check-up costs 60 € per plan.")
+    shop = KnowledgeIndex.build(shop_chunks)
+    before = shop.search("pricing plan")
+
+    dentist = KnowledgeIndex.build(dentist_chunks)
+    shop_chunks.extend(dentist_chunks)  # the caller's list changing later does not leak in
+
+    assert shop.search("pricing plan") == before
+    assert {h.chunk.document_id for h in shop.search("check-up pricing plan", limit=10)} == {"shop-guide"}
+    assert {h.chunk.document_id for h in dentist.search("pricing plan", limit=10)} == {"dentist-guide"}
+    assert dentist.search("when are you open on saturday") == []
+    assert (shop.size, shop.document_ids) == (3, frozenset({"shop-guide"}))
+    assert (dentist.size, dentist.document_ids) == (1, frozenset({"dentist-guide"}))
+
+
+def test_empty_index() -> None:
+    index = KnowledgeIndex.build([])
+
+    assert (index.size, index.document_ids, index.search("pricing")) == (0, frozenset(), [])
+
+
+@pytest.mark.parametrize(
+    ("text", "tokens"),
+    [
+        ("Plans, PRICES and policies", ["plan", "price", "polici"]),
+        ("plan price policy", ["plan", "price", "polici"]),
+        (
+            "cookies cookie classes class boxes status bus",
+            ["cooki", "cooki", "class", "class", "box", "status", "bus"],
+        ),
+        ("Tarifs Öffnungszeiten café l'hôtel", ["tarif", "offnungszeiten", "cafe", "hotel"]),
+        ("¿Cuáles son sus horarios?", ["horario"]),
+        ("How do I reset my_password", ["reset", "password"]),
+    ],
+)
+def test_tokenize(text: str, tokens: list[str]) -> None:
+    assert tokenize(text) == tokens
+
+
+@pytest.mark.parametrize(
+    ("text", "key"),
+    [
+        ("  Do you   ship\nABROAD?? ", "do you ship abroad"),
+        ("do you ship abroad", "do you ship abroad"),
+        ("Où êtes-vous ?!", "ou etes-vous"),
+        ("¿Dónde están?", "donde estan"),
+        ("Price: 49 €", "price: 49 €"),
+        ("...", ""),
+    ],
+)
+def test_normalize_query(text: str, key: str) -> None:
+    assert normalize_query(text) == key
