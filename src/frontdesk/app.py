@@ -9,9 +9,12 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from frontdesk.chat import conversations_router
 from frontdesk.config import Settings, get_settings
 from frontdesk.jobs import periodic
 from frontdesk.kit.errors import install_error_handlers
+from frontdesk.knowledge import router as knowledge_router
+from frontdesk.leads import router as leads_router
 from frontdesk.observability import health
 from frontdesk.observability.logging import configure_logging
 from frontdesk.observability.metrics import MetricsMiddleware, metrics_endpoint
@@ -51,6 +54,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(tenants_router.admin)
     app.include_router(tenants_router.me)
+    app.include_router(knowledge_router.router)
+    app.include_router(conversations_router.router)
+    app.include_router(leads_router.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(MetricsMiddleware)

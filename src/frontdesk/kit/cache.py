@@ -16,6 +16,10 @@ class Cache(Protocol):
         ...
 
     async def delete(self, *keys: str) -> None: ...
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        """Atomically add to an integer counter (created at 0); ``ttl`` applies when it is created."""
+        ...
+
     async def ping(self) -> bool: ...
 
 
@@ -51,6 +55,13 @@ class MemoryCache:
         for key in keys:
             self._data.pop(key, None)
 
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        current = self._live(key)
+        value = (int(current) if current is not None else 0) + amount
+        expires = self._data[key][0] if current is not None else time.monotonic() + (ttl or 10 * 365 * 86400)
+        self._data[key] = (expires, str(value).encode())
+        return value
+
     async def ping(self) -> bool:
         return True
 
@@ -80,6 +91,13 @@ class RedisCache:
     async def delete(self, *keys: str) -> None:
         if keys:
             await self.redis.delete(*(self.prefix + k for k in keys))
+
+    async def incr(self, key: str, amount: int = 1, ttl: float | None = None) -> int:
+        full = self.prefix + key
+        value = int(await self.redis.incrby(full, amount))
+        if ttl is not None and value == amount:
+            await self.redis.pexpire(full, max(1, int(ttl * 1000)))
+        return value
 
     async def ping(self) -> bool:
         return bool(await self.redis.ping())

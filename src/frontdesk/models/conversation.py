@@ -2,17 +2,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, IdMixin, TenantOwned, TimestampMixin
+from frontdesk.db.base import Base, IdMixin, JSONType, TenantOwned, TimestampMixin
 from frontdesk.kit.time import utcnow
 
 
 class Conversation(IdMixin, TenantOwned, TimestampMixin, Base):
     __tablename__ = "conversations"
-    __table_args__ = (UniqueConstraint("tenant_id", "channel", "session_id"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "channel", "session_id"),
+        Index("ix_conversations_tenant_updated", "tenant_id", "updated_at"),
+    )
 
     session_id: Mapped[str] = mapped_column(String(200))
     channel: Mapped[str] = mapped_column(String(32), default="api")
@@ -31,3 +35,6 @@ class Message(IdMixin, TenantOwned, TimestampMixin, Base):
     intent: Mapped[str | None] = mapped_column(String(64), default=None)
     tokens: Mapped[int | None] = mapped_column(default=None)
     latency_ms: Mapped[int | None] = mapped_column(default=None)
+    model: Mapped[str | None] = mapped_column(String(100), default=None)
+    # confidence, language, sources … what the transcript view shows beside a message
+    meta: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)

@@ -59,4 +59,5 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=level, stream=sys.stderr, format="%(message)s")
-    logging.getLogger("uvicorn.access").setLevel(logging.WARNING)
+    for noisy in ("uvicorn.access", "alembic", "taskiq", "httpx", "httpcore", "openai"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)

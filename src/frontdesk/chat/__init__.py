@@ -1,0 +1,1 @@
+"""The chat pipeline and the conversation store."""

@@ -1,0 +1,1 @@
+"""Lead capture and the lead endpoints."""

@@ -1,0 +1,7 @@
+"""Leads (secret keys)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
