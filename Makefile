@@ -27,8 +27,8 @@ run: $(STAMP)
 	$(BIN)/frontdesk serve --host $(HOST) --port $(PORT)
 
 lint: $(DEV_STAMP)
-	$(BIN)/ruff check src tests
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/frontdesk
 
 ## Models and migrations agree (`alembic check` on a freshly migrated SQLite database).

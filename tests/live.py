@@ -1,17 +1,17 @@
-"""A real server on a loopback port, in a thread with its own event loop."""
+"""A real Frontdesk server on a loopback port, as its own process (`python -m frontdesk serve`)."""
 
 from __future__ import annotations
 
+import os
 import socket
-import threading
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
 import httpx
-import uvicorn
 
-from frontdesk.app import create_app
 from frontdesk.config import Settings
 
 
@@ -21,32 +21,56 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def settings_env(settings: Settings) -> dict[str, str]:
+    env = {
+        "FRONTDESK_DATABASE_URL": settings.database_url,
+        "FRONTDESK_SECRET_KEY": settings.secret_key,
+        "FRONTDESK_LOG_LEVEL": "WARNING",
+        "FRONTDESK_VAR_DIR": str(settings.var_dir),
+    }
+    if settings.database_admin_url:
+        env["FRONTDESK_DATABASE_ADMIN_URL"] = settings.database_admin_url
+    if settings.admin_token:
+        env["FRONTDESK_ADMIN_TOKEN"] = settings.admin_token
+    if settings.redis_url:
+        env["FRONTDESK_REDIS_URL"] = settings.redis_url
+    if settings.openai_api_key:
+        env["OPENAI_API_KEY"] = settings.openai_api_key.get_secret_value()
+    if settings.openai_base_url:
+        env["OPENAI_BASE_URL"] = settings.openai_base_url
+    return env
+
+
 @contextmanager
-def live_server(settings: Settings) -> Iterator[str]:
+def live_server(settings: Settings, **extra_env: str) -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(
-        create_app(settings),
-        host="127.0.0.1",
-        port=port,
-        log_level="warning",
-        access_log=False,
-        lifespan="on",
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("FRONTDESK_", "OPENAI_"))}
+    env.update(settings_env(settings), **extra_env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "frontdesk", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.05)
-    else:
-        raise RuntimeError("live server did not start")
     try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"server exited: {proc.stderr.read().decode()[-2000:] if proc.stderr else ''}"
+                )
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("live server did not start")
         yield base
     finally:
-        server.should_exit = True
-        thread.join(timeout=10)
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()

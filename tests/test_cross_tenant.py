@@ -1,30 +1,126 @@
 """The cross-tenant suite: tenant A's key never reads or changes tenant B's data.
 
-Every tenant-scoped endpoint is listed here; a new one must be added (the last test
-fails when an /api/v1 route is neither listed nor declared not tenant-scoped).
+Tenant B gets one of everything (config, document, conversation in handoff, lead); then every
+tenant-scoped endpoint is called with A's key: lists never show B, B's object ids answer 404
+exactly like missing ones, and B's data is unchanged afterwards. The last test fails when an
+/api/v1 operation exists that this suite does not cover.
 """
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
+
 import httpx
 import pytest
-from fastapi.routing import APIRoute
 
-# Endpoints that act on the caller's own tenant, with no object id: B must never appear.
-OWN_TENANT_READS = ["/api/v1/tenant"]
-# (method, path template) of routes that take another tenant's object id: A must get 404.
-OBJECT_ROUTES: list[tuple[str, str]] = []
+B_MARK = "BETA-SECRET-7731"
+
+# (method, path) → how it is covered below
+READS_OWN_TENANT = {
+    ("GET", "/api/v1/tenant"),
+    ("GET", "/api/v1/config"),
+    ("GET", "/api/v1/knowledge"),
+    ("GET", "/api/v1/conversations"),
+    ("GET", "/api/v1/leads"),
+}
+WRITES_OWN_TENANT = {("POST", "/api/v1/chat"), ("PUT", "/api/v1/config"), ("POST", "/api/v1/knowledge")}
+OBJECT_ROUTES = {
+    ("GET", "/api/v1/knowledge/{document_id}"): None,
+    ("PUT", "/api/v1/knowledge/{document_id}"): {"content": "hijacked"},
+    ("DELETE", "/api/v1/knowledge/{document_id}"): None,
+    ("GET", "/api/v1/conversations/{conversation_id}"): None,
+    ("POST", "/api/v1/conversations/{conversation_id}/release"): None,
+    ("GET", "/api/v1/leads/{lead_id}"): None,
+    ("PATCH", "/api/v1/leads/{lead_id}"): {"status": "lost"},
+}
 NOT_TENANT_SCOPED_PREFIXES = ("/api/v1/admin/",)
 
 
-@pytest.mark.parametrize("path", OWN_TENANT_READS)
-async def test_own_tenant_reads_never_show_the_other_tenant(
-    client: httpx.AsyncClient, tenant_a, tenant_b, path: str
+@dataclass
+class Seeded:
+    ids: dict[str, str]
+    snapshot: str
+
+
+async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], ids: dict[str, str]) -> str:
+    parts = []
+    for path in (
+        "/api/v1/config",
+        f"/api/v1/knowledge/{ids['document_id']}",
+        f"/api/v1/conversations/{ids['conversation_id']}",
+        f"/api/v1/leads/{ids['lead_id']}",
+    ):
+        r = await client.get(path, headers=headers)
+        assert r.status_code == 200, (path, r.text)
+        parts.append(r.text)
+    return "\n".join(parts)
+
+
+@pytest.fixture
+async def seeded_b(client: httpx.AsyncClient, tenant_b) -> Seeded:
+    h = tenant_b.headers
+    assert (await client.put("/api/v1/config", headers=h, json={"bot_name": B_MARK})).status_code == 200
+    doc = (
+        await client.post(
+            "/api/v1/knowledge",
+            headers=h,
+            json={"name": f"{B_MARK} doc", "content": f"# Secret\n{B_MARK} recipe"},
+        )
+    ).json()
+    chat = (
+        await client.post(
+            "/api/v1/chat",
+            headers=h,
+            json={
+                "session_id": "b-visitor",
+                "message": f"I want a human. {B_MARK}, reach me at beta@example.com",
+            },
+        )
+    ).json()
+    assert chat["handoff"] is True and chat["lead"]
+    ids = {
+        "document_id": doc["id"],
+        "conversation_id": chat["conversation_id"],
+        "lead_id": chat["lead"]["id"],
+    }
+    return Seeded(ids, await _snapshot(client, h, ids))
+
+
+async def test_reads_never_show_the_other_tenant(
+    client: httpx.AsyncClient, tenant_a, tenant_b, seeded_b
 ) -> None:
-    r = await client.get(path, headers=tenant_a.headers)
-    assert r.status_code == 200
-    assert str(tenant_b.id) not in r.text and tenant_b.name not in r.text
-    assert str(tenant_a.id) in r.text
+    await client.post("/api/v1/chat", headers=tenant_a.headers, json={"session_id": "a", "message": "hello"})
+    for method, path in sorted(READS_OWN_TENANT):
+        r = await client.request(method, path, headers=tenant_a.headers)
+        assert r.status_code == 200, (path, r.text)
+        assert B_MARK not in r.text and str(tenant_b.id) not in r.text, path
+        assert not any(v in r.text for v in seeded_b.ids.values()), path
+
+
+async def test_object_routes_answer_404_for_the_other_tenant(
+    client: httpx.AsyncClient, tenant_a, tenant_b, seeded_b
+) -> None:
+    for (method, template), body in OBJECT_ROUTES.items():
+        path = template.format(**seeded_b.ids)
+        r = await client.request(method, path, headers=tenant_a.headers, json=body)
+        assert r.status_code == 404, (method, path, r.status_code, r.text)
+        assert B_MARK not in r.text
+    assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
+
+
+async def test_writes_land_in_the_callers_tenant_only(
+    client: httpx.AsyncClient, tenant_a, tenant_b, seeded_b
+) -> None:
+    h = tenant_a.headers
+    await client.put("/api/v1/config", headers=h, json={"bot_name": "Alpha bot"})
+    await client.post("/api/v1/knowledge", headers=h, json={"name": "A doc", "content": "alpha facts"})
+    # A visitor of A using B's session id gets A's own conversation, never B's
+    r = await client.post("/api/v1/chat", headers=h, json={"session_id": "b-visitor", "message": "hello"})
+    assert r.json()["conversation_id"] != seeded_b.ids["conversation_id"] and r.json()["handoff"] is False
+    assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
+    listed = (await client.get("/api/v1/knowledge", headers=tenant_b.headers)).json()["items"]
+    assert [d["name"] for d in listed] == [f"{B_MARK} doc"]
 
 
 async def test_a_tenant_key_cannot_use_the_admin_api(client: httpx.AsyncClient, tenant_a, tenant_b) -> None:
@@ -54,14 +150,14 @@ async def test_admin_key_routes_do_not_cross_tenants(
     assert [k["id"] for k in listed] == [str(tenant_a.key_id)]
 
 
-def test_every_tenant_route_is_in_this_suite(app) -> None:
-    listed = {p for p in OWN_TENANT_READS} | {p for _, p in OBJECT_ROUTES}
-    missing = [
-        route.path
-        for route in app.routes
-        if isinstance(route, APIRoute)
-        and route.path.startswith("/api/v1/")
-        and not route.path.startswith(NOT_TENANT_SCOPED_PREFIXES)
-        and route.path not in listed
-    ]
-    assert missing == [], f"add these tenant-scoped routes to the cross-tenant suite: {missing}"
+def test_every_tenant_operation_is_in_this_suite(app) -> None:
+    covered = READS_OWN_TENANT | WRITES_OWN_TENANT | set(OBJECT_ROUTES)
+    operations = {
+        (method.upper(), path)
+        for path, item in app.openapi()["paths"].items()
+        for method in item
+        if path.startswith("/api/v1/") and not path.startswith(NOT_TENANT_SCOPED_PREFIXES)
+    }
+    assert operations, "no tenant operations found: the check itself is broken"
+    assert sorted(operations - covered) == [], "add these operations to the cross-tenant suite"
+    assert json.dumps(sorted(covered - operations)) == "[]", "the suite lists operations that no longer exist"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
 from frontdesk.chat import conversations_router
+from frontdesk.chat import router as chat_router
 from frontdesk.config import Settings, get_settings
 from frontdesk.jobs import periodic
 from frontdesk.kit.errors import install_error_handlers
@@ -20,6 +20,7 @@ from frontdesk.observability.logging import configure_logging
 from frontdesk.observability.metrics import MetricsMiddleware, metrics_endpoint
 from frontdesk.observability.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from frontdesk.runtime import Runtime
+from frontdesk.tenants import config_router
 from frontdesk.tenants import router as tenants_router
 
 
@@ -32,15 +33,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runtime = await Runtime.start(settings)
         app.state.runtime = runtime
         # Embedded default (no Redis): this process is also the worker and the scheduler.
+        stop = asyncio.Event()
         background = asyncio.create_task(
-            periodic.run_forever(runtime, run_schedule=settings.redis_url is None)
+            periodic.run_forever(runtime, run_schedule=settings.redis_url is None, stop=stop)
         )
         try:
             yield
         finally:
-            background.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await background
+            stop.set()
+            await background
             await runtime.keys.flush_last_used()
             await runtime.close()
 
@@ -54,6 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(tenants_router.admin)
     app.include_router(tenants_router.me)
+    app.include_router(chat_router.router)
+    app.include_router(config_router.router)
     app.include_router(knowledge_router.router)
     app.include_router(conversations_router.router)
     app.include_router(leads_router.router)

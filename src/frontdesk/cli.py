@@ -250,7 +250,7 @@ def worker() -> None:
         try:
             await asyncio.gather(
                 run_receiver_task(runtime.broker, run_startup=False),
-                periodic.run_forever(runtime, run_schedule=True),
+                periodic.run_forever(runtime, run_schedule=True, stop=asyncio.Event()),
             )
         finally:
             await runtime.close()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Literal
 
 import structlog
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -20,7 +20,7 @@ class ConfigError(RuntimeError):
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", extra="ignore", populate_by_name=True)
 
     env: Literal["development", "production"] = "development"
     database_url: str = Field(default="", description="SQLAlchemy async URL of the primary database")
@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     admin_token: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     api_key_cache_seconds: float = Field(default=300.0, gt=0)
+    # The LLM: the ecosystem's own variable names; tenants may override both in their bot config.
+    openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
+    openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
+    llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
+    llm_max_retries: int = Field(default=1, ge=0, le=5)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     var_dir: Path = VAR_DIR
@@ -94,8 +99,8 @@ def _persisted_secret(var_dir: Path) -> str:
 
 def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
-    loc = first["loc"][0] if first["loc"] else ""
-    name = f"FRONTDESK_{str(loc).upper()}" if loc else "configuration"
+    loc = str(first["loc"][0]) if first["loc"] else ""
+    name = loc if loc.startswith("OPENAI_") else f"FRONTDESK_{loc.upper()}" if loc else "configuration"
     message = first["msg"].removeprefix("Value error, ")
     if message.startswith("FRONTDESK_"):
         return f"invalid configuration: {message}"

@@ -10,6 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from taskiq import AsyncBroker
 
 from frontdesk.auth.key_cache import KeyResolver
+from frontdesk.chat.engine import ChatEngine
 from frontdesk.config import Settings
 from frontdesk.db.engine import Database
 from frontdesk.jobs.broker import install_broker, make_broker
@@ -26,6 +27,7 @@ class Runtime:
     redis: Redis | None
     keys: KeyResolver
     broker: AsyncBroker
+    chat: ChatEngine
     previous_broker: AsyncBroker | None = None
     previous_runtime: Runtime | None = None
 
@@ -51,7 +53,8 @@ class Runtime:
                 raise
             # A web process still serves (and /readyz reports Redis down); jobs wait for Redis.
             structlog.get_logger().warning("jobs.broker_unavailable", redis=settings.redis_url)
-        runtime = cls(settings, db, cache, redis, keys, broker, install_broker(broker), _current)
+        chat = ChatEngine(settings, db, cache)
+        runtime = cls(settings, db, cache, redis, keys, broker, chat, install_broker(broker), _current)
         _current = runtime
         return runtime
 

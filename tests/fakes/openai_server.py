@@ -107,6 +107,7 @@ class FakeOpenAI:
         valid_keys: set[str] | None = None,
         retry_after_ms: int | None = 1,
         embedding_dimensions: int = 8,
+        keep_requests: int | None = None,
     ) -> None:
         self.reply: Reply | None = reply
         self.model = model
@@ -116,6 +117,7 @@ class FakeOpenAI:
         self.retry_after_ms = retry_after_ms
         self.embedding_dimensions = embedding_dimensions
         self.requests: list[ReceivedRequest] = []
+        self.keep_requests = keep_requests  # bound the log for long runs (benchmarks)
         self._failures: list[int] = []
         self._lock = threading.Lock()
         self._server: uvicorn.Server | None = None
@@ -200,6 +202,8 @@ class FakeOpenAI:
         record = ReceivedRequest(request.method, request.url.path, headers, body)
         with self._lock:
             self.requests.append(record)
+            if self.keep_requests is not None and len(self.requests) > self.keep_requests:
+                del self.requests[: len(self.requests) - self.keep_requests]
         if self.delay_seconds:
             await asyncio.sleep(self.delay_seconds)  # cancelled when the server stops
         if record.bearer is None:
@@ -293,3 +297,12 @@ class FakeOpenAI:
                 "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
             }
         )
+
+
+if __name__ == "__main__":  # a standalone fake for benchmarks: python -m tests.fakes.openai_server --port N
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    args = parser.parse_args()
+    uvicorn.run(FakeOpenAI(keep_requests=100)._app(), host="127.0.0.1", port=args.port, log_level="warning")

@@ -2,6 +2,101 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.exceptions import RequestValidationError
+from pydantic import AfterValidator
+
+from frontdesk.auth.context import AuthContext, Authorize, TenantSession
+from frontdesk.auth.permissions import CONVERSATIONS_READ, CONVERSATIONS_WRITE
+from frontdesk.chat import store
+from frontdesk.chat.schemas import (
+    ConversationOut,
+    ConversationStatus,
+    ConversationSummaryOut,
+    TranscriptMessageOut,
+    TranscriptOut,
+)
+from frontdesk.kit.pagination import Page, PageParams, page_params
+from frontdesk.kit.schemas import CleanStr
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+ConversationsRead = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_READ))]
+ConversationsWrite = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_WRITE))]
+
+
+def _to_utc(value: datetime) -> datetime:
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError as exc:
+        raise ValueError("date is out of range") from exc
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
+
+
+def _check_range(since: datetime | None, until: datetime | None) -> None:
+    if since is not None and until is not None and since >= until:
+        raise RequestValidationError(
+            [{"loc": ("query", "until"), "msg": "must be later than 'since'", "type": "value_error"}]
+        )
+
+
+@router.get("", response_model=Page[ConversationSummaryOut])
+async def list_conversations(
+    auth: ConversationsRead,
+    session: TenantSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    status: Annotated[ConversationStatus | None, Query(description="open, handoff or closed")] = None,
+    channel: Annotated[CleanStr | None, Query(max_length=32, description="api, widget, crisp …")] = None,
+    intent: Annotated[
+        CleanStr | None, Query(max_length=64, description="Conversations with a message of this intent")
+    ] = None,
+    q: Annotated[CleanStr | None, Query(max_length=200, description="Search message text")] = None,
+    since: Annotated[
+        UtcDatetime | None, Query(description="Started at or after (ISO 8601; UTC if no offset)")
+    ] = None,
+    until: Annotated[
+        UtcDatetime | None, Query(description="Started before (ISO 8601; UTC if no offset)")
+    ] = None,
+) -> Page[ConversationSummaryOut]:
+    """Conversations, most recently active first, with the newest message and intent of each."""
+    _check_range(since, until)
+    rows, total = await store.list_conversations(
+        session, params, status=status, channel=channel, intent=intent, q=q, since=since, until=until
+    )
+    items = [
+        ConversationSummaryOut(
+            **ConversationOut.model_validate(row.conversation).model_dump(),
+            message_count=row.message_count,
+            last_message=row.last_message,
+            last_message_role=row.last_message_role,
+            last_message_at=row.last_message_at,
+            last_intent=row.last_intent,
+        )
+        for row in rows
+    ]
+    return Page(items=items, total=total, page=params.page, limit=params.limit)
+
+
+@router.get("/{conversation_id}", response_model=TranscriptOut)
+async def get_transcript(
+    auth: ConversationsRead, session: TenantSession, conversation_id: uuid.UUID
+) -> TranscriptOut:
+    """The conversation and its transcript, oldest message first."""
+    conversation, messages = await store.transcript(session, conversation_id)
+    return TranscriptOut(
+        **ConversationOut.model_validate(conversation).model_dump(),
+        messages=[TranscriptMessageOut.model_validate(m) for m in messages],
+    )
+
+
+@router.post("/{conversation_id}/release", response_model=ConversationOut)
+async def release_handoff(
+    auth: ConversationsWrite, session: TenantSession, conversation_id: uuid.UUID
+) -> ConversationOut:
+    """Give a conversation that was handed off to a person back to the bot (409 if not handed off)."""
+    return ConversationOut.model_validate(await store.release_handoff(session, conversation_id))

@@ -85,19 +85,29 @@ async def admin_scope(session: AsyncSession, *, actor: str, reason: str) -> Asyn
             await _apply_to_open_transaction(session)
 
 
+def _touches_tenant_data(state: ORMExecuteState) -> bool:
+    # Fast path: a tenant model among the statement's entities. The criteria added below then
+    # cover every tenant entity the statement reaches, joined or not. Otherwise walk the whole
+    # statement (select_from, subqueries, Core tables) for a tenant table.
+    if any(_is_tenant_model(m.class_) for m in state.all_mappers):
+        return True
+    tables = find_tables(state.statement, include_crud=True)  # type: ignore[arg-type]
+    return any(t.name in _tenant_tables() for t in tables)
+
+
 @event.listens_for(Session, "do_orm_execute")
 def _scope_statement(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete or state.is_insert):
         return
     if in_admin_scope(state.session):
         return
-    tables = find_tables(state.statement, include_crud=True)  # type: ignore[arg-type]
-    touched = sorted(t.name for t in tables if t.name in _tenant_tables())
-    if not touched:
+    if not _touches_tenant_data(state):
         return
     tenant_id = current_tenant(state.session)
     if tenant_id is None:
-        raise TenancyError(f"query on tenant-owned table(s) {', '.join(touched)} without a tenant context")
+        tables = find_tables(state.statement, include_crud=True)  # type: ignore[arg-type]
+        touched = ", ".join(sorted(t.name for t in tables if t.name in _tenant_tables()))
+        raise TenancyError(f"query on tenant-owned table(s) {touched} without a tenant context")
     if state.is_insert:
         return  # values are checked by RLS (WITH CHECK) and _stamp_new_rows for ORM objects
     from frontdesk.models.tenant import Tenant

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -39,10 +40,13 @@ async def tick(runtime: Runtime, schedule: tuple[Periodic, ...] = SCHEDULE) -> l
     return sent
 
 
-async def run_forever(runtime: Runtime, *, run_schedule: bool, interval: float = 5.0) -> None:
-    """Background loop of a process: flush key last-use times; enqueue periodic jobs."""
+async def run_forever(
+    runtime: Runtime, *, run_schedule: bool, stop: asyncio.Event, interval: float = 5.0
+) -> None:
+    """Background loop of a process: flush key last-use times; enqueue periodic jobs. Ends when
+    ``stop`` is set."""
     last_flush = time.monotonic()
-    while True:
+    while not stop.is_set():
         try:
             if run_schedule:
                 await tick(runtime)
@@ -53,4 +57,5 @@ async def run_forever(runtime: Runtime, *, run_schedule: bool, interval: float =
             raise
         except Exception:
             log.exception("periodic.failed")
-        await asyncio.sleep(interval)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval)

@@ -1,0 +1,350 @@
+"""Load benchmark of POST /api/v1/chat against a bare FastAPI baseline, measured in the same run.
+
+    .venv/bin/python bench/chat.py [--tenants 120] [--concurrency 24] [--seconds 15]
+
+Both servers run as separate processes on the local PostgreSQL (as the non-superuser app role,
+RLS on) and call the same fake OpenAI server (zero latency) through the official SDK:
+  1. closed loop: `concurrency` clients send back to back → max throughput of each;
+  2. open loop at a fixed rate (half the baseline's max) → latency percentiles at a load the
+     baseline holds; our overhead is the difference.
+Prints a markdown table; results are also written to bench/results/chat-<time>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy.ext.asyncio import create_async_engine
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from frontdesk.db import migrate  # noqa: E402
+from tests.live import free_port  # noqa: E402
+
+PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+ADMIN_TOKEN = "bench-admin-token-" + "x" * 24
+QUESTIONS = [
+    "When are you open on {d}?",
+    "How much does the {p} plan cost?",
+    "Do you deliver to {c}?",
+    "Can I return an item after {n} days?",
+    "Do you have parking near the {c} shop?",
+]
+
+
+@dataclass
+class Result:
+    target: str
+    mode: str
+    requests: int
+    errors: int
+    seconds: float
+    rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def question() -> str:
+    return (
+        random.choice(QUESTIONS).format(
+            d=random.choice(["Saturday", "Sunday", "Monday"]),
+            p=random.choice(["Pro", "Starter"]),
+            c=random.choice(["Paris", "Berlin", "Lyon", "Madrid"]),
+            n=random.randint(1, 90),
+        )
+        + f" (ref {random.randint(1, 10**9)})"
+    )
+
+
+async def admin_sql(sql: str) -> None:
+    engine = create_async_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    async with engine.connect() as conn:
+        await conn.exec_driver_sql(sql)
+    await engine.dispose()
+
+
+def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    proc = subprocess.Popen(
+        cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+            return proc
+        except httpx.TransportError:
+            time.sleep(0.1)
+    proc.kill()
+    raise RuntimeError(f"{cmd} did not start")
+
+
+async def provision(base: str, tenants: int) -> list[dict[str, str]]:
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    out = []
+    async with httpx.AsyncClient(base_url=base, timeout=30) as c:
+        for i in range(tenants):
+            t = (
+                await c.post(
+                    "/api/v1/admin/tenants",
+                    headers=admin,
+                    json={"name": f"Bench Shop {i}", "email": f"b{i}@bench.test", "plan": "enterprise"},
+                )
+            ).json()
+            key = (await c.post(f"/api/v1/admin/tenants/{t['id']}/api-keys", headers=admin, json={})).json()[
+                "key"
+            ]
+            doc = (
+                f"# Opening hours\nShop {i} opens Monday to Saturday 9:00-18:00.\n\n"
+                f"# Pricing\nThe Pro plan costs {20 + i % 30} euros, Starter {5 + i % 10} euros.\n\n"
+                f"# Delivery\nWe deliver to Paris, Berlin and Lyon in {1 + i % 4} days."
+            )
+            r = await c.post(
+                "/api/v1/knowledge", headers={"X-API-Key": key}, json={"name": "FAQ", "content": doc}
+            )
+            r.raise_for_status()
+            out.append({"id": t["id"], "key": key})
+    return out
+
+
+Send = Callable[[httpx.AsyncClient], Awaitable[int]]
+
+
+def sender(target: str, tenants: list[dict[str, str]]) -> Send:
+    async def send(client: httpx.AsyncClient) -> int:
+        t = random.choice(tenants)
+        session = f"v{random.randint(1, 400)}"
+        if target == "frontdesk":
+            r = await client.post(
+                "/api/v1/chat",
+                headers={"X-API-Key": t["key"]},
+                json={"session_id": session, "message": question()},
+            )
+        else:
+            r = await client.post(
+                "/chat", json={"session_id": session, "message": question(), "tenant_id": t["id"]}
+            )
+        return r.status_code
+
+    return send
+
+
+async def closed_loop(name: str, base: str, send: Send, concurrency: int, seconds: float) -> Result:
+    latencies: list[float] = []
+    errors = 0
+    stop = time.perf_counter() + seconds
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        while time.perf_counter() < stop:
+            t0 = time.perf_counter()
+            status = await send(client)
+            latencies.append((time.perf_counter() - t0) * 1000)
+            errors += status != 200
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        for _ in range(20):  # warm up caches and pools
+            await send(client)
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    return Result(
+        name,
+        f"closed c={concurrency}",
+        len(latencies),
+        errors,
+        elapsed,
+        len(latencies) / elapsed,
+        pct(latencies, 0.5),
+        pct(latencies, 0.95),
+        pct(latencies, 0.99),
+    )
+
+
+async def open_loop(name: str, base: str, send: Send, rate: float, seconds: float) -> Result:
+    latencies: list[float] = []
+    errors = 0
+
+    async def one(client: httpx.AsyncClient) -> None:
+        nonlocal errors
+        t0 = time.perf_counter()
+        status = await send(client)
+        latencies.append((time.perf_counter() - t0) * 1000)
+        errors += status != 200
+
+    async with httpx.AsyncClient(
+        base_url=base, timeout=60, limits=httpx.Limits(max_connections=500)
+    ) as client:
+        for _ in range(20):
+            await send(client)
+        tasks = []
+        started = time.perf_counter()
+        n = int(rate * seconds)
+        for i in range(n):
+            delay = started + i / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(client)))
+        await asyncio.gather(*tasks)
+        elapsed = time.perf_counter() - started
+    return Result(
+        name,
+        f"open {rate:.0f}/s",
+        len(latencies),
+        errors,
+        elapsed,
+        len(latencies) / elapsed,
+        pct(latencies, 0.5),
+        pct(latencies, 0.95),
+        pct(latencies, 0.99),
+    )
+
+
+def table(results: list[Result]) -> str:
+    lines = [
+        "| target | load | requests | errors | req/s | p50 ms | p95 ms | p99 ms |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines.append(
+            f"| {r.target} | {r.mode} | {r.requests} | {r.errors} | {r.rps:.1f} | {r.p50_ms:.1f} | "
+            f"{r.p95_ms:.1f} | {r.p99_ms:.1f} |"
+        )
+    return "\n".join(lines)
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--tenants", type=int, default=120)
+    parser.add_argument("--concurrency", type=int, default=24)
+    parser.add_argument("--seconds", type=float, default=15)
+    args = parser.parse_args()
+
+    db = f"frontdesk_bench_{os.getpid()}"
+    await admin_sql(f'CREATE DATABASE "{db}"')
+    base_url = PG_ADMIN.rsplit("/", 1)[0]
+    owner = f"{base_url}/{db}"
+    app_url = owner.replace("postgres@", "frontdesk_app@", 1)
+    await asyncio.to_thread(migrate.upgrade, owner)
+    await migrate.setup_roles(owner)
+
+    llm_port, fd_port, base_port = free_port(), free_port(), free_port()
+    py = sys.executable
+    fake = start([py, "-m", "tests.fakes.openai_server", "--port", str(llm_port)], {}, llm_port)
+    env = {
+        "OPENAI_API_KEY": "sk-bench",
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{llm_port}/v1",
+        "FRONTDESK_DATABASE_URL": app_url,
+        "FRONTDESK_DATABASE_ADMIN_URL": owner,
+        "FRONTDESK_ADMIN_TOKEN": ADMIN_TOKEN,
+        "FRONTDESK_SECRET_KEY": "b" * 40,
+        "FRONTDESK_LOG_LEVEL": "WARNING",
+        "FRONTDESK_LLM_MAX_RETRIES": "0",
+    }
+    results: list[Result] = []
+    try:
+        ours = start([py, "-m", "frontdesk", "serve", "--port", str(fd_port)], env, fd_port)
+        try:
+            tenants = await provision(f"http://127.0.0.1:{fd_port}", args.tenants)
+            fd_closed = await closed_loop(
+                "frontdesk",
+                f"http://127.0.0.1:{fd_port}",
+                sender("frontdesk", tenants),
+                args.concurrency,
+                args.seconds,
+            )
+        finally:
+            ours.terminate()
+            ours.wait(timeout=30)
+        baseline = start(
+            [
+                py,
+                "-m",
+                "uvicorn",
+                "--factory",
+                "bench.baseline_app:create_app",
+                "--port",
+                str(base_port),
+                "--log-level",
+                "warning",
+            ],
+            {**env, "BENCH_DATABASE_URL": app_url.replace("postgresql+asyncpg", "postgresql+asyncpg")},
+            base_port,
+        )
+        try:
+            base_send = sender("baseline", tenants)
+            base_closed = await closed_loop(
+                "baseline", f"http://127.0.0.1:{base_port}", base_send, args.concurrency, args.seconds
+            )
+            rate = max(5.0, base_closed.rps * 0.5)
+            base_open = await open_loop(
+                "baseline", f"http://127.0.0.1:{base_port}", base_send, rate, args.seconds
+            )
+        finally:
+            baseline.terminate()
+            baseline.wait(timeout=30)
+        ours = start([py, "-m", "frontdesk", "serve", "--port", str(fd_port)], env, fd_port)
+        try:
+            fd_open = await open_loop(
+                "frontdesk", f"http://127.0.0.1:{fd_port}", sender("frontdesk", tenants), rate, args.seconds
+            )
+        finally:
+            ours.terminate()
+            ours.wait(timeout=30)
+        results = [fd_closed, base_closed, fd_open, base_open]
+    finally:
+        fake.terminate()
+        await admin_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
+
+    print(f"\n{args.tenants} tenants, each with its own key and knowledge base; fake LLM with zero latency\n")
+    print(table(results))
+    ratio = fd_closed.rps / base_closed.rps if base_closed.rps else float("nan")
+    overhead = {q: getattr(fd_open, f"{q}_ms") - getattr(base_open, f"{q}_ms") for q in ("p50", "p95", "p99")}
+    print(f"\nthroughput ratio frontdesk/baseline (closed loop): {ratio:.2f}  (goal ≥ 0.5)")
+    print(
+        f"overhead at {rate:.0f} req/s: p50 {overhead['p50']:+.1f} ms, p95 {overhead['p95']:+.1f} ms, "
+        f"p99 {overhead['p99']:+.1f} ms  (goal p99 < 50 ms)"
+    )
+    out = ROOT / "bench" / "results"
+    out.mkdir(exist_ok=True)
+    path = out / f"chat-{time.strftime('%Y%m%dT%H%M%S')}.json"
+    path.write_text(
+        json.dumps(
+            {
+                "args": vars(args),
+                "results": [asdict(r) for r in results],
+                "throughput_ratio": ratio,
+                "overhead_ms": overhead,
+                "median_check": statistics.median([r.p50_ms for r in results]),
+            },
+            indent=2,
+        )
+    )
+    print(f"\nwritten {path.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,99 @@
+"""Rate limits (moving window, per tenant and per visitor session) and monthly message quotas."""
+
+from __future__ import annotations
+
+import math
+import time
+import uuid
+from datetime import UTC, datetime
+
+from limits import RateLimitItem, RateLimitItemPerMinute
+from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.strategies import MovingWindowRateLimiter
+from sqlalchemy import func, select
+
+from frontdesk.db.engine import Database
+from frontdesk.db.session import unit_of_work
+from frontdesk.kit.cache import Cache
+from frontdesk.kit.errors import FrontdeskError
+from frontdesk.models import Message
+from frontdesk.tenants.plans import Plan
+
+
+class RateLimited(FrontdeskError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+
+class QuotaExceeded(FrontdeskError):
+    status, code, title = 402, "quota_exceeded", "Monthly message quota reached"
+
+
+def _storage(redis_url: str | None) -> Storage:
+    if redis_url:
+        return RedisStorage("async+" + redis_url, implementation="redispy", key_prefix="frontdesk:limits")
+    return MemoryStorage()
+
+
+class ChatLimiter:
+    def __init__(self, redis_url: str | None) -> None:
+        self.limiter = MovingWindowRateLimiter(_storage(redis_url))
+
+    async def _hit(self, item: RateLimitItem, scope: str, *ids: str) -> None:
+        if await self.limiter.hit(item, scope, *ids):
+            return
+        reset, _ = await self.limiter.get_window_stats(item, scope, *ids)
+        retry = max(1, math.ceil(reset - time.time()))
+        raise RateLimited(
+            f"Rate limit of {item.amount} messages per minute per {scope} reached; retry in {retry} s.",
+            headers={"Retry-After": str(retry)},
+            extra={"limit": f"{scope}_per_minute", "retry_after": retry},
+        )
+
+    async def check(
+        self, tenant_id: uuid.UUID, session_key: str, plan: Plan, session_per_minute: int | None
+    ) -> None:
+        per_session = min(plan.session_per_minute, session_per_minute or plan.session_per_minute)
+        await self._hit(RateLimitItemPerMinute(per_session), "session", str(tenant_id), session_key)
+        await self._hit(RateLimitItemPerMinute(plan.tenant_per_minute), "tenant", str(tenant_id))
+
+
+def month_start(now: datetime | None = None) -> datetime:
+    now = now or datetime.now(UTC)
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+class QuotaCounter:
+    """Visitor messages per tenant per calendar month (UTC): a cache counter seeded from the database."""
+
+    def __init__(self, db: Database, cache: Cache) -> None:
+        self.db = db
+        self.cache = cache
+
+    def _key(self, tenant_id: uuid.UUID) -> str:
+        return f"quota:{tenant_id}:{month_start():%Y%m}"
+
+    async def used(self, tenant_id: uuid.UUID) -> int:
+        raw = await self.cache.get(self._key(tenant_id))
+        if raw is not None:
+            return int(raw)
+        async with unit_of_work(self.db, tenant_id=tenant_id, read_only=True) as session:
+            count = await session.scalar(
+                select(func.count())
+                .select_from(Message)
+                .where(Message.role == "user", Message.created_at >= month_start())
+            )
+        await self.cache.add(self._key(tenant_id), str(count or 0).encode(), 40 * 86400)
+        return int(count or 0)
+
+    async def check(self, tenant_id: uuid.UUID, plan: Plan) -> None:
+        if plan.monthly_messages is None:
+            return
+        if await self.used(tenant_id) >= plan.monthly_messages:
+            raise QuotaExceeded(
+                f"The {plan.name} plan includes {plan.monthly_messages} messages a month and they are used up. "
+                "Upgrade the plan to continue this month.",
+                extra={"limit": "monthly_messages", "quota": plan.monthly_messages, "plan": plan.name},
+            )
+
+    async def count(self, tenant_id: uuid.UUID) -> None:
+        await self.cache.incr(self._key(tenant_id), ttl=40 * 86400)

@@ -1,0 +1,79 @@
+"""What the chat pipeline needs to know about a tenant, built once per config generation."""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from frontdesk.db.engine import Database
+from frontdesk.db.session import unit_of_work
+from frontdesk.kit import generations
+from frontdesk.kit.cache import Cache
+from frontdesk.models import Tenant
+from frontdesk.nlu.intents import IntentClassifier, intents_from_config
+from frontdesk.privacy.redaction import CustomPattern
+from frontdesk.tenants import bot_config
+from frontdesk.tenants.bot_config import BotConfigIn
+from frontdesk.tenants.plans import Plan, plan_for
+
+MAX_AGE_SECONDS = 60.0
+MAX_ENTRIES = 5_000
+
+
+@dataclass(frozen=True)
+class ChatProfile:
+    tenant_id: uuid.UUID
+    tenant_name: str
+    plan: Plan
+    config: BotConfigIn
+    classifier: IntentClassifier
+    pii_patterns: tuple[CustomPattern, ...]
+    handoff_keywords: re.Pattern[str] | None
+    generation: int
+
+    @property
+    def business_name(self) -> str:
+        return self.config.business_name or self.tenant_name
+
+
+class ProfileCache:
+    def __init__(self, db: Database, cache: Cache) -> None:
+        self.db = db
+        self.cache = cache
+        self._entries: OrderedDict[uuid.UUID, tuple[float, ChatProfile]] = OrderedDict()
+        self.builds = 0
+
+    async def get(self, tenant_id: uuid.UUID) -> ChatProfile:
+        generation = await generations.current(self.cache, tenant_id, generations.CONFIG)
+        entry = self._entries.get(tenant_id)
+        if entry and entry[1].generation == generation and time.monotonic() - entry[0] < MAX_AGE_SECONDS:
+            self._entries.move_to_end(tenant_id)
+            return entry[1]
+        profile = await self._build(tenant_id, generation)
+        self._entries[tenant_id] = (time.monotonic(), profile)
+        while len(self._entries) > MAX_ENTRIES:
+            self._entries.popitem(last=False)
+        return profile
+
+    async def _build(self, tenant_id: uuid.UUID, generation: int) -> ChatProfile:
+        self.builds += 1
+        async with unit_of_work(self.db, tenant_id=tenant_id, read_only=True) as session:
+            tenant = await session.get(Tenant, tenant_id)
+            config, _ = await bot_config.load(session)
+        if tenant is None:
+            raise LookupError(f"tenant {tenant_id} is gone")
+        return ChatProfile(
+            tenant_id=tenant_id,
+            tenant_name=tenant.name,
+            plan=plan_for(tenant.plan),
+            config=config,
+            classifier=IntentClassifier(
+                intents_from_config([i.model_dump(exclude_none=True) for i in config.intents])
+            ),
+            pii_patterns=tuple(CustomPattern(p.name, p.pattern) for p in config.pii.custom_patterns),
+            handoff_keywords=bot_config.normalize_keywords(config.handoff.keywords),
+            generation=generation,
+        )

@@ -1,0 +1,155 @@
+"""Per-tenant knowledge indexes, kept in memory and rebuilt when the knowledge changes.
+
+One ``KnowledgeRetriever`` per process. For each tenant it keeps the BM25 index built
+from the tenant's documents, tagged with the knowledge generation it was built from
+(``kit.generations``). A search first reads the current generation (one cache read); when
+it moved — a document was written, in this process or another — or the index is older
+than ``max_age`` seconds, the index is rebuilt from the database. Builds are one at a time
+per tenant, so a burst of first requests builds once, and large builds run in a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+import weakref
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import select
+
+from frontdesk.db.engine import Database
+from frontdesk.db.session import unit_of_work
+from frontdesk.kit import generations
+from frontdesk.kit.cache import Cache
+from frontdesk.knowledge.chunking import Chunk, chunk_document
+from frontdesk.knowledge.index import KnowledgeIndex, ScoredChunk
+from frontdesk.models import KnowledgeBase
+
+log = structlog.get_logger()
+_Document = tuple[str, str, str]  # id, name, content
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    generation: int
+    built_at: float  # monotonic
+    chars: int
+    index: KnowledgeIndex
+
+
+class KnowledgeRetriever:
+    """Searches a tenant's knowledge through a cached, per-tenant index.
+
+    ``max_tenants`` and ``max_chars`` bound the cache (least recently used tenants go
+    first); ``max_age`` bounds how long an index is trusted without a rebuild (it covers a
+    missed generation bump or a lagging read replica); documents larger in total than
+    ``thread_chars`` are indexed in a worker thread so the event loop keeps serving.
+    """
+
+    def __init__(
+        self,
+        *,
+        max_tenants: int = 2_000,
+        max_chars: int = 400_000_000,
+        max_age: float = 300.0,
+        thread_chars: int = 300_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.max_tenants = max_tenants
+        self.max_chars = max_chars
+        self.max_age = max_age
+        self.thread_chars = thread_chars
+        self.builds = 0
+        self._clock = clock
+        self._entries: OrderedDict[uuid.UUID, _Entry] = OrderedDict()
+        self._chars = 0
+        self._locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    async def search(
+        self, db: Database, cache: Cache, tenant_id: uuid.UUID, query: str, *, limit: int = 4
+    ) -> list[ScoredChunk]:
+        """The tenant's best chunks for ``query``, best first (none when nothing matches)."""
+        _, index = await self.index_for(db, cache, tenant_id)
+        return index.search(query, limit=limit)
+
+    async def index_for(self, db: Database, cache: Cache, tenant_id: uuid.UUID) -> tuple[int, KnowledgeIndex]:
+        """The tenant's current index and the knowledge generation it was built from."""
+        entry = self._fresh(tenant_id, await generations.current(cache, tenant_id, generations.KNOWLEDGE))
+        if entry is None:
+            lock = self._locks.get(tenant_id)
+            if lock is None:
+                lock = self._locks[tenant_id] = asyncio.Lock()
+            async with lock:
+                # Read the generation before the documents: a write committed after this read
+                # bumps it again, so the index can be stale by one build but never tagged newer.
+                generation = await generations.current(cache, tenant_id, generations.KNOWLEDGE)
+                entry = self._fresh(tenant_id, generation) or await self._build(db, tenant_id, generation)
+        return entry.generation, entry.index
+
+    def invalidate(self, tenant_id: uuid.UUID) -> None:
+        """Forget a tenant's index; the next search rebuilds it."""
+        entry = self._entries.pop(tenant_id, None)
+        if entry is not None:
+            self._chars -= entry.chars
+
+    def clear(self) -> None:
+        self._entries.clear()
+        self._chars = 0
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def _fresh(self, tenant_id: uuid.UUID, generation: int) -> _Entry | None:
+        entry = self._entries.get(tenant_id)
+        if entry is None or entry.generation != generation or self._clock() - entry.built_at >= self.max_age:
+            return None
+        self._entries.move_to_end(tenant_id)
+        return entry
+
+    async def _build(self, db: Database, tenant_id: uuid.UUID, generation: int) -> _Entry:
+        async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
+            rows = await session.execute(
+                select(KnowledgeBase.id, KnowledgeBase.name, KnowledgeBase.content).order_by(
+                    KnowledgeBase.name, KnowledgeBase.id
+                )
+            )
+            documents = [(str(doc_id), name, content) for doc_id, name, content in rows]
+        chars = sum(len(content) for _, _, content in documents)
+        started = time.perf_counter()
+        if chars > self.thread_chars:
+            index = await asyncio.to_thread(_index, documents)
+        else:
+            index = _index(documents)
+        self.builds += 1
+        log.debug(
+            "knowledge.index_built",
+            tenant_id=str(tenant_id),
+            documents=len(documents),
+            chunks=index.size,
+            chars=chars,
+            seconds=round(time.perf_counter() - started, 4),
+        )
+        entry = _Entry(generation, self._clock(), chars, index)
+        self._store(tenant_id, entry)
+        return entry
+
+    def _store(self, tenant_id: uuid.UUID, entry: _Entry) -> None:
+        self.invalidate(tenant_id)
+        self._entries[tenant_id] = entry
+        self._chars += entry.chars
+        while len(self._entries) > 1 and (
+            len(self._entries) > self.max_tenants or self._chars > self.max_chars
+        ):
+            _, evicted = self._entries.popitem(last=False)
+            self._chars -= evicted.chars
+
+
+def _index(documents: list[_Document]) -> KnowledgeIndex:
+    chunks: list[Chunk] = []
+    for doc_id, name, content in documents:
+        chunks.extend(chunk_document(doc_id, name, content))
+    return KnowledgeIndex.build(chunks)

@@ -1,0 +1,106 @@
+"""Knowledge documents of the session's tenant. No HTTP, no commit: the caller owns the transaction.
+
+Every write bumps the tenant's knowledge generation once the transaction has committed,
+which is how retrievers in every process learn that their index is stale.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.db.tenancy import current_tenant
+from frontdesk.jobs.enqueue import after_commit
+from frontdesk.kit import generations
+from frontdesk.kit.cache import Cache
+from frontdesk.kit.errors import FrontdeskError, NotFound
+from frontdesk.kit.pagination import PageParams
+from frontdesk.kit.time import utcnow
+from frontdesk.knowledge.schemas import DocumentCreate, DocumentUpdate
+from frontdesk.models import KnowledgeBase, Tenant
+
+MAX_TENANT_CHARS = 2_000_000
+
+
+class KnowledgeLimitExceeded(FrontdeskError):
+    status, code, title = 413, "knowledge_limit", "Knowledge base limit reached"
+
+
+async def list_documents(session: AsyncSession, params: PageParams) -> tuple[list[KnowledgeBase], int]:
+    total = await session.scalar(select(func.count()).select_from(KnowledgeBase)) or 0
+    rows = await session.scalars(
+        select(KnowledgeBase)
+        .order_by(KnowledgeBase.name, KnowledgeBase.id)
+        .offset(params.offset)
+        .limit(params.limit)
+    )
+    return list(rows.all()), total
+
+
+async def get_document(session: AsyncSession, document_id: uuid.UUID) -> KnowledgeBase:
+    doc = await session.get(KnowledgeBase, document_id)
+    if doc is None:
+        raise NotFound("No such document.")
+    return doc
+
+
+async def create_document(session: AsyncSession, cache: Cache, data: DocumentCreate) -> KnowledgeBase:
+    text = data.text()
+    await _check_total(session, len(text))
+    doc = KnowledgeBase(name=data.name, content=text, version=1, updated_at=utcnow())
+    session.add(doc)
+    await session.flush()
+    _bump_after_commit(session, cache, doc.tenant_id)
+    return doc
+
+
+async def update_document(
+    session: AsyncSession, cache: Cache, document_id: uuid.UUID, data: DocumentUpdate
+) -> KnowledgeBase:
+    doc = await get_document(session, document_id)
+    text = data.text()
+    if text is not None:
+        await _check_total(session, len(text), excluding=doc.id)
+        doc.content = text
+    if data.name is not None:
+        doc.name = data.name
+    doc.version += 1
+    doc.updated_at = utcnow()
+    await session.flush()
+    _bump_after_commit(session, cache, doc.tenant_id)
+    return doc
+
+
+async def delete_document(session: AsyncSession, cache: Cache, document_id: uuid.UUID) -> None:
+    doc = await get_document(session, document_id)
+    await session.delete(doc)
+    await session.flush()
+    _bump_after_commit(session, cache, doc.tenant_id)
+
+
+async def _check_total(session: AsyncSession, new_chars: int, *, excluding: uuid.UUID | None = None) -> None:
+    """Refuse a write that would take the tenant's knowledge past ``MAX_TENANT_CHARS``."""
+    if current_tenant(session) is None:  # the lock below would otherwise take every tenant's row
+        raise RuntimeError("knowledge writes need a tenant-scoped session")
+    # Serialise this tenant's knowledge writes (PostgreSQL; SQLite has one writer anyway) so
+    # that two concurrent uploads cannot both pass the check. NO KEY UPDATE leaves the foreign
+    # key checks of other inserts for the tenant unblocked.
+    await session.execute(select(Tenant.id).with_for_update(key_share=True))
+    query = select(func.coalesce(func.sum(func.length(KnowledgeBase.content)), 0))
+    if excluding is not None:
+        query = query.where(KnowledgeBase.id != excluding)
+    used = int(await session.scalar(query) or 0)
+    if used + new_chars > MAX_TENANT_CHARS:
+        raise KnowledgeLimitExceeded(
+            f"A knowledge base holds at most {MAX_TENANT_CHARS:,} characters across its documents; "
+            f"{used:,} are in use and this document has {new_chars:,}."
+        )
+
+
+def _bump_after_commit(session: AsyncSession, cache: Cache, tenant_id: uuid.UUID) -> None:
+    async def bump() -> None:
+        await generations.bump(cache, tenant_id, generations.KNOWLEDGE)
+
+    after_commit(session, bump)

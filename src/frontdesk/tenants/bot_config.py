@@ -1,0 +1,168 @@
+"""The bot configuration a tenant controls: one JSON document (config_type "bot")."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.kit.schemas import InputModel
+from frontdesk.models import TenantConfiguration
+from frontdesk.nlu.intents import ACTIONS, intents_from_config
+from frontdesk.privacy.redaction import CustomPattern, compile_custom_patterns
+
+CONFIG_TYPE = "bot"
+LANGUAGE = r"^[a-z]{2}$"
+
+
+class IntentConfig(InputModel):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,49}$")
+    keywords: list[str] = Field(default_factory=list, max_length=200)
+    patterns: list[str] = Field(default_factory=list, max_length=50)
+    examples: list[str] = Field(default_factory=list, max_length=200)
+    action: str | None = Field(default=None, description=f"one of {sorted(ACTIONS)}")
+
+
+class PatternConfig(InputModel):
+    name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
+    pattern: str = Field(min_length=1, max_length=200)
+
+
+class PiiPolicy(InputModel):
+    store: Literal["redacted", "raw"] = Field(
+        default="redacted",
+        description="What is stored of visitor messages; the LLM always gets them redacted",
+    )
+    default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$", description="For phone numbers")
+    custom_patterns: list[PatternConfig] = Field(default_factory=list, max_length=50)
+
+
+class HandoffRules(InputModel):
+    keywords: list[str] = Field(default_factory=list, max_length=100, description="Words that hand over")
+    intents: list[str] = Field(default_factory=list, max_length=50, description="Intents that hand over")
+
+
+class LlmSettings(InputModel):
+    model: str = Field(default="gpt-4o-mini", min_length=1, max_length=100)
+    temperature: float = Field(default=0.3, ge=0, le=2)
+    max_tokens: int = Field(default=400, ge=16, le=4000)
+    history_turns: int = Field(default=10, ge=0, le=50)
+    base_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
+    api_key: SecretStr | None = Field(default=None, description='Write-only; send "" to remove')
+
+
+class BotConfigIn(InputModel):
+    business_name: str = Field(default="", max_length=200)
+    bot_name: str = Field(default="Assistant", min_length=1, max_length=80)
+    greeting: str | None = Field(default=None, max_length=500)
+    tone: str = Field(default="friendly and professional", max_length=200)
+    instructions: str = Field(default="", max_length=4000)
+    system_prompt: str | None = Field(
+        default=None, max_length=8000, description="Template; placeholders {business_name} {knowledge} …"
+    )
+    language: str | None = Field(default=None, pattern=LANGUAGE, description="Pin replies to this language")
+    default_language: str = Field(
+        default="en", pattern=LANGUAGE, description="When a message is too short to tell"
+    )
+    booking_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    intents: list[IntentConfig] = Field(default_factory=list, max_length=50)
+    pii: PiiPolicy = Field(default_factory=PiiPolicy)
+    handoff: HandoffRules = Field(default_factory=HandoffRules)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    session_per_minute: int | None = Field(default=None, ge=1, le=600, description="Stricter than the plan")
+
+    @field_validator("intents")
+    @classmethod
+    def _intents(cls, value: list[IntentConfig]) -> list[IntentConfig]:
+        intents_from_config([i.model_dump(exclude_none=True) for i in value])  # ValueError → 422
+        return value
+
+    @field_validator("pii")
+    @classmethod
+    def _patterns(cls, value: PiiPolicy) -> PiiPolicy:
+        compile_custom_patterns([CustomPattern(p.name, p.pattern) for p in value.custom_patterns])
+        return value
+
+
+class LlmSettingsOut(BaseModel):
+    model: str
+    temperature: float
+    max_tokens: int
+    history_turns: int
+    base_url: str | None
+    api_key_set: bool
+
+
+class BotConfigOut(BaseModel):
+    business_name: str
+    bot_name: str
+    greeting: str | None
+    tone: str
+    instructions: str
+    system_prompt: str | None
+    language: str | None
+    default_language: str
+    booking_url: str | None
+    intents: list[dict[str, Any]]
+    pii: dict[str, Any]
+    handoff: dict[str, Any]
+    llm: LlmSettingsOut
+    session_per_minute: int | None
+    updated_at: datetime | None
+
+
+def _stored(config: BotConfigIn) -> dict[str, Any]:
+    data = config.model_dump(mode="json", exclude={"llm"})
+    data["llm"] = config.llm.model_dump(mode="json", exclude={"api_key"})
+    data["llm"]["api_key"] = config.llm.api_key.get_secret_value() if config.llm.api_key else None
+    return data
+
+
+def parse(data: dict[str, Any] | None) -> BotConfigIn:
+    """The stored document as a config (defaults for anything missing)."""
+    return BotConfigIn.model_validate(data or {})
+
+
+def public(config: BotConfigIn, updated_at: datetime | None) -> BotConfigOut:
+    data = config.model_dump(mode="json", exclude={"llm"})
+    llm = config.llm.model_dump(mode="json", exclude={"api_key"})
+    return BotConfigOut(
+        **data, llm=LlmSettingsOut(**llm, api_key_set=bool(config.llm.api_key)), updated_at=updated_at
+    )
+
+
+async def load(session: AsyncSession) -> tuple[BotConfigIn, datetime | None]:
+    row = await session.scalar(
+        select(TenantConfiguration).where(TenantConfiguration.config_type == CONFIG_TYPE)
+    )
+    return (parse(row.config_data), row.updated_at) if row else (parse(None), None)
+
+
+async def save(
+    session: AsyncSession, new: BotConfigIn, *, api_key_sent: bool
+) -> tuple[BotConfigIn, datetime]:
+    """Replace the configuration; the LLM key is kept unless the request sent one ("" removes it)."""
+    row = await session.scalar(
+        select(TenantConfiguration).where(TenantConfiguration.config_type == CONFIG_TYPE)
+    )
+    if not api_key_sent and row is not None:
+        kept = parse(row.config_data).llm.api_key
+        new = new.model_copy(update={"llm": new.llm.model_copy(update={"api_key": kept})})
+    elif new.llm.api_key is not None and not new.llm.api_key.get_secret_value():
+        new = new.model_copy(update={"llm": new.llm.model_copy(update={"api_key": None})})
+    if row is None:
+        row = TenantConfiguration(config_type=CONFIG_TYPE, config_data=_stored(new))
+        session.add(row)
+    else:
+        row.config_data = _stored(new)
+    await session.flush()
+    return new, row.updated_at
+
+
+def normalize_keywords(words: list[str]) -> re.Pattern[str] | None:
+    cleaned = [re.escape(w.strip().lower()) for w in words if w.strip()]
+    return re.compile(r"\b(?:" + "|".join(cleaned) + r")\b", re.IGNORECASE) if cleaned else None

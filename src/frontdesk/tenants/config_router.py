@@ -1,0 +1,39 @@
+"""A tenant's bot configuration (secret keys)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
+from frontdesk.auth.permissions import CONFIG_READ, CONFIG_WRITE
+from frontdesk.jobs.enqueue import after_commit
+from frontdesk.kit import generations
+from frontdesk.tenants import bot_config
+from frontdesk.tenants.bot_config import BotConfigIn, BotConfigOut
+
+router = APIRouter(prefix="/api/v1/config", tags=["config"])
+ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
+ConfigWrite = Annotated[AuthContext, Depends(Authorize(CONFIG_WRITE))]
+
+
+@router.get("", response_model=BotConfigOut)
+async def get_config(auth: ConfigRead, session: TenantSession) -> BotConfigOut:
+    config, updated_at = await bot_config.load(session)
+    return bot_config.public(config, updated_at)
+
+
+@router.put("", response_model=BotConfigOut)
+async def put_config(
+    auth: ConfigWrite, session: TenantSession, runtime: RuntimeDep, data: BotConfigIn
+) -> BotConfigOut:
+    """Replace the configuration. The LLM API key is write-only: omit it to keep the stored one."""
+    api_key_sent = "llm" in data.model_fields_set and "api_key" in data.llm.model_fields_set
+    config, updated_at = await bot_config.save(session, data, api_key_sent=api_key_sent)
+
+    async def bump() -> None:
+        await generations.bump(runtime.cache, auth.tenant_id, generations.CONFIG)
+
+    after_commit(session, bump)
+    return bot_config.public(config, updated_at)
