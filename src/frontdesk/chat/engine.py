@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 import structlog
@@ -89,6 +90,7 @@ class Prepared:
     language: str | None
     lead: dict[str, Any] | None
     started: float
+    asked_at: datetime  # when the visitor message was stored: the reply is stored after it
     sources: list[dict[str, Any]] = field(default_factory=list)
     knowledge: list[str] = field(default_factory=list)
     handoff: bool = False
@@ -145,20 +147,15 @@ class ChatEngine:
         )
 
         async with unit_of_work(self.db, tenant_id=tenant_id) as session:
-            conversation = await store.get_or_create_conversation(
-                session, channel=inp.channel, session_id=inp.session_id
+            conversation, history = await store.open_conversation(
+                session, channel=inp.channel, session_id=inp.session_id, history=config.llm.history_turns
             )
             language = config.language or detect_language(
                 safe_text, fallback=conversation.language or config.default_language
             )
-            history = (
-                []
-                if conversation.status == "handoff"
-                else await store.recent_history(session, conversation.id, limit=config.llm.history_turns)
-            )
             already_handed_off = conversation.status == "handoff"
             stored = inp.message if config.pii.store == "raw" else safe_text
-            await store.add_message(
+            asked = await store.add_message(
                 session,
                 conversation,
                 role="user",
@@ -188,7 +185,7 @@ class ChatEngine:
             if wants_handoff and not already_handed_off:
                 await store.set_status(session, conversation, "handoff")
                 metrics.HANDOFFS.inc()
-            conversation_id = conversation.id
+            conversation_id, asked_at = conversation.id, asked.created_at
         await self.quota.count(tenant_id)
         metrics.MESSAGES.labels(inp.channel).inc()
         metrics.INTENTS.labels(metrics.intent_label(intent.intent)).inc()
@@ -200,6 +197,7 @@ class ChatEngine:
             language=language,
             lead=lead_info,
             started=started,
+            asked_at=asked_at,
         )
         if already_handed_off:  # a person has the conversation: the bot stays silent
             return replace(base, handoff=True, fixed_reply="", meta={"silent": True})
@@ -313,11 +311,10 @@ class ChatEngine:
             metrics.TOKENS.labels("prompt").inc(result.prompt_tokens)
             metrics.TOKENS.labels("completion").inc(result.completion_tokens)
         async with unit_of_work(self.db, tenant_id=prepared.profile.tenant_id) as session:
-            conversation = await store.get_conversation(session, prepared.conversation_id)
-            message = await store.add_message(
+            message = await store.add_reply(
                 session,
-                conversation,
-                role="assistant",
+                prepared.conversation_id,
+                after=prepared.asked_at,
                 content=text,
                 intent=prepared.intent.intent,
                 tokens=tokens,

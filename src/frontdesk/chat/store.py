@@ -54,9 +54,13 @@ async def get_or_create_conversation(session: AsyncSession, *, channel: str, ses
     Safe under concurrency: two requests racing for the same new session end with one row —
     the loser's insert fails on the unique constraint inside a savepoint and it re-reads.
     """
+    return (await _get_or_create(session, channel, session_id))[0]
+
+
+async def _get_or_create(session: AsyncSession, channel: str, session_id: str) -> tuple[Conversation, bool]:
     found = await session.scalar(_find_conversation(channel, session_id))
     if found is not None:
-        return found
+        return found, False
     conversation = Conversation(channel=channel, session_id=session_id, status="open")
     try:
         async with session.begin_nested():
@@ -66,8 +70,18 @@ async def get_or_create_conversation(session: AsyncSession, *, channel: str, ses
         found = await session.scalar(_find_conversation(channel, session_id))
         if found is None:  # the constraint that failed was not ours to recover from
             raise
-        return found
-    return conversation
+        return found, False
+    return conversation, True
+
+
+async def open_conversation(
+    session: AsyncSession, *, channel: str, session_id: str, history: int
+) -> tuple[Conversation, list[Message]]:
+    """The chat pipeline's entry: the conversation and its recent history (no query for a new one)."""
+    conversation, created = await _get_or_create(session, channel, session_id)
+    if created or conversation.status == "handoff":
+        return conversation, []
+    return conversation, await recent_history(session, conversation.id, limit=history)
 
 
 async def recent_history(session: AsyncSession, conversation_id: uuid.UUID, *, limit: int) -> list[Message]:
@@ -118,6 +132,37 @@ async def add_message(
     )
     session.add(message)
     conversation.updated_at = now
+    await session.flush()
+    return message
+
+
+async def add_reply(
+    session: AsyncSession,
+    conversation_id: uuid.UUID,
+    *,
+    after: datetime,
+    content: str,
+    intent: str | None,
+    tokens: int | None,
+    latency_ms: int | None,
+    model: str | None,
+    meta: dict[str, Any],
+) -> Message:
+    """Store the bot's reply to the visitor message stored at ``after`` — one INSERT: the
+    conversation was touched by that message a moment ago and is not loaded again."""
+    now = max(utcnow(), after + _TICK)
+    message = Message(
+        conversation_id=conversation_id,
+        role="assistant",
+        content=content,
+        intent=intent,
+        tokens=tokens,
+        latency_ms=latency_ms,
+        model=model,
+        meta=meta,
+        created_at=now,
+    )
+    session.add(message)
     await session.flush()
     return message
 
