@@ -140,12 +140,15 @@ def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
             raise TenancyError(f"{type(obj).__name__} moved to another tenant")
 
 
+_SET_CONFIG = text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.admin', :admin, true)")
+
+
 def _set_pg_settings(connection: Connection, info: dict[str, Any]) -> None:
     if connection.dialect.name != "postgresql":
         return
     tenant = info.get(TENANT_KEY)
     connection.execute(
-        text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.admin', :admin, true)"),
+        _SET_CONFIG,
         {"tenant": str(tenant) if tenant else "", "admin": "on" if info.get(ADMIN_KEY) else "off"},
     )
 
