@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator
 
 from frontdesk.auth.context import AuthContext, Authorize, TenantSession
 from frontdesk.auth.permissions import CONVERSATIONS_READ, CONVERSATIONS_WRITE
@@ -20,29 +17,13 @@ from frontdesk.chat.schemas import (
     TranscriptMessageOut,
     TranscriptOut,
 )
+from frontdesk.kit.dates import UtcDatetime, check_range
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import CleanStr
 
 router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
 ConversationsRead = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_READ))]
 ConversationsWrite = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_WRITE))]
-
-
-def _to_utc(value: datetime) -> datetime:
-    try:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValueError("date is out of range") from exc
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
-
-
-def _check_range(since: datetime | None, until: datetime | None) -> None:
-    if since is not None and until is not None and since >= until:
-        raise RequestValidationError(
-            [{"loc": ("query", "until"), "msg": "must be later than 'since'", "type": "value_error"}]
-        )
 
 
 @router.get("", response_model=Page[ConversationSummaryOut])
@@ -64,7 +45,7 @@ async def list_conversations(
     ] = None,
 ) -> Page[ConversationSummaryOut]:
     """Conversations, most recently active first, with the newest message and intent of each."""
-    _check_range(since, until)
+    check_range(since, until)
     rows, total = await store.list_conversations(
         session, params, status=status, channel=channel, intent=intent, q=q, since=since, until=until
     )

@@ -119,8 +119,26 @@ async def add_message(
     now = utcnow()
     if conversation.updated_at is not None and now <= conversation.updated_at:
         now = conversation.updated_at + _TICK
-    message = Message(
-        conversation_id=conversation.id,
+    message = _new_message(conversation.id, role, content, intent, tokens, latency_ms, model, meta, now)
+    session.add(message)
+    conversation.updated_at = now
+    await session.flush()
+    return message
+
+
+def _new_message(
+    conversation_id: uuid.UUID,
+    role: str,
+    content: str,
+    intent: str | None,
+    tokens: int | None,
+    latency_ms: int | None,
+    model: str | None,
+    meta: dict[str, Any] | None,
+    created_at: datetime,
+) -> Message:
+    return Message(
+        conversation_id=conversation_id,
         role=role,
         content=content,
         intent=intent,
@@ -128,12 +146,8 @@ async def add_message(
         latency_ms=latency_ms,
         model=model,
         meta=dict(meta or {}),
-        created_at=now,
+        created_at=created_at,
     )
-    session.add(message)
-    conversation.updated_at = now
-    await session.flush()
-    return message
 
 
 async def add_reply(
@@ -150,17 +164,16 @@ async def add_reply(
 ) -> Message:
     """Store the bot's reply to the visitor message stored at ``after`` — one INSERT: the
     conversation was touched by that message a moment ago and is not loaded again."""
-    now = max(utcnow(), after + _TICK)
-    message = Message(
-        conversation_id=conversation_id,
-        role="assistant",
-        content=content,
-        intent=intent,
-        tokens=tokens,
-        latency_ms=latency_ms,
-        model=model,
-        meta=meta,
-        created_at=now,
+    message = _new_message(
+        conversation_id,
+        "assistant",
+        content,
+        intent,
+        tokens,
+        latency_ms,
+        model,
+        meta,
+        max(utcnow(), after + _TICK),
     )
     session.add(message)
     await session.flush()

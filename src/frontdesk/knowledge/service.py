@@ -16,7 +16,7 @@ from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import FrontdeskError, NotFound
-from frontdesk.kit.pagination import PageParams
+from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.kit.time import utcnow
 from frontdesk.knowledge.schemas import DocumentCreate, DocumentUpdate
 from frontdesk.models import KnowledgeBase, Tenant
@@ -29,14 +29,9 @@ class KnowledgeLimitExceeded(FrontdeskError):
 
 
 async def list_documents(session: AsyncSession, params: PageParams) -> tuple[list[KnowledgeBase], int]:
-    total = await session.scalar(select(func.count()).select_from(KnowledgeBase)) or 0
-    rows = await session.scalars(
-        select(KnowledgeBase)
-        .order_by(KnowledgeBase.name, KnowledgeBase.id)
-        .offset(params.offset)
-        .limit(params.limit)
+    return await paginate(
+        session, select(KnowledgeBase).order_by(KnowledgeBase.name, KnowledgeBase.id), params
     )
-    return list(rows.all()), total
 
 
 async def get_document(session: AsyncSession, document_id: uuid.UUID) -> KnowledgeBase:

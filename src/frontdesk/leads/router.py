@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.exceptions import RequestValidationError
-from pydantic import AfterValidator
 
 from frontdesk.auth.context import AuthContext, Authorize, TenantSession
 from frontdesk.auth.permissions import LEADS_READ, LEADS_WRITE
+from frontdesk.kit.dates import UtcDatetime, check_range
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.leads import service
 from frontdesk.leads.schemas import ContactOut, LeadOut, LeadStatus, LeadUpdate
@@ -20,16 +18,6 @@ from frontdesk.models import Lead
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 LeadsRead = Annotated[AuthContext, Depends(Authorize(LEADS_READ))]
 LeadsWrite = Annotated[AuthContext, Depends(Authorize(LEADS_WRITE))]
-
-
-def _to_utc(value: datetime) -> datetime:
-    try:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    except OverflowError as exc:
-        raise ValueError("date is out of range") from exc
-
-
-UtcDatetime = Annotated[datetime, AfterValidator(_to_utc)]
 
 
 def _out(lead: Lead) -> LeadOut:
@@ -58,10 +46,7 @@ async def list_leads(
     ] = None,
 ) -> Page[LeadOut]:
     """Leads, newest first."""
-    if since is not None and until is not None and since >= until:
-        raise RequestValidationError(
-            [{"loc": ("query", "until"), "msg": "must be later than 'since'", "type": "value_error"}]
-        )
+    check_range(since, until)
     rows, total = await service.list_leads(session, params, status=status, since=since, until=until)
     return Page(items=[_out(lead) for lead in rows], total=total, page=params.page, limit=params.limit)
 

@@ -12,12 +12,12 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final, get_args
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.kit.errors import NotFound
-from frontdesk.kit.pagination import PageParams
+from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.leads.schemas import LeadStatus
 from frontdesk.models import Conversation, Lead
 
@@ -117,17 +117,8 @@ async def list_leads(
         filters.append(Lead.created_at >= _utc(since))
     if until is not None:
         filters.append(Lead.created_at < _utc(until))
-    total = await session.scalar(select(func.count(Lead.id)).where(*filters)) or 0
-    if total == 0:
-        return [], 0
-    rows = await session.scalars(
-        select(Lead)
-        .where(*filters)
-        .order_by(Lead.created_at.desc(), Lead.id.desc())
-        .offset(params.offset)
-        .limit(params.limit)
-    )
-    return list(rows.all()), total
+    query = select(Lead).where(*filters).order_by(Lead.created_at.desc(), Lead.id.desc())
+    return await paginate(session, query, params)
 
 
 async def get_lead(session: AsyncSession, lead_id: uuid.UUID) -> Lead:

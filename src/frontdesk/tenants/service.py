@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.auth.key_cache import KeyResolver
 from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit.errors import NotFound
-from frontdesk.kit.pagination import PageParams
+from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.kit.time import utcnow
 from frontdesk.models import ApiKey, Tenant
 from frontdesk.tenants.schemas import TenantCreate, TenantUpdate
@@ -51,11 +51,7 @@ async def list_tenants(session: AsyncSession, params: PageParams, q: str | None)
         query = query.where(
             or_(func.lower(Tenant.name).like(like), Tenant.email.like(like), Tenant.slug.like(like))
         )
-    total = await session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = await session.scalars(
-        query.order_by(Tenant.created_at.desc()).offset(params.offset).limit(params.limit)
-    )
-    return list(rows.all()), total
+    return await paginate(session, query.order_by(Tenant.created_at.desc()), params)
 
 
 async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
