@@ -359,16 +359,7 @@ class ChatEngine:
             else (self.settings.openai_api_key.get_secret_value() if self.settings.openai_api_key else None)
         )
         if not key:
-            return OfflineResponder(
-                OfflineContext(
-                    intent=intent,
-                    knowledge=knowledge,
-                    language=language,
-                    business_name=profile.business_name,
-                    greeting=profile.config.greeting,
-                    booking_url=profile.config.booking_url,
-                )
-            )
+            return OfflineResponder(self._offline_context(profile, intent, knowledge, language))
         return OpenAIProvider(
             key,
             llm.base_url or self.settings.openai_base_url,
@@ -376,18 +367,24 @@ class ChatEngine:
             max_retries=self.settings.llm_max_retries,
         )
 
-    def _offline_reply(
-        self, profile: ChatProfile, intent: str, knowledge: list[str], language: str | None, question: str
-    ) -> str:
-        return self.offline.answer(
+    @staticmethod
+    def _offline_context(
+        profile: ChatProfile, intent: str, knowledge: list[str], language: str | None
+    ) -> OfflineContext:
+        return OfflineContext(
             intent=intent,
             knowledge=knowledge,
             language=language,
             business_name=profile.business_name,
             greeting=profile.config.greeting,
             booking_url=profile.config.booking_url,
-            question=question,
         )
+
+    def _offline_reply(
+        self, profile: ChatProfile, intent: str, knowledge: list[str], language: str | None, question: str
+    ) -> str:
+        context = self._offline_context(profile, intent, knowledge, language)
+        return self.offline.answer(**vars(context), question=question)
 
     @staticmethod
     def _system_prompt(
