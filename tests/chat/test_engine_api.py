@@ -354,3 +354,32 @@ async def test_tenant_intent_and_booking_action(client: httpx.AsyncClient, tenan
     assert body["intent"] == "shipping"
     body = await chat(client, tenant_a.headers, "Can I book an appointment for Tuesday?", session="s2")
     assert body["intent"] == "booking" and "https://cal.example/alpha" in body["reply"]
+
+
+async def test_llm_picks_the_intent_when_the_rules_are_unsure(
+    llm_client: httpx.AsyncClient, fake_llm: FakeOpenAI, runtime
+) -> None:
+    def reply(body: dict) -> str:
+        system = body["messages"][0]["content"]
+        return "warranty" if system.startswith("Classify") else "FAKE-LLM answer"
+
+    fake_llm.reply = reply
+    t = await factories.tenant_with_key(runtime)
+    message = "The thing I bought from you broke after a week"
+    before = await chat(llm_client, t.headers, message, session="off")
+    assert before["intent"] != "warranty" and before["confidence"] < 0.5  # the rules can't tell
+    await put_config(
+        llm_client,
+        t.headers,
+        llm={"classify_intents": True},
+        intents=[{"name": "warranty", "keywords": ["guarantee"], "action": "capture_lead"}],
+    )
+    calls = len(fake_llm.chat_requests)
+    body = await chat(llm_client, t.headers, message, session="on")
+    assert body["intent"] == "warranty" and body["lead"] is not None  # the intent's action ran
+    classify = fake_llm.chat_requests[calls].body
+    assert "warranty" in classify["messages"][0]["content"] and classify["max_tokens"] == 8
+    # a message the rules are sure about costs no classification call
+    calls = len(fake_llm.chat_requests)
+    await chat(llm_client, t.headers, "How much does the Pro plan cost per month?", session="sure")
+    assert len(fake_llm.chat_requests) == calls + 1

@@ -38,6 +38,7 @@ from frontdesk.llm.openai_provider import OpenAIProvider
 from frontdesk.llm.prompts import build_system_prompt, history_window
 from frontdesk.nlu.intents import IntentResult
 from frontdesk.nlu.language import detect_language
+from frontdesk.nlu.llm_intent import classify_with_llm, needs_llm
 from frontdesk.privacy.redaction import extract_contact, redact
 
 log = structlog.get_logger()
@@ -140,6 +141,12 @@ class ChatEngine:
         safe_text = redaction.text
         contact = extract_contact(inp.message, default_region=config.pii.default_region)
         intent = profile.classifier.classify(safe_text)
+        if config.llm.classify_intents and needs_llm(intent):
+            provider = self._provider(profile, intent.intent, [], None)
+            if isinstance(provider, OpenAIProvider):
+                intent = await classify_with_llm(
+                    provider, profile.classifier, safe_text, model=config.llm.model, fallback=intent
+                )
         wants_handoff = (
             intent.action == "handoff"
             or intent.intent in config.handoff.intents

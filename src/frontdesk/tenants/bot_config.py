@@ -53,6 +53,9 @@ class LlmSettings(InputModel):
     history_turns: int = Field(default=10, ge=0, le=50)
     base_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
     api_key: SecretStr | None = Field(default=None, description='Write-only; send "" to remove')
+    classify_intents: bool = Field(
+        default=False, description="Ask the LLM to pick the intent when the rules are unsure (one more call)"
+    )
 
 
 class BotConfigIn(InputModel):
@@ -94,6 +97,7 @@ class LlmSettingsOut(BaseModel):
     max_tokens: int
     history_turns: int
     base_url: str | None
+    classify_intents: bool
     api_key_set: bool
 
 
