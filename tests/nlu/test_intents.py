@@ -59,6 +59,7 @@ def test_french_spanish_german(classifier: IntentClassifier, text: str, intent: 
         ("combien coute", "pricing"),  # accents are optional
         ("the app keeps crashing after the update", "support"),  # only example similarity
         ("can somebody call me back on 415 555 2671", "contact"),
+        ("call me back on [PHONE]", "contact"),
     ],
 )
 def test_matching_is_forgiving_about_form(classifier: IntentClassifier, text: str, intent: str) -> None:
@@ -190,3 +191,9 @@ def test_a_higher_threshold_turns_weak_matches_into_other() -> None:
     text = "how expensive is the premium tier"  # one keyword hit only
     assert IntentClassifier().classify(text).intent == "pricing"
     assert IntentClassifier(threshold=0.9).classify(text).intent == "other"
+
+
+def test_an_order_reference_is_not_a_wish_to_be_contacted() -> None:
+    classifier = IntentClassifier()
+    assert classifier.classify("When are you open on Saturday? (ref 857566214)").intent != "contact"
+    assert classifier.classify("my order 4481920331 has not arrived").intent != "contact"

@@ -164,7 +164,9 @@ BUILTIN_INTENTS: tuple[IntentDefinition, ...] = (
             "contact me|call me|email me|reach me|get in touch|call back|callback|my email|my phone|"
             "my number|reach out|sales team|talk to sales"
         ),
-        patterns=[r"[\w.+-]+@[\w-]+\.[\w.-]+", r"(?:\+|\b)\d[\d\s().-]{7,}\d\b"],
+        # raw emails, and the placeholders redaction leaves for a real email or phone number — not
+        # any long digit run (an order reference is not a wish to be contacted)
+        patterns=[r"[\w.+-]+@[\w-]+\.[\w.-]+", r"\[(?:EMAIL|PHONE)\]"],
         examples=[
             "please contact me at jo@example.com",
             "can someone call me back?",
