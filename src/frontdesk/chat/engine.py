@@ -147,8 +147,14 @@ class ChatEngine:
                 intent = await classify_with_llm(
                     provider, profile.classifier, safe_text, model=config.llm.model, fallback=intent
                 )
+        classifier = profile.classifier
         wants_handoff = (
             intent.action == "handoff"
+            # a clear request for a person is never lost to another intent scoring higher
+            or any(
+                score >= classifier.threshold and classifier.intents[name].action == "handoff"
+                for name, score in intent.scores.items()
+            )
             or intent.intent in config.handoff.intents
             or bool(profile.handoff_keywords and profile.handoff_keywords.search(inp.message))
         )
