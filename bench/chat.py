@@ -34,6 +34,7 @@ from frontdesk.db import migrate  # noqa: E402
 from tests.live import free_port  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+WARMUP = 400  # requests before measuring: each tenant's profile, index and quota counter get loaded
 ADMIN_TOKEN = "bench-admin-token-" + "x" * 24
 QUESTIONS = [
     "When are you open on {d}?",
@@ -169,7 +170,7 @@ async def closed_loop(name: str, base: str, send: Send, concurrency: int, second
 
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        for _ in range(20):  # warm up caches and pools
+        for _ in range(WARMUP):  # warm every tenant's caches and the pools
             await send(client)
         started = time.perf_counter()
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
@@ -201,7 +202,7 @@ async def open_loop(name: str, base: str, send: Send, rate: float, seconds: floa
     async with httpx.AsyncClient(
         base_url=base, timeout=60, limits=httpx.Limits(max_connections=500)
     ) as client:
-        for _ in range(20):
+        for _ in range(WARMUP):
             await send(client)
         tasks = []
         started = time.perf_counter()
