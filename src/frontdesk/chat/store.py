@@ -12,10 +12,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.tenancy import current_tenant
 from frontdesk.kit.errors import Conflict, NotFound
+from frontdesk.kit.ids import new_id
 from frontdesk.kit.pagination import PageParams
 from frontdesk.kit.time import utcnow
 from frontdesk.models import Conversation, Message
@@ -61,17 +64,31 @@ async def _get_or_create(session: AsyncSession, channel: str, session_id: str) -
     found = await session.scalar(_find_conversation(channel, session_id))
     if found is not None:
         return found, False
-    conversation = Conversation(channel=channel, session_id=session_id, status="open")
-    try:
-        async with session.begin_nested():
-            session.add(conversation)
-            await session.flush()
-    except IntegrityError:
-        found = await session.scalar(_find_conversation(channel, session_id))
-        if found is None:  # the constraint that failed was not ours to recover from
-            raise
-        return found, False
-    return conversation, True
+    # INSERT … ON CONFLICT DO NOTHING RETURNING: one statement, no savepoint; a racing request
+    # that inserted first makes this return nothing, and the re-read finds its row.
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    now = utcnow()
+    statement = (
+        insert(Conversation)
+        .values(
+            id=new_id(),
+            tenant_id=current_tenant(session),
+            channel=channel,
+            session_id=session_id,
+            status="open",
+            created_at=now,
+            updated_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "channel", "session_id"])
+        .returning(Conversation)
+    )
+    created = await session.scalar(statement)
+    if created is not None:
+        return created, True
+    found = await session.scalar(_find_conversation(channel, session_id))
+    if found is None:
+        raise RuntimeError("conversation insert conflicted but no row was found")
+    return found, False
 
 
 async def open_conversation(
