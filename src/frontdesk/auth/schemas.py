@@ -41,9 +41,9 @@ class ApiKeyCreate(InputModel):
     @field_validator("expires_at")
     @classmethod
     def _future(cls, value: datetime | None) -> datetime | None:
-        from frontdesk.kit.time import as_utc, utcnow
+        from frontdesk.kit.time import to_utc, utcnow
 
-        value = as_utc(value)
+        value = to_utc(value) if value is not None else None
         if value is not None and value <= utcnow():
             raise ValueError("must be in the future")
         return value

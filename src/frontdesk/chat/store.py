@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Select, exists, func, select
@@ -20,7 +20,7 @@ from frontdesk.db.tenancy import current_tenant
 from frontdesk.kit.errors import Conflict, NotFound
 from frontdesk.kit.ids import new_id
 from frontdesk.kit.pagination import PageParams
-from frontdesk.kit.time import utcnow
+from frontdesk.kit.time import to_utc, utcnow
 from frontdesk.models import Conversation, Message
 
 STATUSES: Final = ("open", "handoff", "closed")
@@ -209,11 +209,6 @@ async def set_status(session: AsyncSession, conversation: Conversation, status: 
 # --- reads (the dashboard and the API) -----------------------------------------------------
 
 
-def _utc(value: datetime) -> datetime:
-    """Naive means UTC; aware values are converted (SQLite compares the stored UTC text)."""
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 def _like_pattern(q: str) -> str:
     escaped = q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
@@ -243,9 +238,9 @@ def _conversation_filters(
             )
         )
     if since is not None:
-        filters.append(Conversation.created_at >= _utc(since))
+        filters.append(Conversation.created_at >= to_utc(since))
     if until is not None:
-        filters.append(Conversation.created_at < _utc(until))
+        filters.append(Conversation.created_at < to_utc(until))
     return filters
 
 

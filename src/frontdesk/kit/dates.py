@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator
 
+from frontdesk.kit.time import to_utc
+
 
 def _to_utc(value: datetime) -> datetime:
     try:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+        return to_utc(value)
     except OverflowError as exc:
         raise ValueError("date is out of range") from exc
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Final, get_args
 
 from sqlalchemy import ColumnElement, Select, select
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.kit.errors import NotFound
 from frontdesk.kit.pagination import PageParams, paginate
+from frontdesk.kit.time import to_utc
 from frontdesk.leads.schemas import LeadStatus
 from frontdesk.models import Conversation, Lead
 
@@ -97,10 +98,6 @@ async def capture(
 # --- management ----------------------------------------------------------------------------
 
 
-def _utc(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
 async def list_leads(
     session: AsyncSession,
     params: PageParams,
@@ -114,9 +111,9 @@ async def list_leads(
     if status:
         filters.append(Lead.status == status)
     if since is not None:
-        filters.append(Lead.created_at >= _utc(since))
+        filters.append(Lead.created_at >= to_utc(since))
     if until is not None:
-        filters.append(Lead.created_at < _utc(until))
+        filters.append(Lead.created_at < to_utc(until))
     query = select(Lead).where(*filters).order_by(Lead.created_at.desc(), Lead.id.desc())
     return await paginate(session, query, params)
 
