@@ -27,7 +27,6 @@ from frontdesk.chat.profile import ChatProfile, ProfileCache
 from frontdesk.config import Settings
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
-from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
 from frontdesk.knowledge.index import ScoredChunk, normalize_query
 from frontdesk.knowledge.retrieval import KnowledgeRetriever
@@ -220,14 +219,16 @@ class ChatEngine:
         if intent.intent == "greeting" and config.greeting:
             return replace(base, fixed_reply=config.greeting)
 
-        hits = await self.retriever.search(self.db, self.cache, tenant_id, safe_text, limit=4)
+        # the generation the index was built from also keys the response cache: one read, not two
+        knowledge_generation, index = await self.retriever.index_for(self.db, self.cache, tenant_id)
+        hits = index.search(safe_text, limit=4)
         if hits:
             hits = [h for h in hits if h.score >= hits[0].score * 0.35]
         knowledge = [h.chunk.text for h in hits]
         sources = [_source(h) for h in hits]
         cache_key = None
         if not redaction.has_pii and not history and intent.action == "answer":
-            cache_key = await self._cache_key(profile, safe_text, language)
+            cache_key = self._cache_key(profile, knowledge_generation, safe_text, language)
             cached = await self.cache.get(cache_key)
             metrics.CACHE.labels("hit" if cached else "miss").inc()
             if cached:
@@ -437,7 +438,7 @@ class ChatEngine:
         ]
         return history_window(turns, max_turns=profile.config.llm.history_turns, max_chars=HISTORY_CHARS)
 
-    async def _cache_key(self, profile: ChatProfile, text: str, language: str | None) -> str:
-        kb = await generations.current(self.cache, profile.tenant_id, generations.KNOWLEDGE)
-        raw = f"{profile.tenant_id}|{kb}|{profile.generation}|{language}|{normalize_query(text)}"
+    @staticmethod
+    def _cache_key(profile: ChatProfile, knowledge_generation: int, text: str, language: str | None) -> str:
+        raw = f"{profile.tenant_id}|{knowledge_generation}|{profile.generation}|{language}|{normalize_query(text)}"
         return f"reply:{profile.tenant_id}:{hashlib.sha256(raw.encode()).hexdigest()}"
