@@ -155,76 +155,72 @@ def sender(target: str, tenants: list[dict[str, str]]) -> Send:
     return send
 
 
+class Recorder:
+    """Times requests and turns what it saw into a Result."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.latencies: list[float] = []
+        self.errors = 0
+
+    async def one(self, client: httpx.AsyncClient) -> None:
+        t0 = time.perf_counter()
+        status = await self.send(client)
+        self.latencies.append((time.perf_counter() - t0) * 1000)
+        self.errors += status != 200
+
+    async def warm(self, client: httpx.AsyncClient) -> None:
+        for _ in range(WARMUP):  # every tenant's caches and the pools, unmeasured
+            await self.send(client)
+
+    def result(self, name: str, mode: str, elapsed: float) -> Result:
+        lat = self.latencies
+        return Result(
+            name,
+            mode,
+            len(lat),
+            self.errors,
+            elapsed,
+            len(lat) / elapsed,
+            pct(lat, 0.5),
+            pct(lat, 0.95),
+            pct(lat, 0.99),
+        )
+
+
 async def closed_loop(name: str, base: str, send: Send, concurrency: int, seconds: float) -> Result:
-    latencies: list[float] = []
-    errors = 0
-    stop = time.perf_counter() + seconds
+    recorder = Recorder(send)
+    stop = 0.0
 
     async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal errors
         while time.perf_counter() < stop:
-            t0 = time.perf_counter()
-            status = await send(client)
-            latencies.append((time.perf_counter() - t0) * 1000)
-            errors += status != 200
+            await recorder.one(client)
 
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        for _ in range(WARMUP):  # warm every tenant's caches and the pools
-            await send(client)
+        await recorder.warm(client)
         started = time.perf_counter()
+        stop = started + seconds  # measured time starts after the warm-up
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
         elapsed = time.perf_counter() - started
-    return Result(
-        name,
-        f"closed c={concurrency}",
-        len(latencies),
-        errors,
-        elapsed,
-        len(latencies) / elapsed,
-        pct(latencies, 0.5),
-        pct(latencies, 0.95),
-        pct(latencies, 0.99),
-    )
+    return recorder.result(name, f"closed c={concurrency}", elapsed)
 
 
 async def open_loop(name: str, base: str, send: Send, rate: float, seconds: float) -> Result:
-    latencies: list[float] = []
-    errors = 0
-
-    async def one(client: httpx.AsyncClient) -> None:
-        nonlocal errors
-        t0 = time.perf_counter()
-        status = await send(client)
-        latencies.append((time.perf_counter() - t0) * 1000)
-        errors += status != 200
-
-    async with httpx.AsyncClient(
-        base_url=base, timeout=60, limits=httpx.Limits(max_connections=500)
-    ) as client:
-        for _ in range(WARMUP):
-            await send(client)
+    recorder = Recorder(send)
+    limits = httpx.Limits(max_connections=500)
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+        await recorder.warm(client)
         tasks = []
         started = time.perf_counter()
-        n = int(rate * seconds)
-        for i in range(n):
+        for i in range(int(rate * seconds)):
             delay = started + i / rate - time.perf_counter()
             if delay > 0:
                 await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(client)))
+            tasks.append(asyncio.create_task(recorder.one(client)))
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
-    return Result(
-        name,
-        f"open {rate:.0f}/s",
-        len(latencies),
-        errors,
-        elapsed,
-        len(latencies) / elapsed,
-        pct(latencies, 0.5),
-        pct(latencies, 0.95),
-        pct(latencies, 0.99),
-    )
+    return recorder.result(name, f"open {rate:.0f}/s", elapsed)
 
 
 def table(results: list[Result]) -> str:
