@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/chat.py [--tenants 120] [--concurrency 24] [--seconds 15]
 
-Both servers run as separate processes on the local PostgreSQL (as the non-superuser app role,
+Both servers run as separate processes (pinned to CPU 0; the load generator and the fake LLM
+get the other CPUs) on the local PostgreSQL (as the non-superuser app role,
 RLS on) and call the same fake OpenAI server (zero latency) through the official SDK:
   1. closed loop: `concurrency` clients send back to back → max throughput of each;
   2. open loop at fixed rates (half the baseline's max, half ours) → latency percentiles at a
@@ -84,9 +85,28 @@ async def admin_sql(sql: str) -> None:
     await engine.dispose()
 
 
-def start(cmd: list[str], env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+def cpus() -> tuple[set[int], set[int]]:
+    """(the server's CPUs, everyone else's): with 2+ CPUs the server under test gets CPU 0 to
+    itself and the load generator and fake LLM share the rest, so neither target competes
+    with the load it is measured under. PostgreSQL is not pinned (it serves both alike)."""
+    available = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if len(available) < 2:
+        return set(available), set(available)
+    return {available[0]}, set(available[1:])
+
+
+SERVER_CPUS, OTHER_CPUS = cpus()  # taken before this process pins itself
+
+
+def start(cmd: list[str], env: dict[str, str], port: int, *, server: bool = False) -> subprocess.Popen[bytes]:
+    pin = (lambda: os.sched_setaffinity(0, SERVER_CPUS)) if server and SERVER_CPUS else None
     proc = subprocess.Popen(
-        cmd, env={**os.environ, **env}, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        cmd,
+        env={**os.environ, **env},
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        preexec_fn=pin,
     )
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -253,6 +273,8 @@ async def main() -> None:
     await asyncio.to_thread(migrate.upgrade, owner)
     await migrate.setup_roles(owner)
 
+    if OTHER_CPUS != SERVER_CPUS:
+        os.sched_setaffinity(0, OTHER_CPUS)  # this load generator and (inherited) the fake LLM
     llm_port, fd_port, base_port = free_port(), free_port(), free_port()
     py = sys.executable
     fake = start([py, "-m", "tests.fakes.openai_server", "--port", str(llm_port)], {}, llm_port)
@@ -268,7 +290,7 @@ async def main() -> None:
     }
     results: list[Result] = []
     try:
-        ours = start([py, "-m", "frontdesk", "serve", "--port", str(fd_port)], env, fd_port)
+        ours = start([py, "-m", "frontdesk", "serve", "--port", str(fd_port)], env, fd_port, server=True)
         try:
             tenants = await provision(f"http://127.0.0.1:{fd_port}", args.tenants)
             fd_closed = await closed_loop(
@@ -293,8 +315,9 @@ async def main() -> None:
                 "--log-level",
                 "warning",
             ],
-            {**env, "BENCH_DATABASE_URL": app_url.replace("postgresql+asyncpg", "postgresql+asyncpg")},
+            {**env, "BENCH_DATABASE_URL": app_url},
             base_port,
+            server=True,
         )
         try:
             base_send = sender("baseline", tenants)
@@ -310,7 +333,7 @@ async def main() -> None:
         finally:
             baseline.terminate()
             baseline.wait(timeout=30)
-        ours = start([py, "-m", "frontdesk", "serve", "--port", str(fd_port)], env, fd_port)
+        ours = start([py, "-m", "frontdesk", "serve", "--port", str(fd_port)], env, fd_port, server=True)
         try:
             fd_send = sender("frontdesk", tenants)
             fd_open = [

@@ -77,6 +77,7 @@ def make_settings(urls: dict[str, str], tmp: Path, **overrides: object) -> Setti
         "secret_key": "s" * 40,
         "var_dir": tmp,
         "log_json": True,
+        "gc_freeze": False,  # a full collection per app start would cost minutes over the suite
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]

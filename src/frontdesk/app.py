@@ -12,6 +12,7 @@ from frontdesk.chat import conversations_router
 from frontdesk.chat import router as chat_router
 from frontdesk.config import Settings, get_settings
 from frontdesk.jobs import periodic
+from frontdesk.kit import gc_tuning
 from frontdesk.kit.errors import install_error_handlers
 from frontdesk.knowledge import router as knowledge_router
 from frontdesk.leads import router as leads_router
@@ -32,6 +33,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         configure_logging(settings.log_level, json=settings.log_json)
         runtime = await Runtime.start(settings)
         app.state.runtime = runtime
+        if settings.gc_freeze:
+            gc_tuning.warm_up()
+            gc_tuning.freeze_startup_objects()
         # Embedded default (no Redis): this process is also the worker and the scheduler.
         stop = asyncio.Event()
         background = asyncio.create_task(

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     llm_max_retries: int = Field(default=1, ge=0, le=5)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
+    # Warm up lazy models and freeze startup objects out of the cyclic GC (kit/gc_tuning.py).
+    gc_freeze: bool = True
     var_dir: Path = VAR_DIR
 
     @field_validator("database_url", "database_read_url", "database_admin_url")

@@ -146,7 +146,7 @@ async def test_release_gives_a_handoff_back_to_the_bot(
     assert r.headers["content-type"] == "application/problem+json" and r.json()["code"] == "conflict"
 
     async with unit_of_work(runtime.db, tenant_id=tenant_a.id) as session:
-        await store.set_status(session, await store.get_conversation(session, conversation_id), "handoff")
+        await store.set_status(session, conversation_id, "handoff")
     r = await client.post(f"{BASE}/{conversation_id}/release", headers=tenant_a.headers)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "open" and r.json()["id"] == str(conversation_id)

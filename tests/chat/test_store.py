@@ -36,7 +36,7 @@ async def seed(
         conversation = await store.get_or_create_conversation(session, channel=channel, session_id=session_id)
         for role, content, intent in messages:
             await store.add_message(session, conversation, role=role, content=content, intent=intent)
-        await store.set_status(session, conversation, status)
+        await store.set_status(session, conversation.id, status)
         if created_at is not None:
             await session.execute(
                 update(Conversation).where(Conversation.id == conversation.id).values(created_at=created_at)
@@ -123,10 +123,18 @@ async def test_add_message_keeps_its_details_and_touches_the_conversation(runtim
             model="gpt-test",
             meta={"confidence": 0.91, "sources": ["Pricing"]},
         )
-    assert conversation.updated_at > before and conversation.updated_at == message.created_at
+    # the first message of a new conversation takes its creation time: no UPDATE needed
+    assert conversation.updated_at == before == message.created_at
+    async with unit_of_work(runtime.db, tenant_id=tenant) as session:
+        again = await store.get_or_create_conversation(session, channel="api", session_id="s")
+        later = await store.add_message(session, again, role="user", content="thanks", language="fr")
+    async with unit_of_work(runtime.db, tenant_id=tenant) as session:
+        stored_conversation = await store.get_conversation(session, conversation.id)
+    assert later.created_at > message.created_at
+    assert stored_conversation.updated_at == later.created_at and stored_conversation.language == "fr"
     async with unit_of_work(runtime.db, tenant_id=tenant) as session:
         _, messages = await store.transcript(session, conversation.id)
-    [stored] = messages
+    stored = messages[0]
     assert (stored.role, stored.content, stored.intent, stored.tokens, stored.latency_ms, stored.model) == (
         "assistant",
         "The Pro plan is 49 €.",
@@ -146,12 +154,13 @@ async def test_set_status_accepts_only_known_statuses(runtime: Runtime) -> None:
     conversation_id = await seed(runtime, tenant, "s")
     async with unit_of_work(runtime.db, tenant_id=tenant) as session:
         conversation = await store.get_conversation(session, conversation_id)
-        await store.set_status(session, conversation, "handoff")
+        await store.set_status(session, conversation.id, "handoff")
+        assert conversation.status == "handoff"  # the loaded object follows
     async with unit_of_work(runtime.db, tenant_id=tenant) as session:
         conversation = await store.get_conversation(session, conversation_id)
         assert conversation.status == "handoff"
         with pytest.raises(ValueError, match="status"):
-            await store.set_status(session, conversation, "archived")
+            await store.set_status(session, conversation.id, "archived")
 
 
 async def test_list_summarises_each_conversation_newest_activity_first(runtime: Runtime) -> None:
@@ -167,7 +176,7 @@ async def test_list_summarises_each_conversation_newest_activity_first(runtime: 
     empty = await seed(runtime, tenant, "empty")
     # new activity in the first conversation moves it to the top
     async with unit_of_work(runtime.db, tenant_id=tenant) as session:
-        conversation = await store.get_conversation(session, first)
+        conversation = await store.get_or_create_conversation(session, channel="api", session_id="first")
         await store.add_message(session, conversation, role="user", content="thanks", intent=None)
 
     rows, total = await listed(runtime, tenant)

@@ -34,7 +34,7 @@ async def capture(
         conversation = await store.get_or_create_conversation(
             session, channel="widget", session_id=session_id
         )
-        lead, created = await service.capture(session, conversation, intent=intent, contact=contact)
+        lead, created = await service.capture(session, conversation.id, intent=intent, contact=contact)
         if created_at is not None:
             await session.execute(update(Lead).where(Lead.id == lead.id).values(created_at=created_at))
         return lead.id, created
@@ -98,7 +98,7 @@ async def test_concurrent_captures_make_one_lead(runtime: Runtime) -> None:
 
     async def one(contact: dict[str, str]) -> tuple[uuid.UUID, bool]:
         async with unit_of_work(runtime.db, tenant_id=tenant) as session:
-            lead, created = await service.capture(session, conversation, intent="pricing", contact=contact)
+            lead, created = await service.capture(session, conversation.id, intent="pricing", contact=contact)
             return lead.id, created
 
     results = await asyncio.gather(

@@ -35,7 +35,7 @@ class AuthContext:
         return permission in self.scopes
 
 
-def get_runtime(request: Request) -> Runtime:
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 

@@ -158,13 +158,17 @@ class ChatEngine:
             or bool(profile.handoff_keywords and profile.handoff_keywords.search(inp.message))
         )
 
+        # a new conversation is created in the detected language: its row needs no UPDATE
+        detected = config.language or detect_language(safe_text)
         async with unit_of_work(self.db, tenant_id=tenant_id) as session:
             conversation, history = await store.open_conversation(
-                session, channel=inp.channel, session_id=inp.session_id, history=config.llm.history_turns
+                session,
+                channel=inp.channel,
+                session_id=inp.session_id,
+                history=config.llm.history_turns,
+                language=detected or config.default_language,
             )
-            language = config.language or detect_language(
-                safe_text, fallback=conversation.language or config.default_language
-            )
+            language = detected or conversation.language or config.default_language
             already_handed_off = conversation.status == "handoff"
             stored = inp.message if config.pii.store == "raw" else safe_text
             asked = await store.add_message(
@@ -179,13 +183,12 @@ class ChatEngine:
                     "pii": sorted({f.kind for f in redaction.findings}),
                     **({"metadata": inp.metadata} if inp.metadata else {}),
                 },
+                language=language,
             )
-            if language and conversation.language != language:
-                conversation.language = language
             lead_info = None
             if contact or intent.action == "capture_lead":
                 lead, created = await leads.capture(
-                    session, conversation, intent=intent.intent, contact=contact
+                    session, conversation.id, intent=intent.intent, contact=contact
                 )
                 lead_info = {
                     "id": str(lead.id),
@@ -195,7 +198,7 @@ class ChatEngine:
                 if created:
                     metrics.LEADS.inc()
             if wants_handoff and not already_handed_off:
-                await store.set_status(session, conversation, "handoff")
+                await store.set_status(session, conversation.id, "handoff")
                 metrics.HANDOFFS.inc()
             conversation_id, asked_at = conversation.id, asked.created_at
         await self.quota.count(tenant_id)
@@ -423,7 +426,7 @@ class ChatEngine:
         )
 
     @staticmethod
-    def _history(messages: list[Any], profile: ChatProfile) -> list[ChatTurn]:
+    def _history(messages: list[store.Turn], profile: ChatProfile) -> list[ChatTurn]:
         pii = profile.config.pii
         turns = [
             ChatTurn(

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, exists, func, select
+from sqlalchemy import ColumnElement, Table, bindparam, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.db.tenancy import current_tenant
+from frontdesk.db.tenancy import TenancyError, current_tenant
 from frontdesk.kit.errors import Conflict, NotFound
 from frontdesk.kit.ids import new_id
 from frontdesk.kit.pagination import PageParams
@@ -45,78 +45,140 @@ class ConversationSummaryRow:
 
 
 # --- writes (the chat pipeline) ------------------------------------------------------------
+#
+# The chat pipeline's statements are Core statements built once and run on the session's
+# connection: the ORM's unit of work and per-statement compilation cost more than the chat
+# turn's own logic. The tenant is still set for the transaction (``app.tenant_id``, RLS on
+# PostgreSQL), and every statement carries it explicitly, from ``_tenant(session)``.
+
+_conversations: Table = Conversation.__table__  # type: ignore[assignment]
+_messages: Table = Message.__table__  # type: ignore[assignment]
+_CONVERSATION_COLUMNS = (
+    _conversations.c.id,
+    _conversations.c.tenant_id,
+    _conversations.c.status,
+    _conversations.c.language,
+    _conversations.c.updated_at,
+)
+_FIND_CONVERSATION = select(*_CONVERSATION_COLUMNS).where(
+    _conversations.c.tenant_id == bindparam("tenant_id"),
+    _conversations.c.channel == bindparam("channel"),
+    _conversations.c.session_id == bindparam("session_id"),
+)
+_INSERT_MESSAGE = _messages.insert()
+_TOUCH_CONVERSATION = (
+    _conversations.update()
+    .where(
+        _conversations.c.id == bindparam("conversation_id"), _conversations.c.tenant_id == bindparam("tid")
+    )
+    .values(updated_at=bindparam("at"), language=bindparam("lang"))
+)
+_HISTORY = (
+    select(_messages.c.role, _messages.c.content)
+    .where(
+        _messages.c.tenant_id == bindparam("tenant_id"),
+        _messages.c.conversation_id == bindparam("conversation_id"),
+        _messages.c.role.in_(DIALOGUE_ROLES),
+    )
+    .order_by(_messages.c.created_at.desc(), _messages.c.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
-def _find_conversation(channel: str, session_id: str) -> Select[Conversation]:
-    return select(Conversation).where(Conversation.channel == channel, Conversation.session_id == session_id)
+@dataclass(slots=True)
+class ConversationRef:
+    """A conversation as the pipeline needs it; ``updated_at`` and ``language`` follow its writes."""
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID
+    status: str
+    language: str | None
+    updated_at: datetime
+    created: bool = False  # inserted by this transaction, with no message yet
 
 
-async def get_or_create_conversation(session: AsyncSession, *, channel: str, session_id: str) -> Conversation:
-    """The conversation for ``(channel, session_id)``, created on first use.
+@dataclass(frozen=True, slots=True)
+class StoredMessage:
+    id: uuid.UUID
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Turn:
+    """One line of dialogue history."""
+
+    role: str
+    content: str
+
+
+def _tenant(session: AsyncSession) -> uuid.UUID:
+    tenant_id = current_tenant(session)
+    if tenant_id is None:
+        raise TenancyError("conversation writes need a tenant context")
+    return tenant_id
+
+
+def _ref(row: Any, *, created: bool = False) -> ConversationRef:
+    return ConversationRef(row.id, row.tenant_id, row.status, row.language, to_utc(row.updated_at), created)
+
+
+async def get_or_create_conversation(
+    session: AsyncSession, *, channel: str, session_id: str, language: str | None = None
+) -> ConversationRef:
+    """The conversation for ``(channel, session_id)``, created on first use (with ``language``).
 
     Safe under concurrency: two requests racing for the same new session end with one row —
-    the loser's insert fails on the unique constraint inside a savepoint and it re-reads.
+    ``INSERT … ON CONFLICT DO NOTHING RETURNING`` returns nothing for the loser, which re-reads.
     """
-    return (await _get_or_create(session, channel, session_id))[0]
-
-
-async def _get_or_create(session: AsyncSession, channel: str, session_id: str) -> tuple[Conversation, bool]:
-    found = await session.scalar(_find_conversation(channel, session_id))
+    tenant_id = _tenant(session)
+    connection = await session.connection()
+    key = {"tenant_id": tenant_id, "channel": channel, "session_id": session_id}
+    found = (await connection.execute(_FIND_CONVERSATION, key)).first()
     if found is not None:
-        return found, False
-    # INSERT … ON CONFLICT DO NOTHING RETURNING: one statement, no savepoint; a racing request
-    # that inserted first makes this return nothing, and the re-read finds its row.
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        return _ref(found)
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     now = utcnow()
     statement = (
-        insert(Conversation)
-        .values(
-            id=new_id(),
-            tenant_id=current_tenant(session),
-            channel=channel,
-            session_id=session_id,
-            status="open",
-            created_at=now,
-            updated_at=now,
-        )
+        insert(_conversations)
+        .values(id=new_id(), status="open", language=language, created_at=now, updated_at=now, **key)
         .on_conflict_do_nothing(index_elements=["tenant_id", "channel", "session_id"])
-        .returning(Conversation)
+        .returning(*_CONVERSATION_COLUMNS)
     )
-    created = await session.scalar(statement)
+    created = (await connection.execute(statement)).first()
     if created is not None:
-        return created, True
-    found = await session.scalar(_find_conversation(channel, session_id))
+        return _ref(created, created=True)
+    found = (await connection.execute(_FIND_CONVERSATION, key)).first()
     if found is None:
         raise RuntimeError("conversation insert conflicted but no row was found")
-    return found, False
+    return _ref(found)
 
 
 async def open_conversation(
-    session: AsyncSession, *, channel: str, session_id: str, history: int
-) -> tuple[Conversation, list[Message]]:
+    session: AsyncSession, *, channel: str, session_id: str, history: int, language: str | None = None
+) -> tuple[ConversationRef, list[Turn]]:
     """The chat pipeline's entry: the conversation and its recent history (no query for a new one)."""
-    conversation, created = await _get_or_create(session, channel, session_id)
-    if created or conversation.status == "handoff":
+    conversation = await get_or_create_conversation(
+        session, channel=channel, session_id=session_id, language=language
+    )
+    if conversation.created or conversation.status == "handoff":
         return conversation, []
     return conversation, await recent_history(session, conversation.id, limit=history)
 
 
-async def recent_history(session: AsyncSession, conversation_id: uuid.UUID, *, limit: int) -> list[Message]:
+async def recent_history(session: AsyncSession, conversation_id: uuid.UUID, *, limit: int) -> list[Turn]:
     """The newest ``limit`` user/assistant/operator messages, oldest first (system notes left out)."""
     if limit <= 0:
         return []
-    rows = await session.scalars(
-        select(Message)
-        .where(Message.conversation_id == conversation_id, Message.role.in_(DIALOGUE_ROLES))
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(limit)
+    connection = await session.connection()
+    rows = await connection.execute(
+        _HISTORY, {"tenant_id": _tenant(session), "conversation_id": conversation_id, "limit": limit}
     )
-    return list(reversed(rows.all()))
+    return [Turn(role, content) for role, content in reversed(rows.all())]
 
 
 async def add_message(
     session: AsyncSession,
-    conversation: Conversation,
+    conversation: ConversationRef,
     *,
     role: str,
     content: str,
@@ -125,25 +187,40 @@ async def add_message(
     latency_ms: int | None = None,
     model: str | None = None,
     meta: dict[str, Any] | None = None,
-) -> Message:
-    """Append a message and touch the conversation's ``updated_at``.
+    language: str | None = None,
+) -> StoredMessage:
+    """Append a message; the conversation's ``updated_at`` (and ``language``, when given) follow.
 
     Timestamps within a conversation strictly increase, so "oldest first" is the order the
-    messages were added even when two arrive within the clock's resolution.
+    messages were added even when two arrive within the clock's resolution. The first message
+    of a conversation created in this transaction takes its creation time, so the conversation
+    row needs no UPDATE.
     """
     if role not in ROLES:
         raise ValueError(f"unknown message role {role!r}")
-    now = utcnow()
-    if conversation.updated_at is not None and now <= conversation.updated_at:
-        now = conversation.updated_at + _TICK
-    message = _new_message(conversation.id, role, content, intent, tokens, latency_ms, model, meta, now)
-    session.add(message)
-    conversation.updated_at = now
-    await session.flush()
+    tenant_id = _tenant(session)
+    if conversation.created:
+        now = conversation.updated_at
+        conversation.created = False
+    else:
+        now = max(utcnow(), conversation.updated_at + _TICK)
+    message = await _insert_message(
+        session, tenant_id, conversation.id, role, content, intent, tokens, latency_ms, model, meta, now
+    )
+    language = language or conversation.language
+    if now != conversation.updated_at or language != conversation.language:
+        connection = await session.connection()
+        await connection.execute(
+            _TOUCH_CONVERSATION,
+            {"conversation_id": conversation.id, "tid": tenant_id, "at": now, "lang": language},
+        )
+        conversation.updated_at, conversation.language = now, language
     return message
 
 
-def _new_message(
+async def _insert_message(
+    session: AsyncSession,
+    tenant_id: uuid.UUID,
     conversation_id: uuid.UUID,
     role: str,
     content: str,
@@ -153,18 +230,26 @@ def _new_message(
     model: str | None,
     meta: dict[str, Any] | None,
     created_at: datetime,
-) -> Message:
-    return Message(
-        conversation_id=conversation_id,
-        role=role,
-        content=content,
-        intent=intent,
-        tokens=tokens,
-        latency_ms=latency_ms,
-        model=model,
-        meta=dict(meta or {}),
-        created_at=created_at,
+) -> StoredMessage:
+    message_id = new_id()
+    connection = await session.connection()
+    await connection.execute(
+        _INSERT_MESSAGE,
+        {
+            "id": message_id,
+            "tenant_id": tenant_id,
+            "conversation_id": conversation_id,
+            "role": role,
+            "content": content,
+            "intent": intent,
+            "tokens": tokens,
+            "latency_ms": latency_ms,
+            "model": model,
+            "meta": dict(meta or {}),
+            "created_at": created_at,
+        },
     )
+    return StoredMessage(message_id, created_at)
 
 
 async def add_reply(
@@ -178,10 +263,12 @@ async def add_reply(
     latency_ms: int | None,
     model: str | None,
     meta: dict[str, Any],
-) -> Message:
+) -> StoredMessage:
     """Store the bot's reply to the visitor message stored at ``after`` — one INSERT: the
-    conversation was touched by that message a moment ago and is not loaded again."""
-    message = _new_message(
+    conversation was touched by that message a moment ago and is not updated again."""
+    return await _insert_message(
+        session,
+        _tenant(session),
         conversation_id,
         "assistant",
         content,
@@ -192,18 +279,19 @@ async def add_reply(
         meta,
         max(utcnow(), after + _TICK),
     )
-    session.add(message)
-    await session.flush()
-    return message
 
 
-async def set_status(session: AsyncSession, conversation: Conversation, status: str) -> None:
+async def set_status(session: AsyncSession, conversation_id: uuid.UUID, status: str) -> None:
+    """Set a conversation's status (and ``updated_at``); Conversation objects already loaded
+    in the session see the change."""
     if status not in STATUSES:
         raise ValueError(f"unknown conversation status {status!r}")
-    if conversation.status != status:
-        conversation.status = status
-        conversation.updated_at = utcnow()
-        await session.flush()
+    await session.execute(
+        update(Conversation)
+        .where(Conversation.id == conversation_id, Conversation.status != status)
+        .values(status=status, updated_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
 
 
 # --- reads (the dashboard and the API) -----------------------------------------------------
@@ -346,5 +434,5 @@ async def release_handoff(session: AsyncSession, conversation_id: uuid.UUID) -> 
         raise Conflict(
             f"This conversation is not waiting for an operator (its status is '{conversation.status}')."
         )
-    await set_status(session, conversation, "open")
+    await set_status(session, conversation.id, "open")
     return conversation

@@ -20,7 +20,7 @@ from frontdesk.kit.errors import NotFound
 from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.kit.time import to_utc
 from frontdesk.leads.schemas import LeadStatus
-from frontdesk.models import Conversation, Lead
+from frontdesk.models import Lead
 
 CONTACT_FIELDS: Final = ("name", "email", "phone", "company")
 STATUSES: Final[tuple[str, ...]] = get_args(LeadStatus)
@@ -68,7 +68,7 @@ def _lead_of(conversation_id: uuid.UUID) -> Select[Lead]:
 
 
 async def capture(
-    session: AsyncSession, conversation: Conversation, *, intent: str | None, contact: Mapping[str, str]
+    session: AsyncSession, conversation_id: uuid.UUID, *, intent: str | None, contact: Mapping[str, str]
 ) -> tuple[Lead, bool]:
     """Record a lead for the conversation: create it, or merge into the one it already has.
 
@@ -77,9 +77,9 @@ async def capture(
     lead's intent. Two messages racing to create the same lead end with one row.
     """
     fresh = _clean(contact)
-    lead = await session.scalar(_lead_of(conversation.id))
+    lead = await session.scalar(_lead_of(conversation_id))
     if lead is None:
-        lead = Lead(conversation_id=conversation.id, intent=intent or None, status="new")
+        lead = Lead(conversation_id=conversation_id, intent=intent or None, status="new")
         _write_contact(lead, fresh)
         try:
             async with session.begin_nested():
@@ -87,7 +87,7 @@ async def capture(
                 await session.flush()
             return lead, True
         except IntegrityError:
-            lead = await session.scalar(_lead_of(conversation.id))
+            lead = await session.scalar(_lead_of(conversation_id))
             if lead is None:
                 raise
     _merge(lead, intent=intent, contact=fresh)
