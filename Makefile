@@ -7,7 +7,9 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install install-dev test test-sqlite test-postgres lint check-migrations bench clean
+WIDGET := widget/dist/widget.js
+
+.PHONY: run install install-dev test test-sqlite test-postgres lint check-migrations bench clean widget
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,11 +21,17 @@ $(DEV_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $@
 
+## The website widget (TypeScript → one script, served at /widget.js).
+$(WIDGET): widget/package.json widget/package-lock.json widget/tsconfig.json $(wildcard widget/src/*.ts)
+	cd widget && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && npm run build
+
+widget: $(WIDGET)
+
 install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
 ## Set up and run on the embedded defaults (SQLite under ./var, in-process cache/jobs, offline responder).
-run: $(STAMP)
+run: $(STAMP) $(WIDGET)
 	$(BIN)/frontdesk serve --host $(HOST) --port $(PORT)
 
 lint: $(DEV_STAMP)
@@ -37,10 +45,10 @@ check-migrations: $(DEV_STAMP)
 	FRONTDESK_DATABASE_URL=sqlite:///var/check/check.db FRONTDESK_LOG_LEVEL=WARNING $(BIN)/frontdesk migrate
 	FRONTDESK_DATABASE_URL=sqlite:///var/check/check.db FRONTDESK_LOG_LEVEL=WARNING $(BIN)/alembic check
 
-test-sqlite: $(DEV_STAMP)
+test-sqlite: $(DEV_STAMP) $(WIDGET)
 	FRONTDESK_TEST_DB=sqlite $(BIN)/pytest -q
 
-test-postgres: $(DEV_STAMP)
+test-postgres: $(DEV_STAMP) $(WIDGET)
 	FRONTDESK_TEST_DB=postgres $(BIN)/pytest -q
 
 ## The whole suite: lint, types, migrations check, tests on SQLite and on PostgreSQL.
@@ -50,4 +58,4 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/chat.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache widget/node_modules widget/dist

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from tests.fakes.crisp_server import message_event, signed_hook
+
 B_MARK = "BETA-SECRET-7731"
 
 # (method, path) → how it is covered below
@@ -23,8 +25,17 @@ READS_OWN_TENANT = {
     ("GET", "/api/v1/knowledge"),
     ("GET", "/api/v1/conversations"),
     ("GET", "/api/v1/leads"),
+    ("GET", "/api/v1/integrations/crisp"),
+    ("GET", "/api/v1/widget/config"),
 }
 WRITES_OWN_TENANT = {("POST", "/api/v1/chat"), ("PUT", "/api/v1/config"), ("POST", "/api/v1/knowledge")}
+# covered by test_crisp_connection_and_hooks_stay_in_their_tenant
+CRISP_ROUTES = {
+    ("PUT", "/api/v1/integrations/crisp"),
+    ("DELETE", "/api/v1/integrations/crisp"),
+    ("POST", "/api/v1/crisp/webhook"),
+}
+B_WEBSITE = f"website-{B_MARK}"
 OBJECT_ROUTES = {
     ("GET", "/api/v1/knowledge/{document_id}"): None,
     ("PUT", "/api/v1/knowledge/{document_id}"): {"content": "hijacked"},
@@ -50,6 +61,7 @@ async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], ids: dic
         f"/api/v1/knowledge/{ids['document_id']}",
         f"/api/v1/conversations/{ids['conversation_id']}",
         f"/api/v1/leads/{ids['lead_id']}",
+        "/api/v1/integrations/crisp",
     ):
         r = await client.get(path, headers=headers)
         assert r.status_code == 200, (path, r.text)
@@ -61,6 +73,13 @@ async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], ids: dic
 async def seeded_b(client: httpx.AsyncClient, tenant_b) -> Seeded:
     h = tenant_b.headers
     assert (await client.put("/api/v1/config", headers=h, json={"bot_name": B_MARK})).status_code == 200
+    crisp = {
+        "website_id": B_WEBSITE,
+        "identifier": B_MARK,
+        "key": "beta-key",
+        "signing_secret": "beta-signing",
+    }
+    assert (await client.put("/api/v1/integrations/crisp", headers=h, json=crisp)).status_code == 200
     doc = (
         await client.post(
             "/api/v1/knowledge",
@@ -150,8 +169,29 @@ async def test_admin_key_routes_do_not_cross_tenants(
     assert [k["id"] for k in listed] == [str(tenant_a.key_id)]
 
 
+async def test_crisp_connection_and_hooks_stay_in_their_tenant(
+    client: httpx.AsyncClient, tenant_a, tenant_b, seeded_b
+) -> None:
+    h = tenant_a.headers
+    # A cannot disconnect B (A has no connection of its own) nor take B's Crisp website
+    assert (await client.delete("/api/v1/integrations/crisp", headers=h)).status_code == 404
+    taken = {"website_id": B_WEBSITE, "identifier": "alpha", "key": "k", "signing_secret": "s"}
+    r = await client.put("/api/v1/integrations/crisp", headers=h, json=taken)
+    assert r.status_code == 409 and B_MARK not in r.text.replace(B_WEBSITE, "")
+    own = {"website_id": "website-alpha-0001", "identifier": "alpha", "key": "k", "signing_secret": "s"}
+    assert (await client.put("/api/v1/integrations/crisp", headers=h, json=own)).status_code == 200
+    # A's key posting an event of B's website (signed with A's secret) is refused, nothing stored
+    raw, signed = signed_hook("s", message_event(B_WEBSITE, "b-crisp-visitor", "hello"))
+    r = await client.post("/api/v1/crisp/webhook", headers={**h, **signed}, content=raw)
+    assert r.status_code == 404, r.text
+    assert (await client.delete("/api/v1/integrations/crisp", headers=h)).status_code == 204
+    assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
+    listed = (await client.get("/api/v1/conversations", headers=tenant_b.headers)).json()["items"]
+    assert [c["session_id"] for c in listed] == ["b-visitor"]
+
+
 def test_every_tenant_operation_is_in_this_suite(app) -> None:
-    covered = READS_OWN_TENANT | WRITES_OWN_TENANT | set(OBJECT_ROUTES)
+    covered = READS_OWN_TENANT | WRITES_OWN_TENANT | set(OBJECT_ROUTES) | CRISP_ROUTES
     operations = {
         (method.upper(), path)
         for path, item in app.openapi()["paths"].items()

@@ -8,6 +8,9 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from frontdesk.channels.crisp import router as crisp_router
+from frontdesk.channels.widget import router as widget_router
+from frontdesk.channels.widget.cors import WidgetCorsMiddleware
 from frontdesk.chat import conversations_router
 from frontdesk.chat import router as chat_router
 from frontdesk.config import Settings, get_settings
@@ -64,8 +67,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(knowledge_router.router)
     app.include_router(conversations_router.router)
     app.include_router(leads_router.router)
+    app.include_router(crisp_router.router)
+    app.include_router(widget_router.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(WidgetCorsMiddleware)
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

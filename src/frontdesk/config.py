@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     llm_max_retries: int = Field(default=1, ge=0, le=5)
+    # Crisp's REST API (tests aim it at a fake on loopback) and this deployment's public URL,
+    # used for the web hook URL a tenant pastes into Crisp (default: the request's own base URL).
+    crisp_api_url: str = "https://api.crisp.chat"
+    public_url: str | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     # Warm up lazy models and freeze startup objects out of the cyclic GC (kit/gc_tuning.py).

@@ -10,6 +10,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from taskiq import AsyncBroker
 
 from frontdesk.auth.key_cache import KeyResolver
+from frontdesk.channels.crisp.client import CrispClient
 from frontdesk.chat.engine import ChatEngine
 from frontdesk.config import Settings
 from frontdesk.db.engine import Database
@@ -28,6 +29,7 @@ class Runtime:
     keys: KeyResolver
     broker: AsyncBroker
     chat: ChatEngine
+    crisp: CrispClient
     previous_broker: AsyncBroker | None = None
     previous_runtime: Runtime | None = None
 
@@ -54,7 +56,8 @@ class Runtime:
             # A web process still serves (and /readyz reports Redis down); jobs wait for Redis.
             structlog.get_logger().warning("jobs.broker_unavailable", redis=settings.redis_url)
         chat = ChatEngine(settings, db, cache)
-        runtime = cls(settings, db, cache, redis, keys, broker, chat, install_broker(broker), _current)
+        crisp = CrispClient(settings.crisp_api_url)
+        runtime = cls(settings, db, cache, redis, keys, broker, chat, crisp, install_broker(broker), _current)
         _current = runtime
         return runtime
 
@@ -62,6 +65,7 @@ class Runtime:
         global _current
         await self.broker.shutdown()
         install_broker(self.previous_broker)
+        await self.crisp.aclose()
         await self.db.dispose()
         if self.redis is not None:
             await self.redis.aclose()

@@ -23,21 +23,21 @@ import asyncio
 import base64
 import hashlib
 import json
-import socket
 import struct
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
+
+from tests.fakes.loopback import LoopbackServer
 
 Reply = str | Callable[[dict[str, Any]], str]
 DEFAULT_MODEL = "gpt-fake"
@@ -96,7 +96,9 @@ def fake_embedding(text: str, dimensions: int) -> list[float]:
     return [(b - 128) / 128 for b in digest[:dimensions]]
 
 
-class FakeOpenAI:
+class FakeOpenAI(LoopbackServer):
+    name = "fake-openai"
+
     def __init__(
         self,
         *,
@@ -120,9 +122,7 @@ class FakeOpenAI:
         self.keep_requests = keep_requests  # bound the log for long runs (benchmarks)
         self._failures: list[int] = []
         self._lock = threading.Lock()
-        self._server: uvicorn.Server | None = None
-        self._thread: threading.Thread | None = None
-        self.port = 0
+        super().__init__()
 
     # -- knobs ---------------------------------------------------------------------------
 
@@ -143,43 +143,6 @@ class FakeOpenAI:
         with self._lock:
             self.requests.clear()
             self._failures.clear()
-
-    # -- lifecycle -----------------------------------------------------------------------
-
-    def start(self) -> Self:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("127.0.0.1", 0))
-        self.port = sock.getsockname()[1]
-        config = uvicorn.Config(
-            self._app(), loop="asyncio", lifespan="off", log_level="warning", access_log=False
-        )
-        self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self._server.run, kwargs={"sockets": [sock]}, name="fake-openai", daemon=True
-        )
-        self._thread.start()
-        deadline = time.monotonic() + 10
-        while not self._server.started:
-            if time.monotonic() > deadline or not self._thread.is_alive():
-                raise RuntimeError("fake OpenAI server did not start")
-            time.sleep(0.01)
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.should_exit = True
-            self._server.force_exit = True
-        if self._thread is not None:
-            self._thread.join(timeout=10)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self.stop()
 
     # -- the app -------------------------------------------------------------------------
 

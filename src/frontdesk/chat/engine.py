@@ -52,6 +52,7 @@ class ChatInput:
     message: str
     metadata: dict[str, Any] = field(default_factory=dict)
     channel: str = "api"
+    visitor_ip: str | None = None  # set for browser channels (publishable keys): limited per address
 
 
 @dataclass
@@ -130,7 +131,11 @@ class ChatEngine:
         profile = await self.profiles.get(tenant_id)
         config = profile.config
         await self.limiter.check(
-            tenant_id, f"{inp.channel}:{inp.session_id}", profile.plan, config.session_per_minute
+            tenant_id,
+            f"{inp.channel}:{inp.session_id}",
+            profile.plan,
+            config.session_per_minute,
+            inp.visitor_ip,
         )
         await self.quota.check(tenant_id, profile.plan)
 

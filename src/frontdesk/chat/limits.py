@@ -19,6 +19,8 @@ from frontdesk.kit.errors import FrontdeskError
 from frontdesk.models import Message
 from frontdesk.tenants.plans import Plan
 
+VISITOR_IP_SESSIONS = 3  # one address may chat as fast as this many sessions (shared offices, NAT)
+
 
 class RateLimited(FrontdeskError):
     status, code, title = 429, "rate_limited", "Too many requests"
@@ -50,10 +52,20 @@ class ChatLimiter:
         )
 
     async def check(
-        self, tenant_id: uuid.UUID, session_key: str, plan: Plan, session_per_minute: int | None
+        self,
+        tenant_id: uuid.UUID,
+        session_key: str,
+        plan: Plan,
+        session_per_minute: int | None,
+        visitor_ip: str | None = None,
     ) -> None:
+        """Per session, per visitor IP (browser channels: a visitor can mint session ids at
+        will, not addresses) and per tenant."""
         per_session = min(plan.session_per_minute, session_per_minute or plan.session_per_minute)
         await self._hit(RateLimitItemPerMinute(per_session), "session", str(tenant_id), session_key)
+        if visitor_ip:
+            per_ip = RateLimitItemPerMinute(per_session * VISITOR_IP_SESSIONS)
+            await self._hit(per_ip, "visitor_ip", str(tenant_id), visitor_ip)
         await self._hit(RateLimitItemPerMinute(plan.tenant_per_minute), "tenant", str(tenant_id))
 
 

@@ -42,8 +42,16 @@ async def chat(
     stream: Annotated[bool, Query(description="Stream the reply as Server-Sent Events")] = False,
 ) -> Any:
     engine = runtime.chat
+    browser = auth.key_type == "publishable"
     prepared = await engine.prepare(
-        auth.tenant_id, ChatInput(session_id=body.session_id, message=body.message, metadata=body.metadata)
+        auth.tenant_id,
+        ChatInput(
+            session_id=body.session_id,
+            message=body.message,
+            metadata=body.metadata,
+            channel="widget" if browser else "api",
+            visitor_ip=request.client.host if browser and request.client else None,
+        ),
     )
     if stream or "text/event-stream" in request.headers.get("accept", ""):
         return StreamingResponse(

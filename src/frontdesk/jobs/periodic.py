@@ -23,7 +23,10 @@ class Periodic:
     every_seconds: float
 
 
-SCHEDULE: tuple[Periodic, ...] = (Periodic(tasks.purge_dead_keys, 3600.0),)
+SCHEDULE: tuple[Periodic, ...] = (
+    Periodic(tasks.purge_dead_keys, 3600.0),
+    Periodic(tasks.sweep_crisp, 15.0),
+)
 KEY_FLUSH_SECONDS = 30.0
 
 

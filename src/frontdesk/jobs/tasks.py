@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import structlog
 from sqlalchemy import delete, or_
 
+from frontdesk.channels.crisp import service as crisp
 from frontdesk.db.session import unit_of_work
 from frontdesk.jobs.broker import task
 from frontdesk.kit.time import utcnow
@@ -29,3 +31,28 @@ async def purge_dead_keys() -> int:
     count = int(getattr(result, "rowcount", 0) or 0)
     log.info("jobs.purge_dead_keys", deleted=count)
     return count
+
+
+@task(task_name="frontdesk.crisp.process_event")
+async def process_crisp_event(tenant_id: str, event_id: str) -> str:
+    """A visitor's Crisp message through the chat pipeline; the reply goes to the outbox."""
+    runtime = current_runtime()
+    return await crisp.process_event(runtime.db, runtime.chat, uuid.UUID(tenant_id), uuid.UUID(event_id))
+
+
+@task(task_name="frontdesk.crisp.deliver_reply")
+async def deliver_crisp_reply(tenant_id: str, delivery_id: str) -> str:
+    """Post one reply to Crisp (or record why not and when to retry)."""
+    runtime = current_runtime()
+    return await crisp.deliver(runtime.db, runtime.crisp, uuid.UUID(tenant_id), uuid.UUID(delivery_id))
+
+
+@task(task_name="frontdesk.crisp.sweep")
+async def sweep_crisp() -> int:
+    """Re-send replies that are due and re-run events a crashed job left behind."""
+    deliveries, events = await crisp.due_work(current_runtime().db)
+    for tenant_id, delivery_id in deliveries:
+        await deliver_crisp_reply.kiq(str(tenant_id), str(delivery_id))
+    for tenant_id, event_id in events:
+        await process_crisp_event.kiq(str(tenant_id), str(event_id))
+    return len(deliveries) + len(events)

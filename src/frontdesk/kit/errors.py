@@ -32,6 +32,10 @@ class FrontdeskError(Exception):
         self.extra = extra or {}
 
 
+class BadRequest(FrontdeskError):
+    """400 with a detail saying what is wrong with the request."""
+
+
 class NotFound(FrontdeskError):
     status, code, title = 404, "not_found", "Not found"
 

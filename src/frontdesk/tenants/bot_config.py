@@ -58,6 +58,16 @@ class LlmSettings(InputModel):
     )
 
 
+class WidgetSettings(InputModel):
+    """How the website widget looks (``GET /api/v1/widget/config`` serves it to the page)."""
+
+    color: str = Field(default="#2563eb", pattern=r"^#[0-9a-fA-F]{6}$", description="Brand colour, #rrggbb")
+    avatar_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://\S+$")
+    position: Literal["right", "left"] = "right"
+    show_sources: bool = Field(default=True, description="Show which documents an answer came from")
+    placeholder: str | None = Field(default=None, max_length=100, description="Input hint")
+
+
 class BotConfigIn(InputModel):
     business_name: str = Field(default="", max_length=200)
     bot_name: str = Field(default="Assistant", min_length=1, max_length=80)
@@ -77,6 +87,7 @@ class BotConfigIn(InputModel):
     handoff: HandoffRules = Field(default_factory=HandoffRules)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     session_per_minute: int | None = Field(default=None, ge=1, le=600, description="Stricter than the plan")
+    widget: WidgetSettings = Field(default_factory=WidgetSettings)
 
     @field_validator("intents")
     @classmethod
@@ -116,6 +127,7 @@ class BotConfigOut(BaseModel):
     handoff: dict[str, Any]
     llm: LlmSettingsOut
     session_per_minute: int | None
+    widget: dict[str, Any]
     updated_at: datetime | None
 
 

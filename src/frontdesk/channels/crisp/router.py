@@ -1,0 +1,134 @@
+"""Crisp endpoints: the tenant connects Crisp (secret keys), Crisp posts signed hooks."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response, Security
+
+from frontdesk.auth.context import (
+    AuthContext,
+    Authorize,
+    RuntimeDep,
+    TenantSession,
+    api_key_header,
+    authenticate,
+)
+from frontdesk.auth.permissions import CHAT_WRITE, CONFIG_READ, CONFIG_WRITE
+from frontdesk.channels.crisp import service, signature
+from frontdesk.channels.crisp.schemas import CrispConnectIn, CrispStatusOut, DeliveryCounts, HookAck
+from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized
+
+router = APIRouter(tags=["crisp"])
+ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
+ConfigWrite = Annotated[AuthContext, Depends(Authorize(CONFIG_WRITE))]
+
+
+async def _status(
+    session: TenantSession, request: Request, secret_key: str, public_url: str | None
+) -> CrispStatusOut:
+    integration = await service.get_integration(session)
+    if integration is None:
+        return CrispStatusOut(connected=False)
+    base = (public_url or str(request.base_url)).rstrip("/")
+    token = service.webhook_token(secret_key, integration.id)
+    return CrispStatusOut(
+        connected=True,
+        website_id=integration.website_id,
+        identifier=integration.identifier,
+        has_key=bool(integration.api_key),
+        has_signing_secret=bool(integration.signing_secret),
+        webhook_url=f"{base}{service.WEBHOOK_PATH}?token={token}",
+        deliveries=DeliveryCounts(**await service.delivery_counts(session)),
+        last_event_at=await service.last_event_at(session),
+        updated_at=integration.updated_at,
+    )
+
+
+@router.get("/api/v1/integrations/crisp", response_model=CrispStatusOut)
+async def get_crisp(
+    auth: ConfigRead, session: TenantSession, runtime: RuntimeDep, request: Request
+) -> CrispStatusOut:
+    """Connection status, the web hook URL to paste into Crisp, and reply delivery counts."""
+    settings = runtime.settings
+    return await _status(session, request, settings.secret_key, settings.public_url)
+
+
+@router.put("/api/v1/integrations/crisp", response_model=CrispStatusOut)
+async def put_crisp(
+    auth: ConfigWrite, session: TenantSession, runtime: RuntimeDep, request: Request, data: CrispConnectIn
+) -> CrispStatusOut:
+    """Connect Crisp or change the connection. ``key`` and ``signing_secret`` are never
+    returned; omit them on an update to keep the stored ones."""
+    settings = runtime.settings
+    await service.connect(
+        session,
+        settings.secret_key,
+        website_id=data.website_id,
+        identifier=data.identifier,
+        key=data.key,
+        signing_secret=data.signing_secret,
+    )
+    return await _status(session, request, settings.secret_key, settings.public_url)
+
+
+@router.delete("/api/v1/integrations/crisp", status_code=204)
+async def delete_crisp(auth: ConfigWrite, session: TenantSession) -> Response:
+    """Disconnect Crisp: hooks stop being accepted; the conversations stay."""
+    await service.disconnect(session)
+    return Response(status_code=204)
+
+
+@router.post(
+    service.WEBHOOK_PATH,
+    response_model=HookAck,
+    responses={
+        401: {"description": "Missing, bad or stale signature"},
+        404: {"description": "Unknown tenant"},
+    },
+)
+async def crisp_webhook(
+    request: Request,
+    runtime: RuntimeDep,
+    token: Annotated[str | None, Query(description="The secret token of the tenant's web hook URL")] = None,
+    api_key: Annotated[str | None, Security(api_key_header)] = None,
+) -> HookAck:
+    """Crisp web hooks (``message:send`` …), signed with the tenant's Crisp signing secret.
+
+    The tenant is the one of the ``X-API-Key`` header (a secret key with ``chat:write``), else
+    of the URL's ``token``, else the one that connected the event's ``website_id``. Nothing is
+    stored unless the signature checks out; a visitor message is queued for the bot and
+    acknowledged at once (the reply is posted back through Crisp's API).
+    """
+    raw = await request.body()
+    try:
+        body: Any = json.loads(raw)
+    except ValueError:
+        raise BadRequest("The body is not JSON.") from None
+    hook = service.parse_event(body)
+    tenant_id = None
+    if api_key:
+        auth = await authenticate(request, runtime, api_key)
+        if not auth.can(CHAT_WRITE):
+            raise Forbidden(f"This key lacks the '{CHAT_WRITE}' scope.")
+        tenant_id = auth.tenant_id
+    connection = await service.find_connection(
+        runtime.db,
+        tenant_id=tenant_id,
+        token=token,
+        website_id=None if (api_key or token) else hook.website_id,
+    )
+    if connection is None:
+        raise NotFound("No Frontdesk account has connected this Crisp website.")
+    try:
+        signature.verify(
+            connection.signing_secret,
+            request.headers.get(signature.TIMESTAMP_HEADER),
+            request.headers.get(signature.SIGNATURE_HEADER),
+            raw,
+            body,
+        )
+    except signature.SignatureError as error:
+        raise Unauthorized(str(error)) from None
+    return HookAck(status=await service.accept(runtime.db, connection, hook))

@@ -1,0 +1,427 @@
+"""The Crisp channel without HTTP: connecting a tenant, accepting hook events, replying.
+
+Nothing is lost between Crisp and the visitor:
+- an accepted visitor message is written to the inbox (``crisp_events``, unique per tenant and
+  Crisp fingerprint, so a retried hook is a no-op) before Crisp gets its 200;
+- a job runs it through the chat pipeline and writes the reply to the outbox
+  (``crisp_deliveries``) in the same transaction that marks the event processed;
+- another job posts the reply to Crisp; a failure leaves it pending with the error and a
+  next attempt time (exponential backoff), and the periodic sweep re-sends what is due and
+  re-runs events a crashed job left behind. A delivery is claimed before it is sent, so two
+  workers never post the same reply.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.channels.crisp.client import CrispClient, CrispError
+from frontdesk.chat import store
+from frontdesk.chat.engine import ChatEngine, ChatInput
+from frontdesk.db.engine import Database
+from frontdesk.db.session import unit_of_work
+from frontdesk.jobs.enqueue import after_commit
+from frontdesk.kit.errors import BadRequest, Conflict, Forbidden, FrontdeskError, NotFound
+from frontdesk.kit.ids import new_id
+from frontdesk.kit.time import utcnow
+from frontdesk.models import CrispDelivery, CrispEvent, CrispIntegration, Tenant
+
+log = structlog.get_logger()
+CHANNEL = "crisp"
+WEBHOOK_PATH = "/api/v1/crisp/webhook"
+MAX_ATTEMPTS = 20  # ~4 hours of backoff before a reply is marked failed
+FIRST_RETRY_SECONDS = 5.0
+MAX_RETRY_SECONDS = 900.0
+LEASE = timedelta(seconds=60)  # a claimed delivery is not re-sent before this
+STUCK_EVENT_AFTER = timedelta(minutes=2)
+SWEEP_BATCH = 200
+
+
+# --- connection -----------------------------------------------------------------------------
+
+
+def webhook_token(secret_key: str, integration_id: uuid.UUID) -> str:
+    """The secret in a tenant's webhook URL: derived from the deployment secret, never stored."""
+    digest = hmac.new(secret_key.encode(), f"crisp-webhook:{integration_id}".encode(), hashlib.sha256)
+    return base64.urlsafe_b64encode(digest.digest()).decode().rstrip("=")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+async def get_integration(session: AsyncSession) -> CrispIntegration | None:
+    return await session.scalar(select(CrispIntegration))
+
+
+async def connect(
+    session: AsyncSession,
+    secret_key: str,
+    *,
+    website_id: str,
+    identifier: str,
+    key: str | None,
+    signing_secret: str | None,
+) -> CrispIntegration:
+    """Create or update the tenant's connection. ``key`` and ``signing_secret`` may be omitted
+    on an update to keep the stored ones; both are required the first time."""
+    integration = await get_integration(session)
+    if integration is None:
+        if not key or not signing_secret:
+            raise BadRequest("Connecting Crisp needs the plugin key and the web hook signing secret.")
+        integration_id = new_id()
+        integration = CrispIntegration(
+            id=integration_id,
+            website_id=website_id,
+            identifier=identifier,
+            api_key=key,
+            signing_secret=signing_secret,
+            webhook_token_hash=token_hash(webhook_token(secret_key, integration_id)),
+        )
+        session.add(integration)
+    else:
+        integration.website_id, integration.identifier = website_id, identifier
+        if key:
+            integration.api_key = key
+        if signing_secret:
+            integration.signing_secret = signing_secret
+    if await _website_taken(session, website_id):
+        raise Conflict("This Crisp website is already connected to another account.")
+    await session.flush()
+    return integration
+
+
+async def _website_taken(session: AsyncSession, website_id: str) -> bool:
+    """Another tenant has this website (the unique index would refuse it; say so clearly)."""
+    from frontdesk.db.tenancy import admin_scope, current_tenant
+
+    tenant_id = current_tenant(session)
+    async with admin_scope(session, actor=f"tenant:{tenant_id}", reason="crisp website uniqueness"):
+        owner = await session.scalar(
+            select(CrispIntegration.tenant_id).where(CrispIntegration.website_id == website_id)
+        )
+    return owner is not None and owner != tenant_id
+
+
+async def disconnect(session: AsyncSession) -> None:
+    integration = await get_integration(session)
+    if integration is None:
+        raise NotFound("Crisp is not connected.")
+    await session.delete(integration)
+    await session.flush()
+
+
+async def delivery_counts(session: AsyncSession) -> dict[str, int]:
+    rows = await session.execute(select(CrispDelivery.status, func.count()).group_by(CrispDelivery.status))
+    counts = {"pending": 0, "sent": 0, "failed": 0}
+    counts.update({status: int(n) for status, n in rows.all()})
+    return counts
+
+
+async def last_event_at(session: AsyncSession) -> datetime | None:
+    return await session.scalar(select(func.max(CrispEvent.received_at)))
+
+
+# --- hooks ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HookEvent:
+    website_id: str
+    event: str
+    session_id: str
+    sender: str  # data.from: "user" | "operator"
+    type: str
+    content: str
+    fingerprint: str
+    data: dict[str, Any]
+
+    @property
+    def is_visitor_text(self) -> bool:
+        return self.event == "message:send" and self.sender == "user" and self.type == "text"
+
+    @property
+    def is_operator_message(self) -> bool:
+        return self.event == "message:send" and self.sender == "operator"
+
+
+def parse_event(body: Any) -> HookEvent:
+    """The fields a Crisp hook carries (``{"website_id", "event", "data": {…}, "timestamp"}``)."""
+    if not isinstance(body, dict) or not isinstance(body.get("event"), str):
+        raise BadRequest("Not a Crisp web hook event: expected an object with 'event' and 'data'.")
+    raw_data = body.get("data")
+    data: dict[str, Any] = raw_data if isinstance(raw_data, dict) else {}
+    website_id = body.get("website_id") or data.get("website_id")
+    if not isinstance(website_id, str) or not website_id:
+        raise BadRequest("The event has no website_id.")
+    content = data.get("content")
+    fingerprint = data.get("fingerprint")
+    return HookEvent(
+        website_id=website_id,
+        event=body["event"],
+        session_id=str(data.get("session_id") or ""),
+        sender=str(data.get("from") or ""),
+        type=str(data.get("type") or ""),
+        content=content if isinstance(content, str) else "",
+        fingerprint=str(fingerprint) if fingerprint is not None else "",
+        data=data,
+    )
+
+
+@dataclass(frozen=True)
+class Connection:
+    """What a hook needs to know about the tenant it is for (detached from any session)."""
+
+    tenant_id: uuid.UUID
+    website_id: str
+    signing_secret: str
+
+
+async def find_connection(
+    db: Database,
+    *,
+    tenant_id: uuid.UUID | None = None,
+    token: str | None = None,
+    website_id: str | None = None,
+) -> Connection | None:
+    """The tenant a hook is for: by API key's tenant, else by webhook URL token, else by the
+    event's website_id. Unauthenticated lookups run in an audited admin scope."""
+    query = select(CrispIntegration, Tenant.suspended_at).join(
+        Tenant, Tenant.id == CrispIntegration.tenant_id
+    )
+    if tenant_id is not None:
+        query = query.where(CrispIntegration.tenant_id == tenant_id)
+    elif token:
+        query = query.where(CrispIntegration.webhook_token_hash == token_hash(token))
+    elif website_id:
+        query = query.where(CrispIntegration.website_id == website_id)
+    else:
+        return None
+    async with unit_of_work(db, admin=("system:crisp", "web hook tenant lookup"), read_only=True) as session:
+        row = (await session.execute(query)).first()
+    if row is None:
+        return None
+    integration, suspended_at = row
+    if suspended_at is not None:
+        raise Forbidden("This account is suspended.")
+    return Connection(integration.tenant_id, integration.website_id, integration.signing_secret)
+
+
+async def accept(db: Database, connection: Connection, hook: HookEvent) -> str:
+    """Record what the hook means; returns what was done: ``accepted`` (a visitor message
+    queued for the bot), ``duplicate``, ``handoff`` (an operator stepped in) or ``ignored``."""
+    from frontdesk.jobs import tasks  # the jobs module imports this one
+
+    if hook.website_id != connection.website_id:
+        raise NotFound("This web hook URL does not belong to that Crisp website.")
+    if not (hook.is_visitor_text or hook.is_operator_message):
+        return "ignored"
+    if not hook.session_id or not hook.fingerprint:
+        raise BadRequest("The message event has no session_id or fingerprint.")
+    async with unit_of_work(db, tenant_id=connection.tenant_id) as session:
+        if hook.is_operator_message and await _is_our_reply(session, hook.fingerprint):
+            return "ignored"  # Crisp echoes the bot's own replies as operator messages
+        event_id = await _record_event(session, connection.tenant_id, hook)
+        if event_id is None:
+            return "duplicate"
+        if hook.is_operator_message:
+            await _operator_stepped_in(session, hook, event_id)
+            return "handoff"
+
+        async def process() -> None:
+            await tasks.process_crisp_event.kiq(str(connection.tenant_id), str(event_id))
+
+        after_commit(session, process)
+    return "accepted"
+
+
+async def _is_our_reply(session: AsyncSession, fingerprint: str) -> bool:
+    found = await session.scalar(
+        select(CrispDelivery.id).where(CrispDelivery.crisp_fingerprint == fingerprint).limit(1)
+    )
+    return found is not None
+
+
+async def _record_event(session: AsyncSession, tenant_id: uuid.UUID, hook: HookEvent) -> uuid.UUID | None:
+    """Insert into the inbox; None when this fingerprint was already received."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = (
+        insert(CrispEvent)
+        .values(
+            id=new_id(),
+            tenant_id=tenant_id,
+            fingerprint=hook.fingerprint,
+            event=hook.event,
+            session_id=hook.session_id,
+            payload=hook.data,
+            status="received",
+            received_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["tenant_id", "fingerprint"])
+        .returning(CrispEvent.id)
+    )
+    return await session.scalar(statement)
+
+
+async def _operator_stepped_in(session: AsyncSession, hook: HookEvent, event_id: uuid.UUID) -> None:
+    conversation = await store.get_or_create_conversation(
+        session, channel=CHANNEL, session_id=hook.session_id
+    )
+    if hook.content:
+        await store.add_message(session, conversation, role="operator", content=hook.content)
+    await store.set_status(session, conversation.id, "handoff")
+    await session.execute(
+        update(CrispEvent).where(CrispEvent.id == event_id).values(status="processed", processed_at=utcnow())
+    )
+
+
+# --- jobs -----------------------------------------------------------------------------------
+
+
+async def process_event(db: Database, chat: ChatEngine, tenant_id: uuid.UUID, event_id: uuid.UUID) -> str:
+    """Run a received visitor message through the pipeline and queue the reply."""
+    from frontdesk.jobs import tasks
+
+    async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
+        event = await session.get(CrispEvent, event_id)
+        if event is None or event.status != "received":
+            return "skipped"
+        website_id = (await session.scalar(select(CrispIntegration.website_id))) or ""
+        content, session_id = str(event.payload.get("content") or ""), event.session_id
+        raw_user = event.payload.get("user")
+        user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
+    try:
+        prepared = await chat.prepare(
+            tenant_id,
+            ChatInput(
+                session_id=session_id,
+                message=content,
+                channel=CHANNEL,
+                metadata={"crisp": {"nickname": user.get("nickname"), "fingerprint": event_id.hex}},
+            ),
+        )
+        outcome = await chat.reply(prepared)
+    except FrontdeskError as error:  # rate limited, over quota: nothing to send, say why
+        await _finish_event(db, tenant_id, event_id, status="skipped", error=error.detail)
+        log.warning("crisp.event_skipped", event_id=str(event_id), reason=error.code)
+        return "skipped"
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        claimed = await session.execute(
+            update(CrispEvent)
+            .where(CrispEvent.id == event_id, CrispEvent.status == "received")
+            .values(status="processed", processed_at=utcnow())
+        )
+        if not getattr(claimed, "rowcount", 0):
+            return "skipped"  # another run of this job got here first
+        if not outcome.reply:  # in handoff: the bot stays silent
+            return "silent"
+        delivery = CrispDelivery(
+            event_id=event_id, website_id=website_id, session_id=session_id, content=outcome.reply
+        )
+        session.add(delivery)
+        await session.flush()
+        delivery_id = delivery.id
+
+        async def send() -> None:
+            await tasks.deliver_crisp_reply.kiq(str(tenant_id), str(delivery_id))
+
+        after_commit(session, send)
+    return "replied"
+
+
+async def _finish_event(
+    db: Database, tenant_id: uuid.UUID, event_id: uuid.UUID, *, status: str, error: str
+) -> None:
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        await session.execute(
+            update(CrispEvent)
+            .where(CrispEvent.id == event_id)
+            .values(status=status, error=error, processed_at=utcnow())
+        )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS))
+
+
+async def deliver(db: Database, client: CrispClient, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
+    """Post one pending reply to Crisp; on failure record why and when to try again."""
+    now = utcnow()
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        claimed = await session.execute(
+            update(CrispDelivery)
+            .where(
+                CrispDelivery.id == delivery_id,
+                CrispDelivery.status == "pending",
+                CrispDelivery.next_attempt_at <= now,
+            )
+            .values(attempts=CrispDelivery.attempts + 1, next_attempt_at=now + LEASE)
+        )
+        if not getattr(claimed, "rowcount", 0):
+            return "not due"
+        delivery = await session.get(CrispDelivery, delivery_id)
+        integration = await get_integration(session)
+        assert delivery is not None
+        attempts, content, session_id = delivery.attempts, delivery.content, delivery.session_id
+        creds = (integration.website_id, integration.identifier, integration.api_key) if integration else None
+    try:
+        if creds is None:
+            raise CrispError("Crisp is not connected any more", retry=False)
+        fingerprint = await client.send_text(
+            website_id=creds[0], session_id=session_id, identifier=creds[1], key=creds[2], content=content
+        )
+    except CrispError as error:
+        failed = not error.retry or attempts >= MAX_ATTEMPTS
+        async with unit_of_work(db, tenant_id=tenant_id) as session:
+            await session.execute(
+                update(CrispDelivery)
+                .where(CrispDelivery.id == delivery_id)
+                .values(
+                    status="failed" if failed else "pending",
+                    last_error=str(error),
+                    next_attempt_at=utcnow() + retry_delay(attempts),
+                )
+            )
+        log.warning(
+            "crisp.delivery_failed", delivery_id=str(delivery_id), attempts=attempts, error=str(error)
+        )
+        return "failed" if failed else "retrying"
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        await session.execute(
+            update(CrispDelivery)
+            .where(CrispDelivery.id == delivery_id)
+            .values(status="sent", sent_at=utcnow(), last_error=None, crisp_fingerprint=fingerprint)
+        )
+    return "sent"
+
+
+async def due_work(
+    db: Database,
+) -> tuple[list[tuple[uuid.UUID, uuid.UUID]], list[tuple[uuid.UUID, uuid.UUID]]]:
+    """(tenant, delivery) pairs due for a (re)send and (tenant, event) pairs a job left behind."""
+    now = utcnow()
+    async with unit_of_work(db, admin=("system:crisp", "delivery sweep"), read_only=True) as session:
+        deliveries = await session.execute(
+            select(CrispDelivery.tenant_id, CrispDelivery.id)
+            .where(CrispDelivery.status == "pending", CrispDelivery.next_attempt_at <= now)
+            .order_by(CrispDelivery.next_attempt_at)
+            .limit(SWEEP_BATCH)
+        )
+        events = await session.execute(
+            select(CrispEvent.tenant_id, CrispEvent.id)
+            .where(CrispEvent.status == "received", CrispEvent.received_at <= now - STUCK_EVENT_AFTER)
+            .limit(SWEEP_BATCH)
+        )
+        return [tuple(r) for r in deliveries.all()], [tuple(r) for r in events.all()]  # type: ignore[misc]

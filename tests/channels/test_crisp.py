@@ -1,0 +1,367 @@
+"""Crisp: signed hooks in, replies out through the (fake) Crisp REST API, nothing lost."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import httpx
+import pytest
+from sqlalchemy import func, select, update
+
+from frontdesk.app import create_app
+from frontdesk.channels.crisp import service
+from frontdesk.db.session import unit_of_work
+from frontdesk.jobs import tasks
+from frontdesk.kit.time import utcnow
+from frontdesk.models import Conversation, CrispDelivery, CrispEvent
+from frontdesk.runtime import Runtime
+from tests import factories
+from tests.fakes.crisp_server import FakeCrisp, message_event, signed_hook
+
+WEBSITE = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
+IDENTIFIER, KEY, SECRET = "plugin-identifier-1", "plugin-key-1", "signing-secret-1"
+HOOK = "/api/v1/crisp/webhook"
+
+
+@pytest.fixture(scope="module")
+def fake_crisp() -> Iterator[FakeCrisp]:
+    with FakeCrisp(website_id=WEBSITE, identifier=IDENTIFIER, key=KEY) as fake:
+        yield fake
+
+
+@dataclass
+class Crisp:
+    client: httpx.AsyncClient
+    runtime: Runtime
+    fake: FakeCrisp
+    tenant: factories.TenantWithKey
+    webhook: str  # path and query of the tenant's web hook URL
+    website: str  # this test's Crisp website (the fake accepts only it)
+
+    async def hook(
+        self, body: dict, *, secret: str = SECRET, url: str | None = None, headers: dict | None = None
+    ) -> httpx.Response:
+        raw, signed = signed_hook(secret, body)
+        return await self.client.post(url or self.webhook, content=raw, headers={**signed, **(headers or {})})
+
+    async def count(self, model: type, *criteria: object) -> int:
+        async with unit_of_work(self.runtime.db, tenant_id=self.tenant.id) as session:
+            return int(await session.scalar(select(func.count()).select_from(model).where(*criteria)) or 0)
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 10.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if await check():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
+async def connect(client: httpx.AsyncClient, headers: dict[str, str], **fields: str) -> httpx.Response:
+    body = {"website_id": WEBSITE, "identifier": IDENTIFIER, "key": KEY, "signing_secret": SECRET, **fields}
+    return await client.put("/api/v1/integrations/crisp", headers=headers, json=body)
+
+
+@pytest.fixture
+async def crisp(settings, fake_crisp: FakeCrisp) -> AsyncIterator[Crisp]:
+    fake_crisp.messages.clear()
+    fake_crisp.refused.clear()
+    fake_crisp.down = False
+    fake_crisp.website_id = website = str(uuid.uuid4())
+    app = create_app(settings.model_copy(update={"crisp_api_url": fake_crisp.base_url}))
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://testserver") as client,
+    ):
+        runtime: Runtime = app.state.runtime
+        tenant = await factories.tenant_with_key(runtime, name="Gamma Garden")
+        r = await connect(client, tenant.headers, website_id=website)
+        assert r.status_code == 200, r.text
+        webhook = r.json()["webhook_url"].removeprefix("http://testserver")
+        yield Crisp(client, runtime, fake_crisp, tenant, webhook, website)
+
+
+async def test_a_signed_visitor_message_gets_a_reply_in_crisp(crisp: Crisp) -> None:
+    await crisp.client.post(
+        "/api/v1/knowledge",
+        headers=crisp.tenant.headers,
+        json={"name": "Hours", "content": "# Opening hours\nWe are open Saturday from 10:00 to 14:00."},
+    )
+    r = await crisp.hook(message_event(crisp.website, "session_visitor_1", "Are you open on Saturday?"))
+    assert r.status_code == 200 and r.json() == {"status": "accepted"}
+
+    async def replied() -> bool:
+        return len(crisp.fake.messages) == 1
+
+    assert await eventually(replied)
+    [sent] = crisp.fake.messages
+    assert sent.session_id == "session_visitor_1" and "10:00" in sent.content
+    assert crisp.fake.refused == []  # path, Basic auth, X-Crisp-Tier and body were all right
+    # the conversation is the visitor's, on the crisp channel, with both sides
+    transcript = await crisp.client.get(
+        "/api/v1/conversations", headers=crisp.tenant.headers, params={"channel": "crisp"}
+    )
+    [conversation] = transcript.json()["items"]
+    detail = await crisp.client.get(
+        f"/api/v1/conversations/{conversation['id']}", headers=crisp.tenant.headers
+    )
+    assert [m["role"] for m in detail.json()["messages"]] == ["user", "assistant"]
+
+    async def marked_sent() -> bool:
+        return await crisp.count(CrispDelivery, CrispDelivery.status == "sent") == 1
+
+    assert await eventually(marked_sent)
+    status = (await crisp.client.get("/api/v1/integrations/crisp", headers=crisp.tenant.headers)).json()
+    assert status["deliveries"] == {"pending": 0, "sent": 1, "failed": 0} and status["last_event_at"]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    ["unsigned", "forged", "other secret", "stale", "body changed"],
+)
+async def test_bad_signatures_are_refused_and_nothing_is_stored(crisp: Crisp, tamper: str) -> None:
+    body = message_event(crisp.website, "session_forged", "hello")
+    raw, headers = signed_hook(SECRET, body)
+    if tamper == "unsigned":
+        headers = {"Content-Type": "application/json"}
+    elif tamper == "forged":
+        headers["X-Crisp-Signature"] = "0" * 64
+    elif tamper == "other secret":
+        raw, headers = signed_hook("not-the-secret", body)
+    elif tamper == "stale":  # a captured request replayed ten minutes later
+        raw, headers = signed_hook(SECRET, body, timestamp=int(time.time()) - 600)
+    elif tamper == "body changed":
+        raw = raw.replace(b"hello", b"HELLO")
+    r = await crisp.client.post(crisp.webhook, content=raw, headers=headers)
+    assert r.status_code == 401, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert await crisp.count(CrispEvent) == 0 and await crisp.count(Conversation) == 0
+    await asyncio.sleep(0.2)
+    assert crisp.fake.messages == []
+
+
+async def test_a_hook_delivered_twice_gets_one_reply(crisp: Crisp) -> None:
+    body = message_event(crisp.website, "session_twice", "Do you deliver to Lyon?")
+    raw, headers = signed_hook(SECRET, body)
+    first = await crisp.client.post(crisp.webhook, content=raw, headers=headers)
+    again = await crisp.client.post(crisp.webhook, content=raw, headers=headers)  # Crisp's retry
+    assert (first.json()["status"], again.json()["status"]) == ("accepted", "duplicate")
+
+    async def replied() -> bool:
+        return len(crisp.fake.messages) >= 1
+
+    assert await eventually(replied)
+    await asyncio.sleep(0.3)
+    assert len(crisp.fake.messages) == 1
+    assert await crisp.count(CrispEvent) == 1 and await crisp.count(CrispDelivery) == 1
+
+
+async def test_a_crisp_outage_leaves_the_reply_queued_then_delivered(crisp: Crisp) -> None:
+    crisp.fake.down = True
+    assert (
+        await crisp.hook(message_event(crisp.website, "session_outage", "How much is Pro?"))
+    ).status_code == 200
+
+    async def failed_once() -> bool:
+        async with unit_of_work(crisp.runtime.db, tenant_id=crisp.tenant.id) as session:
+            delivery = await session.scalar(select(CrispDelivery))
+            return delivery is not None and delivery.attempts == 1 and delivery.last_error is not None
+
+    assert await eventually(failed_once)
+    async with unit_of_work(crisp.runtime.db, tenant_id=crisp.tenant.id) as session:
+        delivery = await session.scalar(select(CrispDelivery))
+        assert delivery is not None
+        assert delivery.status == "pending" and "503" in (delivery.last_error or "")
+        assert delivery.next_attempt_at > utcnow()  # backing off, not lost
+        assert delivery.content  # the reply itself is kept
+    status = (await crisp.client.get("/api/v1/integrations/crisp", headers=crisp.tenant.headers)).json()
+    assert status["deliveries"]["pending"] == 1
+
+    # Crisp is back; the periodic sweep finds the reply due and sends it, once
+    crisp.fake.down = False
+    async with unit_of_work(crisp.runtime.db, tenant_id=crisp.tenant.id) as session:
+        await session.execute(update(CrispDelivery).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+    await tasks.sweep_crisp.kiq()
+    await tasks.sweep_crisp.kiq()
+
+    async def delivered() -> bool:
+        return await crisp.count(CrispDelivery, CrispDelivery.status == "sent") == 1
+
+    assert await eventually(delivered)
+    await asyncio.sleep(0.2)
+    assert [m.session_id for m in crisp.fake.messages] == ["session_outage"]
+
+
+async def test_a_delivery_is_not_sent_twice_when_two_workers_race(crisp: Crisp) -> None:
+    crisp.fake.down = True
+    await crisp.hook(message_event(crisp.website, "session_race", "Hello, do you sell bikes?"))
+
+    async def pending() -> bool:
+        return await crisp.count(CrispDelivery, CrispDelivery.attempts == 1) == 1
+
+    assert await eventually(pending)
+    crisp.fake.down = False
+    async with unit_of_work(crisp.runtime.db, tenant_id=crisp.tenant.id) as session:
+        await session.execute(update(CrispDelivery).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        delivery_id = await session.scalar(select(CrispDelivery.id))
+    assert delivery_id is not None
+    results = await asyncio.gather(
+        *(
+            service.deliver(crisp.runtime.db, crisp.runtime.crisp, crisp.tenant.id, delivery_id)
+            for _ in range(3)
+        )
+    )
+    assert sorted(results) == ["not due", "not due", "sent"]
+    assert len(crisp.fake.messages) == 1
+
+
+async def test_an_operator_reply_hands_the_conversation_over(crisp: Crisp) -> None:
+    assert (
+        await crisp.hook(message_event(crisp.website, "session_op", "Hi there, a question"))
+    ).status_code == 200
+
+    async def bot_replied() -> bool:
+        return (
+            len(crisp.fake.messages) == 1
+            and await crisp.count(CrispDelivery, CrispDelivery.status == "sent") == 1
+        )
+
+    assert await eventually(bot_replied)
+    # Crisp echoes the bot's own reply as an operator message: that is not a human stepping in
+    echo = message_event(
+        crisp.website,
+        "session_op",
+        crisp.fake.messages[0].content,
+        sender="operator",
+        fingerprint=crisp.fake.messages[0].fingerprint,
+    )
+    assert (await crisp.hook(echo)).json() == {"status": "ignored"}
+    # a message:received (delivered to the visitor) never triggers anything
+    received = message_event(crisp.website, "session_op", "seen", sender="operator", event="message:received")
+    assert (await crisp.hook(received)).json() == {"status": "ignored"}
+    async with unit_of_work(crisp.runtime.db, tenant_id=crisp.tenant.id) as session:
+        assert await session.scalar(select(Conversation.status)) == "open"
+
+    human = message_event(
+        crisp.website, "session_op", "Hello, this is Anna from the team.", sender="operator"
+    )
+    assert (await crisp.hook(human)).json() == {"status": "handoff"}
+    async with unit_of_work(crisp.runtime.db, tenant_id=crisp.tenant.id) as session:
+        assert await session.scalar(select(Conversation.status)) == "handoff"
+    # the visitor answers Anna: the bot stays silent
+    assert (await crisp.hook(message_event(crisp.website, "session_op", "Thanks Anna!"))).status_code == 200
+
+    async def processed() -> bool:
+        return await crisp.count(CrispEvent, CrispEvent.status == "received") == 0
+
+    assert await eventually(processed)
+    await asyncio.sleep(0.2)
+    assert len(crisp.fake.messages) == 1
+    conversation_id = (await crisp.client.get("/api/v1/conversations", headers=crisp.tenant.headers)).json()[
+        "items"
+    ][0]["id"]
+    detail = (
+        await crisp.client.get(f"/api/v1/conversations/{conversation_id}", headers=crisp.tenant.headers)
+    ).json()
+    roles = [(m["role"], bool(m["content"])) for m in detail["messages"]]
+    # the silent turn is recorded as an empty assistant message (the chat API's handoff contract)
+    assert roles == [
+        ("user", True),
+        ("assistant", True),
+        ("operator", True),
+        ("user", True),
+        ("assistant", False),
+    ]
+
+
+async def test_the_tenant_is_found_by_token_api_key_or_website(crisp: Crisp) -> None:
+    by_key = await crisp.hook(
+        message_event(crisp.website, "s-key", "hello"), url=HOOK, headers=crisp.tenant.headers
+    )
+    by_website = await crisp.hook(message_event(crisp.website, "s-website", "hello"), url=HOOK)
+    unknown = await crisp.hook(message_event("0000-unknown-website", "s-x", "hello"), url=HOOK)
+    bad_token = await crisp.hook(message_event(crisp.website, "s-x", "hello"), url=f"{HOOK}?token=nope")
+    assert (by_key.status_code, by_website.status_code) == (200, 200)
+    assert (unknown.status_code, bad_token.status_code) == (404, 404)
+    assert await crisp.count(CrispEvent) == 2
+
+
+async def test_another_tenants_webhook_token_cannot_post_into_this_tenant(crisp: Crisp, fake_crisp) -> None:
+    other = await factories.tenant_with_key(crisp.runtime, name="Delta Dental")
+    r = await connect(
+        crisp.client, other.headers, website_id="1f2e3d4c-0000-4000-8000-000000000001", signing_secret="delta"
+    )
+    other_webhook = r.json()["webhook_url"].removeprefix("http://testserver")
+    assert other_webhook != crisp.webhook
+    # an event of this tenant's website through the other tenant's URL: refused either way
+    signed_with_ours = await crisp.hook(message_event(crisp.website, "s-cross", "hi"), url=other_webhook)
+    signed_with_theirs = await crisp.hook(
+        message_event(crisp.website, "s-cross", "hi"), url=other_webhook, secret="delta"
+    )
+    assert (signed_with_ours.status_code, signed_with_theirs.status_code) == (401, 404)
+    assert await crisp.count(CrispEvent) == 0
+    async with unit_of_work(crisp.runtime.db, tenant_id=other.id) as session:
+        assert await session.scalar(select(func.count()).select_from(CrispEvent)) == 0
+
+
+async def test_connection_secrets_are_write_only(crisp: Crisp) -> None:
+    status = (await crisp.client.get("/api/v1/integrations/crisp", headers=crisp.tenant.headers)).json()
+    assert (
+        status["connected"] and status["website_id"] == crisp.website and status["identifier"] == IDENTIFIER
+    )
+    assert status["has_key"] and status["has_signing_secret"]
+    assert KEY not in str(status) and SECRET not in str(status)
+    assert status["webhook_url"].startswith("http://testserver/api/v1/crisp/webhook?token=")
+    # an update without secrets keeps them; hooks still verify with the stored secret
+    r = await crisp.client.put(
+        "/api/v1/integrations/crisp",
+        headers=crisp.tenant.headers,
+        json={"website_id": crisp.website, "identifier": "renamed-identifier"},
+    )
+    assert r.status_code == 200 and r.json()["identifier"] == "renamed-identifier"
+    assert r.json()["webhook_url"] == status["webhook_url"]
+    assert (await crisp.hook(message_event(crisp.website, "s-kept", "hello"))).status_code == 200
+    # disconnecting stops hooks
+    assert (
+        await crisp.client.delete("/api/v1/integrations/crisp", headers=crisp.tenant.headers)
+    ).status_code == 204
+    assert (await crisp.hook(message_event(crisp.website, "s-gone", "hello"))).status_code == 404
+    assert (await crisp.client.get("/api/v1/integrations/crisp", headers=crisp.tenant.headers)).json() == {
+        **(await crisp.client.get("/api/v1/integrations/crisp", headers=crisp.tenant.headers)).json(),
+        "connected": False,
+    }
+
+
+async def test_connect_explains_bad_input(client: httpx.AsyncClient, tenant_a) -> None:
+    first_without_secrets = await client.put(
+        "/api/v1/integrations/crisp",
+        headers=tenant_a.headers,
+        json={"website_id": WEBSITE, "identifier": "x"},
+    )
+    assert first_without_secrets.status_code == 400
+    assert "signing secret" in first_without_secrets.json()["detail"]
+    bad_website = await connect(client, tenant_a.headers, website_id="not a website id!")
+    assert bad_website.status_code == 422
+    assert (await client.get("/api/v1/integrations/crisp", headers=tenant_a.headers)).json()[
+        "connected"
+    ] is False
+
+
+async def test_a_key_without_config_scope_cannot_connect(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    tenant = await factories.create_tenant(runtime)
+    _, chat_only = await factories.create_key(runtime, tenant, scopes=["chat:write"])
+    r = await connect(client, {"X-API-Key": chat_only})
+    assert r.status_code == 403
+
+
+def test_webhook_tokens_differ_per_integration_and_secret() -> None:
+    a, b = uuid.uuid4(), uuid.uuid4()
+    assert service.webhook_token("k" * 40, a) == service.webhook_token("k" * 40, a)
+    assert service.webhook_token("k" * 40, a) != service.webhook_token("k" * 40, b)
+    assert service.webhook_token("k" * 40, a) != service.webhook_token("j" * 40, a)
