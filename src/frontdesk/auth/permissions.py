@@ -11,6 +11,10 @@ CONVERSATIONS_READ = "conversations:read"
 CONVERSATIONS_WRITE = "conversations:write"
 LEADS_READ = "leads:read"
 LEADS_WRITE = "leads:write"
+KEYS_MANAGE = "keys:manage"
+TEAM_MANAGE = "team:manage"
+BILLING_MANAGE = "billing:manage"
+AUDIT_READ = "audit:read"
 
 ALL_KEY_SCOPES: tuple[str, ...] = (
     CHAT_WRITE,
@@ -24,6 +28,20 @@ ALL_KEY_SCOPES: tuple[str, ...] = (
     LEADS_WRITE,
 )
 PUBLISHABLE_SCOPES: tuple[str, ...] = (CHAT_WRITE,)
+
+
+# Tenant roles → what a signed-in user may do (API keys use the same permission names).
+_READ = (CONFIG_READ, KNOWLEDGE_READ, CONVERSATIONS_READ, LEADS_READ)
+_WORK = (*_READ, CHAT_WRITE, CONVERSATIONS_WRITE, LEADS_WRITE, KNOWLEDGE_WRITE)
+_ADMIN = (*_WORK, CONFIG_WRITE, KEYS_MANAGE, TEAM_MANAGE, AUDIT_READ)
+ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
+    "viewer": frozenset(_READ),
+    "member": frozenset(_WORK),
+    "admin": frozenset(_ADMIN),
+    "owner": frozenset((*_ADMIN, BILLING_MANAGE)),
+}
+TENANT_ROLES: tuple[str, ...] = ("owner", "admin", "member", "viewer")
+PLATFORM_ROLES: tuple[str, ...] = ("admin", "support")
 
 
 def default_scopes(key_type: str) -> list[str]:

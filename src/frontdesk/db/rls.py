@@ -18,8 +18,8 @@ _CURRENT_TENANT = "NULLIF(current_setting('app.tenant_id', true), '')::uuid"
 _ADMIN = "current_setting('app.admin', true) = 'on'"
 
 
-def policy_sql(table: str, column: str = "tenant_id") -> list[str]:
-    rule = f"({_ADMIN} OR {column} = {_CURRENT_TENANT})"
+def policy_sql(table: str, column: str = "tenant_id", *, rule: str | None = None) -> list[str]:
+    rule = f"({_ADMIN} OR {rule or f'{column} = {_CURRENT_TENANT}'})"
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
@@ -33,6 +33,15 @@ def enable_rls(table: str, column: str = "tenant_id") -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
     for statement in policy_sql(table, column):
+        op.execute(statement)
+
+
+def enable_rls_custom(table: str, tenant_rule: str) -> None:
+    """For migrations: protect a table whose rows a tenant may see when ``tenant_rule`` holds
+    (admins always); ``"false"`` makes it admin-only."""
+    if op.get_bind().dialect.name != "postgresql":
+        return
+    for statement in policy_sql(table, rule=tenant_rule):
         op.execute(statement)
 
 

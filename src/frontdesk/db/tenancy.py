@@ -131,6 +131,8 @@ def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
             continue
         if obj.tenant_id is None:
             if tenant_id is None:
+                if admin and getattr(obj, "tenant_optional", False):
+                    continue  # a platform-level row (e.g. an admin's audit event)
                 raise TenancyError(f"new {type(obj).__name__} without a tenant context")
             obj.tenant_id = tenant_id
         elif not admin and obj.tenant_id != tenant_id:

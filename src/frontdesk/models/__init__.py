@@ -8,17 +8,33 @@ from frontdesk.models.crisp import CrispDelivery, CrispEvent, CrispIntegration
 from frontdesk.models.knowledge import KnowledgeBase
 from frontdesk.models.lead import Lead
 from frontdesk.models.tenant import Tenant
+from frontdesk.models.user import (
+    AuditEvent,
+    AuthSession,
+    Invitation,
+    Membership,
+    OneTimeToken,
+    RefreshToken,
+    User,
+)
 
 __all__ = [
     "ApiKey",
+    "AuditEvent",
+    "AuthSession",
     "Base",
     "Conversation",
     "CrispDelivery",
     "CrispEvent",
     "CrispIntegration",
+    "Invitation",
     "KnowledgeBase",
     "Lead",
+    "Membership",
     "Message",
+    "OneTimeToken",
+    "RefreshToken",
     "Tenant",
     "TenantConfiguration",
+    "User",
 ]

@@ -41,7 +41,9 @@ class CrispEvent(IdMixin, TenantOwned, Base):
     event: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    status: Mapped[str] = mapped_column(String(16), default="received")  # received | processed | skipped
+    # received → processing (claimed by a job) → processed | skipped
+    status: Mapped[str] = mapped_column(String(16), default="received")
+    attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)
     received_at: Mapped[datetime] = mapped_column(default=utcnow)
     processed_at: Mapped[datetime | None] = mapped_column(default=None)

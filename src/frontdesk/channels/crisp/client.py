@@ -47,6 +47,8 @@ class CrispClient:
             raise CrispError(f"Crisp refused the plugin credentials ({response.status_code})")
         if response.status_code == 404:
             raise CrispError("Crisp does not know this website or conversation (404)", retry=False)
+        if response.status_code in (400, 413, 422):
+            raise CrispError(f"Crisp refused the message ({response.status_code})", retry=False)
         if response.status_code >= 400:
             raise CrispError(f"Crisp answered {response.status_code}")
         try:

@@ -7,8 +7,9 @@ Nothing is lost between Crisp and the visitor:
   (``crisp_deliveries``) in the same transaction that marks the event processed;
 - another job posts the reply to Crisp; a failure leaves it pending with the error and a
   next attempt time (exponential backoff), and the periodic sweep re-sends what is due and
-  re-runs events a crashed job left behind. A delivery is claimed before it is sent, so two
-  workers never post the same reply.
+  re-runs events a crashed job left behind. Events and deliveries are claimed before they are
+  worked on, so two workers never answer or post the same message; a crash between Crisp's
+  answer and our commit can still post a reply twice (at-least-once, never lost).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,7 +46,9 @@ MAX_ATTEMPTS = 20  # ~4 hours of backoff before a reply is marked failed
 FIRST_RETRY_SECONDS = 5.0
 MAX_RETRY_SECONDS = 900.0
 LEASE = timedelta(seconds=60)  # a claimed delivery is not re-sent before this
-STUCK_EVENT_AFTER = timedelta(minutes=2)
+STUCK_EVENT_AFTER = timedelta(minutes=2)  # a job that claimed an event and never finished
+MAX_EVENT_ATTEMPTS = 5
+ECHO_WINDOW = timedelta(hours=1)
 SWEEP_BATCH = 200
 
 
@@ -154,7 +157,9 @@ class HookEvent:
 
     @property
     def is_operator_message(self) -> bool:
-        return self.event == "message:send" and self.sender == "operator"
+        # Crisp's docs name operator messages ``message:received``; some set-ups deliver them
+        # as ``message:send`` from the operator. Both count; the bot's own echo is filtered.
+        return self.event in ("message:send", "message:received") and self.sender == "operator"
 
 
 def parse_event(body: Any) -> HookEvent:
@@ -231,7 +236,7 @@ async def accept(db: Database, connection: Connection, hook: HookEvent) -> str:
     if not hook.session_id or not hook.fingerprint:
         raise BadRequest("The message event has no session_id or fingerprint.")
     async with unit_of_work(db, tenant_id=connection.tenant_id) as session:
-        if hook.is_operator_message and await _is_our_reply(session, hook.fingerprint):
+        if hook.is_operator_message and await _is_our_reply(session, hook):
             return "ignored"  # Crisp echoes the bot's own replies as operator messages
         event_id = await _record_event(session, connection.tenant_id, hook)
         if event_id is None:
@@ -247,9 +252,22 @@ async def accept(db: Database, connection: Connection, hook: HookEvent) -> str:
     return "accepted"
 
 
-async def _is_our_reply(session: AsyncSession, fingerprint: str) -> bool:
+async def _is_our_reply(session: AsyncSession, hook: HookEvent) -> bool:
+    """The fingerprint Crisp returned for one of our posts, or — when the echo outruns the
+    commit of that fingerprint — the same text in the same conversation, posted lately."""
     found = await session.scalar(
-        select(CrispDelivery.id).where(CrispDelivery.crisp_fingerprint == fingerprint).limit(1)
+        select(CrispDelivery.id)
+        .where(
+            or_(
+                CrispDelivery.crisp_fingerprint == hook.fingerprint,
+                and_(
+                    CrispDelivery.session_id == hook.session_id,
+                    CrispDelivery.content == hook.content,
+                    CrispDelivery.created_at >= utcnow() - ECHO_WINDOW,
+                ),
+            )
+        )
+        .limit(1)
     )
     return found is not None
 
@@ -291,13 +309,33 @@ async def _operator_stepped_in(session: AsyncSession, hook: HookEvent, event_id:
 
 
 async def process_event(db: Database, chat: ChatEngine, tenant_id: uuid.UUID, event_id: uuid.UUID) -> str:
-    """Run a received visitor message through the pipeline and queue the reply."""
+    """Run a received visitor message through the pipeline and queue the reply.
+
+    The event is claimed first (``processing``, attempts + 1), so a second run of this job or
+    the sweep does not answer it twice; a run that died is retried after STUCK_EVENT_AFTER, at
+    most MAX_EVENT_ATTEMPTS times."""
     from frontdesk.jobs import tasks
 
-    async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
-        event = await session.get(CrispEvent, event_id)
-        if event is None or event.status != "received":
+    now = utcnow()
+    async with unit_of_work(db, tenant_id=tenant_id) as session:
+        claimed = await session.execute(
+            update(CrispEvent)
+            .where(
+                CrispEvent.id == event_id,
+                CrispEvent.attempts < MAX_EVENT_ATTEMPTS,
+                or_(
+                    CrispEvent.status == "received",
+                    and_(
+                        CrispEvent.status == "processing", CrispEvent.processed_at <= now - STUCK_EVENT_AFTER
+                    ),
+                ),
+            )
+            .values(status="processing", attempts=CrispEvent.attempts + 1, processed_at=now)
+        )
+        if not getattr(claimed, "rowcount", 0):
             return "skipped"
+        event = await session.get(CrispEvent, event_id)
+        assert event is not None
         website_id = (await session.scalar(select(CrispIntegration.website_id))) or ""
         content, session_id = str(event.payload.get("content") or ""), event.session_id
         raw_user = event.payload.get("user")
@@ -309,7 +347,7 @@ async def process_event(db: Database, chat: ChatEngine, tenant_id: uuid.UUID, ev
                 session_id=session_id,
                 message=content,
                 channel=CHANNEL,
-                metadata={"crisp": {"nickname": user.get("nickname"), "fingerprint": event_id.hex}},
+                metadata={"crisp": {"nickname": user.get("nickname")}},
             ),
         )
         outcome = await chat.reply(prepared)
@@ -318,13 +356,11 @@ async def process_event(db: Database, chat: ChatEngine, tenant_id: uuid.UUID, ev
         log.warning("crisp.event_skipped", event_id=str(event_id), reason=error.code)
         return "skipped"
     async with unit_of_work(db, tenant_id=tenant_id) as session:
-        claimed = await session.execute(
+        await session.execute(
             update(CrispEvent)
-            .where(CrispEvent.id == event_id, CrispEvent.status == "received")
-            .values(status="processed", processed_at=utcnow())
+            .where(CrispEvent.id == event_id)
+            .values(status="processed", processed_at=utcnow(), payload={})  # the text is in the transcript
         )
-        if not getattr(claimed, "rowcount", 0):
-            return "skipped"  # another run of this job got here first
         if not outcome.reply:  # in handoff: the bot stays silent
             return "silent"
         delivery = CrispDelivery(
@@ -375,7 +411,7 @@ async def deliver(db: Database, client: CrispClient, tenant_id: uuid.UUID, deliv
         integration = await get_integration(session)
         assert delivery is not None
         attempts, content, session_id = delivery.attempts, delivery.content, delivery.session_id
-        creds = (integration.website_id, integration.identifier, integration.api_key) if integration else None
+        creds = (delivery.website_id, integration.identifier, integration.api_key) if integration else None
     try:
         if creds is None:
             raise CrispError("Crisp is not connected any more", retry=False)
@@ -421,7 +457,15 @@ async def due_work(
         )
         events = await session.execute(
             select(CrispEvent.tenant_id, CrispEvent.id)
-            .where(CrispEvent.status == "received", CrispEvent.received_at <= now - STUCK_EVENT_AFTER)
+            .where(
+                CrispEvent.attempts < MAX_EVENT_ATTEMPTS,
+                or_(
+                    and_(CrispEvent.status == "received", CrispEvent.received_at <= now - STUCK_EVENT_AFTER),
+                    and_(
+                        CrispEvent.status == "processing", CrispEvent.processed_at <= now - STUCK_EVENT_AFTER
+                    ),
+                ),
+            )
             .limit(SWEEP_BATCH)
         )
         return [tuple(r) for r in deliveries.all()], [tuple(r) for r in events.all()]  # type: ignore[misc]

@@ -13,12 +13,15 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import math
+import re
 import time
 from typing import Any
 
 TIMESTAMP_HEADER = "X-Crisp-Request-Timestamp"
 SIGNATURE_HEADER = "X-Crisp-Signature"
 MAX_AGE_SECONDS = 300
+_HEX_SHA256 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class SignatureError(Exception):
@@ -41,6 +44,8 @@ def _seconds(timestamp: str) -> float:
         value = float(timestamp)
     except ValueError:
         raise SignatureError("The request timestamp is not a number.") from None
+    if not math.isfinite(value):
+        raise SignatureError("The request timestamp is not a number.")
     return value / 1000 if value > 1e11 else value  # milliseconds since the epoch
 
 
@@ -60,10 +65,12 @@ def verify(
     if abs(age) > MAX_AGE_SECONDS:
         raise SignatureError("The request timestamp is too old (or in the future).")
     given = signature.strip().lower()
+    if not _HEX_SHA256.fullmatch(given):
+        raise SignatureError("The request signature does not match.")
     for payload in (raw_body, compact_json(parsed_body)):
         try:
             expected = sign(secret, timestamp, payload)
-        except UnicodeDecodeError:
+        except UnicodeError:  # not UTF-8, or lone surrogates in the parsed body
             continue
         if hmac.compare_digest(expected, given):
             return

@@ -1,0 +1,444 @@
+"""Users and their sessions, without HTTP: signup, sign-in with lockout, rotating refresh
+tokens with reuse detection, sign-out, password reset, platform admins.
+
+Users, sessions and tokens are platform-level rows: this module reads and writes them in
+audited admin scopes (on PostgreSQL, RLS lets a tenant's transaction see only its members).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import structlog
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.auth import audit, passwords
+from frontdesk.auth import service as key_service
+from frontdesk.auth.permissions import ROLE_PERMISSIONS, TENANT_ROLES
+from frontdesk.auth.schemas import ApiKeyCreate
+from frontdesk.auth.tokens import REFRESH_TTL, AccessClaims, issue_access, new_opaque_token, token_digest
+from frontdesk.db.engine import Database
+from frontdesk.db.session import unit_of_work
+from frontdesk.db.tenancy import admin_scope, use_tenant
+from frontdesk.kit.cache import Cache
+from frontdesk.kit.errors import Conflict, FrontdeskError, NotFound, Unauthorized
+from frontdesk.kit.time import utcnow
+from frontdesk.models import AuthSession, Membership, OneTimeToken, RefreshToken, Tenant, User
+from frontdesk.tenants import bot_config
+from frontdesk.tenants import service as tenants
+from frontdesk.tenants.bot_config import BotConfigIn
+from frontdesk.tenants.schemas import TenantCreate
+
+log = structlog.get_logger()
+LOCK_AFTER = 5  # failed sign-ins in a row
+MAX_LOCK = timedelta(hours=1)
+RESET_TTL = timedelta(hours=1)
+SYSTEM = "system:auth"
+
+
+class TooManyAttempts(FrontdeskError):
+    status, code, title = 429, "too_many_attempts", "Too many failed sign-ins"
+
+
+class WeakPassword(FrontdeskError):
+    status, code, title = 422, "weak_password", "Password too weak"
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password(password: str, email: str) -> None:
+    problems = passwords.policy_problems(password, email=email)
+    if problems:
+        raise WeakPassword("The password needs " + ", ".join(problems) + ".", extra={"problems": problems})
+
+
+def revoked_key(session_id: uuid.UUID) -> str:
+    """Cache marker of a revoked session: its access tokens stop before they expire."""
+    return f"auth:revoked:{session_id}"
+
+
+@dataclass(frozen=True)
+class Issued:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session_id: uuid.UUID
+    user_id: uuid.UUID
+    tenant_id: uuid.UUID | None
+    role: str | None
+    platform_role: str | None
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request came from, for sessions and the audit log."""
+
+    ip: str = ""
+    user_agent: str = ""
+
+
+def _actor(user: User) -> str:
+    return f"user:{user.id} {user.email}"
+
+
+async def _user_by_email(session: AsyncSession, email: str) -> User | None:
+    return await session.scalar(select(User).where(User.email == normalize_email(email)))
+
+
+async def _memberships(session: AsyncSession, user_id: uuid.UUID) -> list[Membership]:
+    rows = await session.scalars(
+        select(Membership).where(Membership.user_id == user_id).order_by(Membership.created_at)
+    )
+    return list(rows.all())
+
+
+async def _start_session(
+    session: AsyncSession, secret_key: str, user: User, membership: Membership | None, client: Client
+) -> Issued:
+    auth_session = AuthSession(
+        user_id=user.id,
+        tenant_id=membership.tenant_id if membership else None,
+        user_agent=client.user_agent[:300],
+        ip=client.ip[:64],
+        last_used_at=utcnow(),
+        expires_at=utcnow() + REFRESH_TTL,
+    )
+    session.add(auth_session)
+    await session.flush()
+    return await _issue(session, secret_key, user, membership, auth_session)
+
+
+async def _issue(
+    session: AsyncSession,
+    secret_key: str,
+    user: User,
+    membership: Membership | None,
+    auth_session: AuthSession,
+) -> Issued:
+    refresh = new_opaque_token()
+    session.add(RefreshToken(session_id=auth_session.id, token_hash=token_digest(refresh)))
+    await session.flush()
+    claims = AccessClaims(
+        user_id=user.id,
+        session_id=auth_session.id,
+        tenant_id=membership.tenant_id if membership else None,
+        role=membership.role if membership else None,
+        platform_role=user.platform_role,
+    )
+    from frontdesk.auth.tokens import ACCESS_TTL
+
+    return Issued(
+        access_token=issue_access(secret_key, claims),
+        refresh_token=refresh,
+        expires_in=int(ACCESS_TTL.total_seconds()),
+        session_id=auth_session.id,
+        user_id=user.id,
+        tenant_id=claims.tenant_id,
+        role=claims.role,
+        platform_role=claims.platform_role,
+    )
+
+
+# --- signup and platform admins ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SignedUp:
+    issued: Issued
+    tenant: Tenant
+    secret_key: str
+    publishable_key: str
+
+
+async def signup(
+    db: Database,
+    secret_key: str,
+    *,
+    business_name: str,
+    email: str,
+    password: str,
+    name: str,
+    allowed_origins: list[str],
+    client: Client,
+) -> SignedUp:
+    """A new tenant with its owner, a secret key, a publishable key and a default configuration,
+    in one transaction; the owner is signed in."""
+    email = normalize_email(email)
+    check_password(password, email)
+    async with unit_of_work(db) as session:
+        async with admin_scope(session, actor=SYSTEM, reason="self-serve signup"):
+            if await _user_by_email(session, email) is not None:
+                raise Conflict("An account with this email already exists: sign in instead.")
+            tenant = await tenants.create_tenant(session, TenantCreate(name=business_name, email=email))
+            user = User(email=email, name=name, password_hash=passwords.hash_password(password))
+            session.add(user)
+            await session.flush()
+        await use_tenant(session, tenant.id)  # the rest of the transaction is the new tenant's
+        membership = Membership(user_id=user.id, role="owner")
+        session.add(membership)
+        await bot_config.save(session, BotConfigIn(business_name=business_name), api_key_sent=False)
+        _, secret = await key_service.create_key(session, ApiKeyCreate(name="Default secret key"))
+        _, publishable = await key_service.create_key(
+            session,
+            ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins),
+        )
+        audit.record(
+            session, actor=_actor(user), action="tenant.signup", target=f"tenant:{tenant.id}", ip=client.ip
+        )
+        await session.flush()
+        async with admin_scope(session, actor=SYSTEM, reason="signup session"):
+            issued = await _start_session(session, secret_key, user, membership, client)
+    return SignedUp(issued, tenant, secret, publishable)
+
+
+async def create_platform_user(db: Database, *, email: str, password: str, role: str, name: str = "") -> User:
+    email = normalize_email(email)
+    check_password(password, email)
+    async with unit_of_work(db, admin=(SYSTEM, "create platform user")) as session:
+        user = await _user_by_email(session, email)
+        if user is not None and user.platform_role:
+            raise Conflict("This platform user already exists.")
+        if user is None:
+            user = User(email=email, name=name, password_hash=passwords.hash_password(password))
+            session.add(user)
+        user.platform_role = role
+        await session.flush()
+        audit.record(session, actor="system:cli", action="admin.create", target=_actor(user), role=role)
+    return user
+
+
+# --- sign in, refresh, sign out ------------------------------------------------------------
+
+
+async def login(
+    db: Database, secret_key: str, *, email: str, password: str, tenant_id: uuid.UUID | None, client: Client
+) -> Issued:
+    now = utcnow()
+    failure: FrontdeskError | None = None
+    async with unit_of_work(db, admin=(SYSTEM, "sign in")) as session:
+        user = await _user_by_email(session, email)
+        if user is None:
+            passwords.verify_password(passwords.DUMMY_HASH, password)  # same time as a real check
+            raise Unauthorized("Wrong email or password.")
+        if user.locked_until is not None and user.locked_until > now:
+            wait = int((user.locked_until - now).total_seconds()) + 1
+            raise TooManyAttempts(
+                f"Too many failed sign-ins: try again in {max(1, wait // 60)} minute(s), or reset the password.",
+                headers={"Retry-After": str(wait)},
+            )
+        if not passwords.verify_password(user.password_hash, password):
+            user.failed_logins += 1
+            if user.failed_logins >= LOCK_AFTER:
+                lock = min(timedelta(minutes=2 ** (user.failed_logins - LOCK_AFTER)), MAX_LOCK)
+                user.locked_until = now + lock
+            audit.record(session, actor=_actor(user), action="auth.login_failed", ip=client.ip)
+            failure = Unauthorized("Wrong email or password.")  # raised once the count is saved
+        else:
+            memberships = await _memberships(session, user.id)
+            membership = _pick(memberships, tenant_id)
+            if membership is None and not user.platform_role:
+                raise Unauthorized("This account has no access to that workspace.")
+            user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
+            if passwords.needs_rehash(user.password_hash):
+                user.password_hash = passwords.hash_password(password)
+            issued = await _start_session(session, secret_key, user, membership, client)
+            audit.record(
+                session,
+                actor=_actor(user),
+                action="auth.login",
+                tenant_id=membership.tenant_id if membership else None,
+                ip=client.ip,
+            )
+    if failure is not None:
+        raise failure
+    return issued
+
+
+def _pick(memberships: list[Membership], tenant_id: uuid.UUID | None) -> Membership | None:
+    if tenant_id is None:
+        return memberships[0] if memberships else None
+    return next((m for m in memberships if m.tenant_id == tenant_id), None)
+
+
+async def refresh(db: Database, cache: Cache, secret_key: str, *, refresh_token: str) -> Issued:
+    """A new access token and a new refresh token; the old refresh token is spent. Presenting
+    a spent one again means it was copied: the whole session is revoked."""
+    now = utcnow()
+    reused: uuid.UUID | None = None
+    async with unit_of_work(db, admin=(SYSTEM, "refresh")) as session:
+        token = await session.scalar(
+            select(RefreshToken)
+            .where(RefreshToken.token_hash == token_digest(refresh_token))
+            .with_for_update()
+        )
+        auth_session = await session.get(AuthSession, token.session_id) if token else None
+        if token is None or auth_session is None:
+            raise Unauthorized("Invalid refresh token: sign in again.")
+        if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+            raise Unauthorized("This session has ended: sign in again.")
+        user = await session.get(User, auth_session.user_id)
+        assert user is not None
+        if token.rotated_at is not None:
+            auth_session.revoked_at, auth_session.revoked_reason = now, "refresh_token_reuse"
+            audit.record(
+                session,
+                actor=_actor(user),
+                action="auth.refresh_reuse",
+                tenant_id=auth_session.tenant_id,
+                target=f"session:{auth_session.id}",
+            )
+            reused = auth_session.id
+        else:
+            token.rotated_at = now
+            membership = None
+            if auth_session.tenant_id is not None:
+                membership = await session.scalar(
+                    select(Membership).where(
+                        Membership.user_id == user.id, Membership.tenant_id == auth_session.tenant_id
+                    )
+                )
+                if membership is None:
+                    auth_session.revoked_at, auth_session.revoked_reason = now, "membership_removed"
+                    reused = auth_session.id
+            if reused is None:
+                auth_session.last_used_at = now
+                issued = await _issue(session, secret_key, user, membership, auth_session)
+    if reused is not None:
+        await cache.set(revoked_key(reused), b"1", REVOKED_MARK_SECONDS)
+        raise Unauthorized("This session was revoked: sign in again.")
+    return issued
+
+
+REVOKED_MARK_SECONDS = 20 * 60.0  # longer than an access token lives
+
+
+async def revoke_session(
+    db: Database, cache: Cache, *, user_id: uuid.UUID, session_id: uuid.UUID, reason: str, actor: str
+) -> None:
+    async with unit_of_work(db, admin=(SYSTEM, "revoke session")) as session:
+        auth_session = await session.get(AuthSession, session_id)
+        if auth_session is None or auth_session.user_id != user_id:
+            raise NotFound("No such session.")
+        if auth_session.revoked_at is None:
+            auth_session.revoked_at, auth_session.revoked_reason = utcnow(), reason
+        audit.record(
+            session,
+            actor=actor,
+            action=f"auth.{reason}",
+            tenant_id=auth_session.tenant_id,
+            target=f"session:{session_id}",
+        )
+    await cache.set(revoked_key(session_id), b"1", REVOKED_MARK_SECONDS)
+
+
+async def list_sessions(db: Database, user_id: uuid.UUID) -> list[AuthSession]:
+    async with unit_of_work(db, admin=(SYSTEM, "list sessions"), read_only=True) as session:
+        rows = await session.scalars(
+            select(AuthSession)
+            .where(
+                AuthSession.user_id == user_id,
+                AuthSession.revoked_at.is_(None),
+                AuthSession.expires_at > utcnow(),
+            )
+            .order_by(AuthSession.last_used_at.desc())
+        )
+        return list(rows.all())
+
+
+async def session_active(db: Database, cache: Cache, session_id: uuid.UUID) -> bool:
+    return await cache.get(revoked_key(session_id)) is None
+
+
+@dataclass(frozen=True)
+class Me:
+    user: User
+    tenant: Tenant | None
+    role: str | None
+    permissions: list[str]
+
+
+async def me(db: Database, claims: AccessClaims) -> Me:
+    async with unit_of_work(db, admin=(SYSTEM, "me"), read_only=True) as session:
+        user = await session.get(User, claims.user_id)
+        tenant = await session.get(Tenant, claims.tenant_id) if claims.tenant_id else None
+    if user is None:
+        raise Unauthorized("This account no longer exists.")
+    permissions = sorted(ROLE_PERMISSIONS.get(claims.role or "", frozenset()))
+    return Me(user, tenant, claims.role, permissions)
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+
+async def request_password_reset(db: Database, email: str) -> tuple[User, str] | None:
+    """A reset token for the account, or None when there is no such account (the caller
+    answers the same either way)."""
+    async with unit_of_work(db, admin=(SYSTEM, "password reset request")) as session:
+        user = await _user_by_email(session, email)
+        if user is None:
+            return None
+        token = new_opaque_token()
+        session.add(
+            OneTimeToken(
+                user_id=user.id,
+                purpose="password_reset",
+                token_hash=token_digest(token),
+                expires_at=utcnow() + RESET_TTL,
+            )
+        )
+        audit.record(session, actor=_actor(user), action="auth.password_reset_requested")
+    return user, token
+
+
+async def reset_password(db: Database, cache: Cache, *, token: str, password: str) -> None:
+    """Set a new password with a reset token; every session of the user is signed out."""
+    now = utcnow()
+    async with unit_of_work(db, admin=(SYSTEM, "password reset")) as session:
+        row = await session.scalar(
+            select(OneTimeToken).where(
+                OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == "password_reset"
+            )
+        )
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            raise Unauthorized("This reset link is invalid or has expired: ask for a new one.")
+        user = await session.get(User, row.user_id)
+        assert user is not None
+        check_password(password, user.email)
+        row.used_at = now
+        user.password_hash, user.password_changed_at = passwords.hash_password(password), now
+        user.failed_logins, user.locked_until = 0, None
+        revoked = await _revoke_all(session, user.id, "password_reset", now)
+        audit.record(session, actor=_actor(user), action="auth.password_reset")
+    for session_id in revoked:
+        await cache.set(revoked_key(session_id), b"1", REVOKED_MARK_SECONDS)
+
+
+async def _revoke_all(
+    session: AsyncSession, user_id: uuid.UUID, reason: str, now: datetime
+) -> list[uuid.UUID]:
+    ids = list(
+        (
+            await session.scalars(
+                select(AuthSession.id).where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            )
+        ).all()
+    )
+    if ids:
+        await session.execute(
+            update(AuthSession).where(AuthSession.id.in_(ids)).values(revoked_at=now, revoked_reason=reason)
+        )
+    return ids
+
+
+def valid_role(role: str) -> str:
+    if role not in TENANT_ROLES:
+        raise ValueError(f"unknown role {role!r}; use one of {', '.join(TENANT_ROLES)}")
+    return role
+
+
+log_unused = log
