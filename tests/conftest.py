@@ -24,6 +24,7 @@ from frontdesk.config import Settings
 from frontdesk.db import migrate
 from frontdesk.db.rls import APP_ROLE
 from frontdesk.db.session import unit_of_work
+from frontdesk.kit.mail import MemoryMailer
 from frontdesk.models import Tenant
 from frontdesk.runtime import Runtime
 from tests import factories
@@ -92,6 +93,7 @@ def settings(database_urls: dict[str, str], tmp_path_factory: pytest.TempPathFac
 async def app(settings: Settings) -> AsyncIterator[object]:
     application = create_app(settings)
     async with application.router.lifespan_context(application):
+        application.state.runtime.mailer = MemoryMailer()  # tests read the emails sent
         yield application
 
 

@@ -91,3 +91,29 @@ def test_db_check_says_models_and_migrations_agree(run) -> None:
 def test_setup_roles_refuses_sqlite(run) -> None:
     r = run("db", "setup-roles", ok=False)
     assert r.returncode == 2 and "PostgreSQL only" in r.stderr
+
+
+def test_admin_create_makes_a_platform_user_who_can_sign_in(run, tmp_path: Path) -> None:
+    run("migrate")
+    created = json.loads(
+        run("admin", "create", "--email", "Staff@Example.com", "--password", "a long passphrase").stdout
+    )
+    assert created["email"] == "staff@example.com" and created["platform_role"] == "admin"
+    again = run(
+        "admin", "create", "--email", "staff@example.com", "--password", "a long passphrase", ok=False
+    )
+    assert again.returncode == 2 and "already exists" in again.stderr
+    weak = run("admin", "create", "--email", "x@example.com", "--password", "short", ok=False)
+    assert weak.returncode == 2 and "10 characters" in weak.stderr
+    bad_role = run(
+        "admin",
+        "create",
+        "--email",
+        "y@example.com",
+        "--password",
+        "long enough pass",
+        "--role",
+        "root",
+        ok=False,
+    )
+    assert bad_role.returncode == 2 and "support" in bad_role.stderr

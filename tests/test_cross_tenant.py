@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import httpx
 import pytest
 
+from tests import factories
 from tests.fakes.crisp_server import message_event, signed_hook
 
 B_MARK = "BETA-SECRET-7731"
@@ -46,6 +47,41 @@ OBJECT_ROUTES = {
     ("PATCH", "/api/v1/leads/{lead_id}"): {"status": "lost"},
 }
 NOT_TENANT_SCOPED_PREFIXES = ("/api/v1/admin/",)
+# identity endpoints: no tenant in the request; each acts on the caller's own account or token
+ACCOUNT_ROUTES = {
+    ("POST", "/api/v1/auth/signup"),
+    ("POST", "/api/v1/auth/login"),
+    ("POST", "/api/v1/auth/refresh"),
+    ("POST", "/api/v1/auth/logout"),
+    ("GET", "/api/v1/auth/me"),
+    ("GET", "/api/v1/auth/sessions"),
+    ("POST", "/api/v1/auth/password/forgot"),
+    ("POST", "/api/v1/auth/password/reset"),
+    ("POST", "/api/v1/auth/invitations/accept"),
+}
+CUSTOMER = "/api/v1/customer"
+# customer-only routes (the shared routers' twins under /api/v1/customer are derived below)
+CUSTOMER_READS = {
+    ("GET", f"{CUSTOMER}/business"),
+    ("GET", f"{CUSTOMER}/api-keys"),
+    ("GET", f"{CUSTOMER}/team"),
+    ("GET", f"{CUSTOMER}/audit"),
+}
+CUSTOMER_WRITES = {
+    ("PATCH", f"{CUSTOMER}/business"): {"name": "Alpha renamed"},
+    ("POST", f"{CUSTOMER}/api-keys"): {"name": "alpha extra"},
+    ("POST", f"{CUSTOMER}/team/invitations"): {"email": "alpha-new@example.com", "role": "viewer"},
+}
+CUSTOMER_OBJECTS = {
+    ("DELETE", f"{CUSTOMER}/api-keys/{{key_id}}"): None,
+    ("PATCH", f"{CUSTOMER}/team/members/{{user_id}}"): {"role": "viewer"},
+    ("DELETE", f"{CUSTOMER}/team/members/{{user_id}}"): None,
+    ("DELETE", "/api/v1/auth/sessions/{session_id}"): None,
+}
+
+
+def customer_twin(path: str) -> str:
+    return path.replace("/api/v1/", f"{CUSTOMER}/", 1)
 
 
 @dataclass
@@ -190,8 +226,66 @@ async def test_crisp_connection_and_hooks_stay_in_their_tenant(
     assert [c["session_id"] for c in listed] == ["b-visitor"]
 
 
+SHARED_PREFIXES = ("/api/v1/config", "/api/v1/knowledge", "/api/v1/conversations", "/api/v1/leads")
+
+
+def _shared(ops: set[tuple[str, str]]) -> set[tuple[str, str]]:
+    return {(m, customer_twin(p)) for m, p in ops if p.startswith(SHARED_PREFIXES)}
+
+
+async def test_customer_users_never_reach_another_tenant(
+    client: httpx.AsyncClient, runtime, tenant_b, seeded_b
+) -> None:
+    """Tenant B's owner has a session, keys, data; A's owner (a user token) tries everything."""
+    b = await factories.signup(client, f"Beta {B_MARK}")
+    b_me = (await client.get("/api/v1/auth/me", headers=b.headers)).json()
+    b_keys = (await client.get(f"{CUSTOMER}/api-keys", headers=b.headers)).json()
+    a = await factories.signup(client, "Alpha Users")
+    ids = {
+        **seeded_b.ids,
+        "key_id": b_keys[0]["id"],
+        "user_id": b_me["id"],
+        "session_id": (await client.get("/api/v1/auth/sessions", headers=b.headers)).json()[0]["id"],
+    }
+    # the shared routers through the customer door: B's objects are 404, lists show no B
+    for method, path in sorted(_shared(READS_OWN_TENANT) | CUSTOMER_READS):
+        r = await client.request(method, path, headers=a.headers)
+        assert r.status_code == 200, (path, r.text)
+        assert B_MARK not in r.text and not any(v in r.text for v in ids.values()), path
+    for (method, template), body in {**OBJECT_ROUTES, **CUSTOMER_OBJECTS}.items():
+        path = customer_twin(template) if template.startswith(SHARED_PREFIXES) else template
+        r = await client.request(method, path.format(**ids), headers=a.headers, json=body)
+        assert r.status_code == 404, (method, path, r.status_code, r.text)
+    for (method, path), body in CUSTOMER_WRITES.items():
+        r = await client.request(method, path, headers=a.headers, json=body)
+        assert r.status_code in (200, 201), (path, r.text)
+    for method, path in sorted(_shared(WRITES_OWN_TENANT)):
+        body = {"bot_name": "Alpha"} if path.endswith("/config") else {"name": "A", "content": "alpha"}
+        if path.endswith("/chat"):
+            continue
+        assert (await client.request(method, path, headers=a.headers, json=body)).status_code in (200, 201)
+    # B is untouched: its data, its team, its keys, its session
+    assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
+    assert (await client.get(f"{CUSTOMER}/api-keys", headers=b.headers)).json() == b_keys
+    team = (await client.get(f"{CUSTOMER}/team", headers=b.headers)).json()
+    assert [m["user_id"] for m in team["members"]] == [b_me["id"]] and team["invitations"] == []
+    assert (await client.get(f"{CUSTOMER}/business", headers=b.headers)).json()["name"] == f"Beta {B_MARK}"
+    b_audit = (await client.get(f"{CUSTOMER}/audit", headers=b.headers)).json()
+    assert "Alpha" not in json.dumps(b_audit) and str(a.tenant_id) not in json.dumps(b_audit)
+
+
 def test_every_tenant_operation_is_in_this_suite(app) -> None:
-    covered = READS_OWN_TENANT | WRITES_OWN_TENANT | set(OBJECT_ROUTES) | CRISP_ROUTES
+    covered = (
+        READS_OWN_TENANT
+        | WRITES_OWN_TENANT
+        | set(OBJECT_ROUTES)
+        | CRISP_ROUTES
+        | ACCOUNT_ROUTES
+        | _shared(READS_OWN_TENANT | WRITES_OWN_TENANT | set(OBJECT_ROUTES))
+        | CUSTOMER_READS
+        | set(CUSTOMER_WRITES)
+        | set(CUSTOMER_OBJECTS)
+    )
     operations = {
         (method.upper(), path)
         for path, item in app.openapi()["paths"].items()

@@ -7,7 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.utils import generate_unique_id
 
+from frontdesk.auth import router as auth_router
 from frontdesk.channels.crisp import router as crisp_router
 from frontdesk.channels.widget import router as widget_router
 from frontdesk.channels.widget.cors import WidgetCorsMiddleware
@@ -24,8 +27,12 @@ from frontdesk.observability.logging import configure_logging
 from frontdesk.observability.metrics import MetricsMiddleware, metrics_endpoint
 from frontdesk.observability.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from frontdesk.runtime import Runtime
-from frontdesk.tenants import config_router
+from frontdesk.tenants import config_router, customer_router
 from frontdesk.tenants import router as tenants_router
+
+
+def _customer_operation_id(route: APIRoute) -> str:
+    return "customer_" + generate_unique_id(route)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -62,11 +69,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(tenants_router.admin)
     app.include_router(tenants_router.me)
+    app.include_router(tenants_router.platform)
+    app.include_router(auth_router.router)
     app.include_router(chat_router.router)
-    app.include_router(config_router.router)
-    app.include_router(knowledge_router.router)
-    app.include_router(conversations_router.router)
-    app.include_router(leads_router.router)
+    # one service, two front doors: API keys at /api/v1/…, the dashboard's users at /api/v1/customer/…
+    for shared in (
+        config_router.router,
+        knowledge_router.router,
+        conversations_router.router,
+        leads_router.router,
+    ):
+        app.include_router(shared, prefix="/api/v1")
+        app.include_router(
+            shared, prefix="/api/v1/customer", generate_unique_id_function=_customer_operation_id
+        )
+    app.include_router(customer_router.router)
     app.include_router(crisp_router.router)
     app.include_router(widget_router.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -20,6 +20,8 @@ keys_app = typer.Typer(help="Manage API keys.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
+admin_app = typer.Typer(help="Platform users (staff).", no_args_is_help=True)
+app.add_typer(admin_app, name="admin")
 
 T = TypeVar("T")
 
@@ -149,6 +151,38 @@ def tenants_create(
             )
 
     _echo_json(_run(_settings(), work))
+
+
+@admin_app.command("create")
+def admin_create(
+    email: Annotated[str, typer.Option(help="Sign-in email")],
+    password: Annotated[
+        str,
+        typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters"),
+    ],
+    role: Annotated[str, typer.Option(help="admin, or support (read-only, audited)")] = "admin",
+    name: Annotated[str, typer.Option(help="Display name")] = "",
+) -> None:
+    """Create a platform user who signs in to the admin API and console."""
+    from frontdesk.auth import users
+    from frontdesk.auth.permissions import PLATFORM_ROLES
+    from frontdesk.kit.errors import FrontdeskError
+
+    if role not in PLATFORM_ROLES:
+        typer.echo(f"invalid role {role!r}: use one of {', '.join(PLATFORM_ROLES)}", err=True)
+        raise typer.Exit(2)
+
+    async def work(runtime: Any) -> dict[str, Any]:
+        user = await users.create_platform_user(
+            runtime.db, email=email, password=password, role=role, name=name
+        )
+        return {"id": str(user.id), "email": user.email, "platform_role": user.platform_role}
+
+    try:
+        _echo_json(_run(_settings(), work))
+    except FrontdeskError as error:
+        typer.echo(f"cannot create the platform user: {error.detail}", err=True)
+        raise typer.Exit(2) from None
 
 
 @tenants_app.command("list")

@@ -42,6 +42,12 @@ class Settings(BaseSettings):
     # used for the web hook URL a tenant pastes into Crisp (default: the request's own base URL).
     crisp_api_url: str = "https://api.crisp.chat"
     public_url: str | None = None
+    # Outgoing email (password resets, invitations): printed to the log unless SMTP is set.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    mail_from: str = "Frontdesk <no-reply@frontdesk.local>"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     # Warm up lazy models and freeze startup objects out of the cyclic GC (kit/gc_tuning.py).

@@ -16,6 +16,7 @@ from frontdesk.config import Settings
 from frontdesk.db.engine import Database
 from frontdesk.jobs.broker import install_broker, make_broker
 from frontdesk.kit.cache import Cache, MemoryCache, RedisCache
+from frontdesk.kit.mail import LogMailer, Mailer, SmtpMailer
 
 _current: Runtime | None = None
 
@@ -30,6 +31,7 @@ class Runtime:
     broker: AsyncBroker
     chat: ChatEngine
     crisp: CrispClient
+    mailer: Mailer
     previous_broker: AsyncBroker | None = None
     previous_runtime: Runtime | None = None
 
@@ -57,7 +59,10 @@ class Runtime:
             structlog.get_logger().warning("jobs.broker_unavailable", redis=settings.redis_url)
         chat = ChatEngine(settings, db, cache)
         crisp = CrispClient(settings.crisp_api_url)
-        runtime = cls(settings, db, cache, redis, keys, broker, chat, crisp, install_broker(broker), _current)
+        mailer = make_mailer(settings)
+        runtime = cls(
+            settings, db, cache, redis, keys, broker, chat, crisp, mailer, install_broker(broker), _current
+        )
         _current = runtime
         return runtime
 
@@ -71,6 +76,15 @@ class Runtime:
             await self.redis.aclose()
         if _current is self:
             _current = self.previous_runtime
+
+
+def make_mailer(settings: Settings) -> Mailer:
+    if not settings.smtp_host:
+        return LogMailer()
+    password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
+    return SmtpMailer(
+        settings.smtp_host, settings.smtp_port, settings.mail_from, settings.smtp_user, password
+    )
 
 
 def current_runtime() -> Runtime:

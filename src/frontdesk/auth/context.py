@@ -14,22 +14,30 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.auth import audit, users
 from frontdesk.auth.keys import looks_like_key
+from frontdesk.auth.permissions import PLATFORM_ROLES, ROLE_PERMISSIONS
+from frontdesk.auth.tokens import AccessClaims, TokenError, read_access
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.errors import Forbidden, Unauthorized
 from frontdesk.runtime import Runtime
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Tenant API key")
-bearer = HTTPBearer(auto_error=False, description="Platform admin token")
+bearer = HTTPBearer(auto_error=False, description="User access token (JWT), or the bootstrap admin token")
 
 
 @dataclass(frozen=True)
 class AuthContext:
+    """Who is calling for which tenant and what they may do: an API key or a signed-in user."""
+
     tenant_id: uuid.UUID
-    principal: str  # "key:<id>"
-    key_id: uuid.UUID
-    key_type: str
+    principal: str  # "key:<id>" | "user:<id>"
+    key_id: uuid.UUID | None
+    key_type: str  # secret | publishable | user
     scopes: frozenset[str]
+    user_id: uuid.UUID | None = None
+    session_id: uuid.UUID | None = None
+    role: str | None = None
 
     def can(self, permission: str) -> bool:
         return permission in self.scopes
@@ -44,10 +52,53 @@ RuntimeDep = Annotated[Runtime, Depends(get_runtime)]
 
 
 async def authenticate(
-    request: Request, runtime: RuntimeDep, api_key: Annotated[str | None, Security(api_key_header)]
+    request: Request,
+    runtime: RuntimeDep,
+    api_key: Annotated[str | None, Security(api_key_header)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
 ) -> AuthContext:
-    if not api_key:
-        raise Unauthorized("Missing API key: send it in the X-API-Key header.")
+    """The one door: an ``X-API-Key`` (secret or publishable) or a user's ``Bearer`` token."""
+    if api_key:
+        context = await _key_context(request, runtime, api_key)
+    elif credentials is not None:
+        claims = await user_claims(runtime, credentials.credentials)
+        if claims.tenant_id is None or claims.role is None:
+            raise Forbidden("Platform accounts use the admin API (/api/v1/admin).")
+        if await runtime.cache.get(suspended_key(claims.tenant_id)) is not None:
+            raise Forbidden("This account is suspended.")
+        context = AuthContext(
+            tenant_id=claims.tenant_id,
+            principal=f"user:{claims.user_id}",
+            key_id=None,
+            key_type="user",
+            scopes=ROLE_PERMISSIONS.get(claims.role, frozenset()),
+            user_id=claims.user_id,
+            session_id=claims.session_id,
+            role=claims.role,
+        )
+    else:
+        raise Unauthorized("Send an API key in the X-API-Key header or a Bearer access token.")
+    structlog.contextvars.bind_contextvars(tenant_id=str(context.tenant_id))
+    request.state.tenant_id = str(context.tenant_id)
+    return context
+
+
+def suspended_key(tenant_id: uuid.UUID) -> str:
+    """Cache marker of a suspended tenant: its users' tokens stop at once."""
+    return f"tenant:suspended:{tenant_id}"
+
+
+async def user_claims(runtime: Runtime, token: str) -> AccessClaims:
+    try:
+        claims = read_access(runtime.settings.secret_key, token)
+    except TokenError as error:
+        raise Unauthorized(str(error)) from None
+    if await runtime.cache.get(users.revoked_key(claims.session_id)) is not None:
+        raise Unauthorized("This session was signed out: sign in again.")
+    return claims
+
+
+async def _key_context(request: Request, runtime: Runtime, api_key: str) -> AuthContext:
     snapshot = await runtime.keys.resolve(api_key) if looks_like_key(api_key) else None
     if snapshot is None or snapshot.revoked or snapshot.expired:
         raise Unauthorized("Invalid, revoked or expired API key.")
@@ -58,8 +109,6 @@ async def authenticate(
         if not origin or origin.rstrip("/") not in snapshot.allowed_origins:
             raise Forbidden("This publishable key is not allowed from this origin.")
     runtime.keys.touch(snapshot.key_id)
-    structlog.contextvars.bind_contextvars(tenant_id=snapshot.tenant_id)
-    request.state.tenant_id = snapshot.tenant_id
     return AuthContext(
         tenant_id=uuid.UUID(snapshot.tenant_id),
         principal=f"key:{snapshot.key_id}",
@@ -77,6 +126,8 @@ class Authorize:
 
     async def __call__(self, auth: Annotated[AuthContext, Depends(authenticate)]) -> AuthContext:
         if not auth.can(self.permission):
+            if auth.role is not None:
+                raise Forbidden(f"The {auth.role} role does not allow '{self.permission}'.")
             raise Forbidden(f"This key lacks the '{self.permission}' scope.")
         return auth
 
@@ -93,27 +144,65 @@ async def tenant_session(auth: Authenticated, runtime: RuntimeDep) -> AsyncItera
 TenantSession = Annotated[AsyncSession, Depends(tenant_session, scope="function")]
 
 
-async def require_admin_token(
-    runtime: RuntimeDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
-) -> str:
+@dataclass(frozen=True)
+class PlatformActor:
+    """A platform admin or support user (or the bootstrap token, for automation)."""
+
+    principal: str
+    role: str  # admin | support
+    user_id: uuid.UUID | None = None
+
+
+async def require_platform_user(
+    request: Request,
+    runtime: RuntimeDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
+) -> PlatformActor:
+    """Platform users (``frontdesk admin create``); support is read-only. The bootstrap
+    ``FRONTDESK_ADMIN_TOKEN``, when set, still works for scripts."""
+    if credentials is None:
+        raise Unauthorized("Sign in as a platform user (Authorization: Bearer <access token>).")
     expected = runtime.settings.admin_token
-    if not expected:
-        raise Unauthorized("The admin API is disabled: set FRONTDESK_ADMIN_TOKEN.")
-    if credentials is None or not hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
+    if expected and hmac.compare_digest(credentials.credentials.encode(), expected.encode()):
+        return PlatformActor("admin-token", "admin")
+    if expected and not credentials.credentials.count(".") == 2:
         raise Unauthorized("Invalid admin token.")
-    return "admin-token"
+    claims = await user_claims(runtime, credentials.credentials)
+    if claims.platform_role not in PLATFORM_ROLES:
+        raise Forbidden("This account is not a platform administrator.")
+    if claims.platform_role == "support" and request.method not in ("GET", "HEAD", "OPTIONS"):
+        raise Forbidden("Support accounts are read-only.")
+    return PlatformActor(f"admin:{claims.user_id}", claims.platform_role, claims.user_id)
 
 
-AdminActor = Annotated[str, Depends(require_admin_token)]
+AdminActor = Annotated[PlatformActor, Depends(require_platform_user)]
 
 
 async def admin_session(
     request: Request, actor: AdminActor, runtime: RuntimeDep
 ) -> AsyncIterator[AsyncSession]:
-    """A session across tenants, for platform admins only, every use on the audit log."""
+    """A session across tenants, for platform users only; every request is on the audit log
+    (with the tenant it touched, so the tenant sees support's access in its own log)."""
     reason = f"{request.method} {request.url.path}"
-    async with unit_of_work(runtime.db, admin=(actor, reason)) as session:
+    tenant = request.path_params.get("tenant_id")
+    async with unit_of_work(runtime.db, admin=(actor.principal, reason)) as session:
+        audit.record(
+            session,
+            actor=actor.principal,
+            action=f"admin.{'read' if request.method == 'GET' else 'write'}",
+            target=reason,
+            tenant_id=_uuid_or_none(tenant),
+            ip=request.client.host if request.client else None,
+            role=actor.role,
+        )
         yield session
+
+
+def _uuid_or_none(value: object) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(value)) if value else None
+    except ValueError:
+        return None
 
 
 AdminSession = Annotated[AsyncSession, Depends(admin_session, scope="function")]

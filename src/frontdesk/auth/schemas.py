@@ -75,3 +75,83 @@ class ApiKeyOut(BaseModel):
 
 class ApiKeyCreated(ApiKeyOut):
     key: str = Field(description="The full key. Shown once: store it now.")
+
+
+# --- users and sessions ---------------------------------------------------------------------
+
+EMAIL = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+
+
+class SignupIn(InputModel):
+    business_name: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=320, pattern=EMAIL)
+    password: str = Field(min_length=1, max_length=200)
+    name: str = Field(default="", max_length=200)
+    website: str | None = Field(
+        default=None,
+        max_length=200,
+        description="Origin the widget will run on, e.g. https://shop.example.com",
+    )
+
+
+class LoginIn(InputModel):
+    email: str = Field(max_length=320)
+    password: str = Field(min_length=1, max_length=200)
+    tenant_id: uuid.UUID | None = Field(default=None, description="Workspace, when the user has several")
+
+
+class RefreshIn(InputModel):
+    refresh_token: str = Field(min_length=1, max_length=200)
+
+
+class TokensOut(BaseModel):
+    access_token: str
+    refresh_token: str = Field(description="Single use: each refresh returns a new one")
+    token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
+    expires_in: int
+    session_id: uuid.UUID
+
+
+class SignupOut(TokensOut):
+    tenant_id: uuid.UUID
+    secret_key: str = Field(description="Shown once: server-side API key")
+    publishable_key: str | None = Field(
+        description="Shown once: the website widget's key (only when `website` was given)"
+    )
+
+
+class MeOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    tenant_id: uuid.UUID | None
+    tenant_name: str | None
+    role: str | None
+    platform_role: str | None
+    permissions: list[str]
+
+
+class SessionOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    user_agent: str
+    ip: str
+    created_at: datetime
+    last_used_at: datetime | None
+    current: bool = False
+
+
+class ForgotIn(InputModel):
+    email: str = Field(max_length=320)
+
+
+class ResetIn(InputModel):
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class AcceptInvitationIn(InputModel):
+    token: str = Field(min_length=1, max_length=200)
+    password: str = Field(min_length=1, max_length=200)
+    name: str = Field(default="", max_length=200)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import structlog
+from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,7 +25,7 @@ from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.tenancy import admin_scope, use_tenant
 from frontdesk.kit.cache import Cache
-from frontdesk.kit.errors import Conflict, FrontdeskError, NotFound, Unauthorized
+from frontdesk.kit.errors import Conflict, FrontdeskError, NotFound, Unauthorized, Unprocessable
 from frontdesk.kit.time import utcnow
 from frontdesk.models import AuthSession, Membership, OneTimeToken, RefreshToken, Tenant, User
 from frontdesk.tenants import bot_config
@@ -97,7 +98,7 @@ async def _memberships(session: AsyncSession, user_id: uuid.UUID) -> list[Member
     return list(rows.all())
 
 
-async def _start_session(
+async def start_session(
     session: AsyncSession, secret_key: str, user: User, membership: Membership | None, client: Client
 ) -> Issued:
     auth_session = AuthSession(
@@ -152,7 +153,7 @@ class SignedUp:
     issued: Issued
     tenant: Tenant
     secret_key: str
-    publishable_key: str
+    publishable_key: str | None
 
 
 async def signup(
@@ -170,11 +171,21 @@ async def signup(
     in one transaction; the owner is signed in."""
     email = normalize_email(email)
     check_password(password, email)
+    try:  # what the request schema let through must also fit the tenant and the key (e.g. "İ" lowercases longer)
+        tenant_data = TenantCreate(name=business_name, email=email)
+        widget_key = (
+            ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins)
+            if allowed_origins
+            else None
+        )
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise Unprocessable(f"{first['loc'][-1] if first['loc'] else 'input'}: {first['msg']}") from None
     async with unit_of_work(db) as session:
         async with admin_scope(session, actor=SYSTEM, reason="self-serve signup"):
             if await _user_by_email(session, email) is not None:
                 raise Conflict("An account with this email already exists: sign in instead.")
-            tenant = await tenants.create_tenant(session, TenantCreate(name=business_name, email=email))
+            tenant = await tenants.create_tenant(session, tenant_data)
             user = User(email=email, name=name, password_hash=passwords.hash_password(password))
             session.add(user)
             await session.flush()
@@ -183,16 +194,15 @@ async def signup(
         session.add(membership)
         await bot_config.save(session, BotConfigIn(business_name=business_name), api_key_sent=False)
         _, secret = await key_service.create_key(session, ApiKeyCreate(name="Default secret key"))
-        _, publishable = await key_service.create_key(
-            session,
-            ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins),
-        )
+        publishable = None
+        if widget_key is not None:  # the widget key needs the site's origin; it can be added later
+            _, publishable = await key_service.create_key(session, widget_key)
         audit.record(
             session, actor=_actor(user), action="tenant.signup", target=f"tenant:{tenant.id}", ip=client.ip
         )
         await session.flush()
         async with admin_scope(session, actor=SYSTEM, reason="signup session"):
-            issued = await _start_session(session, secret_key, user, membership, client)
+            issued = await start_session(session, secret_key, user, membership, client)
     return SignedUp(issued, tenant, secret, publishable)
 
 
@@ -236,7 +246,15 @@ async def login(
             if user.failed_logins >= LOCK_AFTER:
                 lock = min(timedelta(minutes=2 ** (user.failed_logins - LOCK_AFTER)), MAX_LOCK)
                 user.locked_until = now + lock
-            audit.record(session, actor=_actor(user), action="auth.login_failed", ip=client.ip)
+            memberships = await _memberships(session, user.id)
+            audit.record(
+                session,
+                actor=_actor(user),
+                action="auth.login_failed",
+                ip=client.ip,
+                tenant_id=memberships[0].tenant_id if memberships else None,
+                locked=user.locked_until is not None and user.locked_until > now,
+            )
             failure = Unauthorized("Wrong email or password.")  # raised once the count is saved
         else:
             memberships = await _memberships(session, user.id)
@@ -246,7 +264,7 @@ async def login(
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
-            issued = await _start_session(session, secret_key, user, membership, client)
+            issued = await start_session(session, secret_key, user, membership, client)
             audit.record(
                 session,
                 actor=_actor(user),

@@ -21,7 +21,7 @@ from frontdesk.kit.dates import UtcDatetime, check_range
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import CleanStr
 
-router = APIRouter(prefix="/api/v1/conversations", tags=["conversations"])
+router = APIRouter(prefix="/conversations", tags=["conversations"])
 ConversationsRead = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_READ))]
 ConversationsWrite = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_WRITE))]
 

@@ -36,6 +36,10 @@ class BadRequest(FrontdeskError):
     """400 with a detail saying what is wrong with the request."""
 
 
+class Unprocessable(FrontdeskError):
+    status, code, title = 422, "validation_error", "Validation error"
+
+
 class NotFound(FrontdeskError):
     status, code, title = 404, "not_found", "Not found"
 

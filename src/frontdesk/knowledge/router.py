@@ -13,7 +13,7 @@ from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.knowledge import service
 from frontdesk.knowledge.schemas import DocumentCreate, DocumentOut, DocumentSummary, DocumentUpdate
 
-router = APIRouter(prefix="/api/v1/knowledge", tags=["knowledge"])
+router = APIRouter(prefix="/knowledge", tags=["knowledge"])
 KnowledgeRead = Annotated[AuthContext, Depends(Authorize(KNOWLEDGE_READ))]
 KnowledgeWrite = Annotated[AuthContext, Depends(Authorize(KNOWLEDGE_WRITE))]
 

@@ -15,7 +15,7 @@ from frontdesk.leads import service
 from frontdesk.leads.schemas import ContactOut, LeadOut, LeadStatus, LeadUpdate
 from frontdesk.models import Lead
 
-router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+router = APIRouter(prefix="/leads", tags=["leads"])
 LeadsRead = Annotated[AuthContext, Depends(Authorize(LEADS_READ))]
 LeadsWrite = Annotated[AuthContext, Depends(Authorize(LEADS_WRITE))]
 

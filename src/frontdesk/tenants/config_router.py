@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 
+from frontdesk.auth import audit
 from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
 from frontdesk.auth.permissions import CONFIG_READ, CONFIG_WRITE
 from frontdesk.jobs.enqueue import after_commit
@@ -13,7 +14,7 @@ from frontdesk.kit import generations
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn, BotConfigOut
 
-router = APIRouter(prefix="/api/v1/config", tags=["config"])
+router = APIRouter(prefix="/config", tags=["config"])
 ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
 ConfigWrite = Annotated[AuthContext, Depends(Authorize(CONFIG_WRITE))]
 
@@ -31,6 +32,7 @@ async def put_config(
     """Replace the configuration. The LLM API key is write-only: omit it to keep the stored one."""
     api_key_sent = "llm" in data.model_fields_set and "api_key" in data.llm.model_fields_set
     config, updated_at = await bot_config.save(session, data, api_key_sent=api_key_sent)
+    audit.record(session, actor=auth.principal, action="config.update", llm_key_changed=api_key_sent)
 
     async def bump() -> None:
         await generations.bump(runtime.cache, auth.tenant_id, generations.CONFIG)

@@ -6,9 +6,10 @@ import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.auth import audit
 from frontdesk.auth import service as key_service
 from frontdesk.auth.context import (
     AdminActor,
@@ -23,10 +24,13 @@ from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import CleanStr
-from frontdesk.tenants import service
+from frontdesk.tenants import service, stats
+from frontdesk.tenants.customer_router import AuditEventOut
 from frontdesk.tenants.schemas import TenantCreate, TenantOut, TenantUpdate
+from frontdesk.tenants.stats import PlatformStats
 
 admin = APIRouter(prefix="/api/v1/admin/tenants", tags=["admin: tenants"])
+platform = APIRouter(prefix="/api/v1/admin", tags=["admin: platform"])
 me = APIRouter(prefix="/api/v1/tenant", tags=["tenant"])
 ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
 
@@ -79,12 +83,22 @@ async def delete_tenant(session: AdminSession, runtime: RuntimeDep, tenant_id: u
 
 
 async def _session_in_tenant(
-    actor: AdminActor, runtime: RuntimeDep, tenant_id: uuid.UUID
+    request: Request, actor: AdminActor, runtime: RuntimeDep, tenant_id: uuid.UUID
 ) -> AsyncIterator[AsyncSession]:
-    """Admin acting inside one tenant: check it exists (audited), then a tenant-scoped session."""
-    async with unit_of_work(runtime.db, admin=(actor, f"open tenant {tenant_id}")) as check:
+    """A platform user acting inside one tenant: check it exists, then a tenant-scoped session;
+    the access is on the audit log, in the tenant's own log too."""
+    reason = f"{request.method} {request.url.path}"
+    async with unit_of_work(runtime.db, admin=(actor.principal, reason)) as check:
         await service.get_tenant(check, tenant_id)
     async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
+        audit.record(
+            session,
+            actor=actor.principal,
+            action=f"admin.{'read' if request.method == 'GET' else 'write'}",
+            target=reason,
+            ip=request.client.host if request.client else None,
+            role=actor.role,
+        )
         yield session
 
 
@@ -112,3 +126,28 @@ async def revoke_api_key(session: InTenant, runtime: RuntimeDep, key_id: uuid.UU
 async def current_tenant(auth: ConfigRead, session: TenantSession) -> TenantOut:
     """The business this key belongs to."""
     return TenantOut.model_validate(await service.get_tenant(session, auth.tenant_id))
+
+
+@platform.get("/audit", response_model=Page[AuditEventOut])
+async def admin_audit(
+    session: AdminSession,
+    params: Annotated[PageParams, Depends(page_params)],
+    tenant_id: Annotated[uuid.UUID | None, Query(description="Only this tenant's events")] = None,
+    action: Annotated[str | None, Query(max_length=64, description="Action prefix")] = None,
+) -> Page[AuditEventOut]:
+    """Every tenant's audit events and the platform's own (admin sign-ins, support access)."""
+    rows, total = await audit.list_events(session, params, action=action, tenant_id=tenant_id)
+    return Page(
+        items=[AuditEventOut.model_validate(e) for e in rows],
+        total=total,
+        page=params.page,
+        limit=params.limit,
+    )
+
+
+@platform.get("/stats", response_model=PlatformStats)
+async def admin_stats(
+    session: AdminSession, days: Annotated[int, Query(ge=1, le=90, description="Days of history")] = 14
+) -> PlatformStats:
+    """Tenants, messages per day, leads and delivery errors across the platform."""
+    return await stats.platform_stats(session, days=days)

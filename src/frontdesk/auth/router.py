@@ -1,0 +1,192 @@
+"""``/api/v1/auth``: signup, sign-in, token refresh, sign-out, sessions, password reset,
+invitations. Thin: parse, call ``auth.users`` / ``auth.team``, shape the reply."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Request, Response, Security, status
+from fastapi.security import HTTPAuthorizationCredentials
+
+from frontdesk.auth import team, users
+from frontdesk.auth.context import RuntimeDep, bearer, user_claims
+from frontdesk.auth.schemas import (
+    AcceptInvitationIn,
+    ForgotIn,
+    LoginIn,
+    MeOut,
+    RefreshIn,
+    ResetIn,
+    SessionOut,
+    SignupIn,
+    SignupOut,
+    TokensOut,
+)
+from frontdesk.auth.tokens import AccessClaims
+from frontdesk.kit.errors import Unauthorized
+from frontdesk.kit.mail import Mail
+
+router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
+Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
+
+
+def _client(request: Request) -> users.Client:
+    return users.Client(
+        ip=request.client.host if request.client else "", user_agent=request.headers.get("user-agent", "")
+    )
+
+
+def _tokens(issued: users.Issued) -> TokensOut:
+    return TokensOut(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        session_id=issued.session_id,
+    )
+
+
+async def _claims(runtime: RuntimeDep, credentials: Bearer) -> AccessClaims:
+    if credentials is None:
+        raise Unauthorized("Sign in first (Authorization: Bearer <access token>).")
+    return await user_claims(runtime, credentials.credentials)
+
+
+@router.post("/signup", response_model=SignupOut, status_code=status.HTTP_201_CREATED)
+async def signup(data: SignupIn, request: Request, runtime: RuntimeDep) -> SignupOut:
+    """Create a workspace (tenant) with its owner, a secret key, a widget key and a default
+    configuration; the owner is signed in. The keys are shown only in this answer."""
+    done = await users.signup(
+        runtime.db,
+        runtime.settings.secret_key,
+        business_name=data.business_name,
+        email=data.email,
+        password=data.password,
+        name=data.name,
+        allowed_origins=[data.website.rstrip("/")] if data.website else [],
+        client=_client(request),
+    )
+    return SignupOut(
+        **_tokens(done.issued).model_dump(),
+        tenant_id=done.tenant.id,
+        secret_key=done.secret_key,
+        publishable_key=done.publishable_key,
+    )
+
+
+@router.post("/login", response_model=TokensOut)
+async def login(data: LoginIn, request: Request, runtime: RuntimeDep) -> TokensOut:
+    """Email and password → an access token (15 min) and a refresh token. Five failures in a row
+    lock the account for a while (429 with Retry-After), doubling each time."""
+    issued = await users.login(
+        runtime.db,
+        runtime.settings.secret_key,
+        email=data.email,
+        password=data.password,
+        tenant_id=data.tenant_id,
+        client=_client(request),
+    )
+    return _tokens(issued)
+
+
+@router.post("/refresh", response_model=TokensOut)
+async def refresh(data: RefreshIn, runtime: RuntimeDep) -> TokensOut:
+    """A refresh token is single use. Presenting one again revokes its whole session."""
+    return _tokens(
+        await users.refresh(
+            runtime.db, runtime.cache, runtime.settings.secret_key, refresh_token=data.refresh_token
+        )
+    )
+
+
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+async def logout(runtime: RuntimeDep, credentials: Bearer) -> Response:
+    claims = await _claims(runtime, credentials)
+    await users.revoke_session(
+        runtime.db,
+        runtime.cache,
+        user_id=claims.user_id,
+        session_id=claims.session_id,
+        reason="logout",
+        actor=f"user:{claims.user_id}",
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.get("/me", response_model=MeOut)
+async def me(runtime: RuntimeDep, credentials: Bearer) -> MeOut:
+    claims = await _claims(runtime, credentials)
+    found = await users.me(runtime.db, claims)
+    return MeOut(
+        id=found.user.id,
+        email=found.user.email,
+        name=found.user.name,
+        tenant_id=found.tenant.id if found.tenant else None,
+        tenant_name=found.tenant.name if found.tenant else None,
+        role=found.role,
+        platform_role=found.user.platform_role,
+        permissions=found.permissions,
+    )
+
+
+@router.get("/sessions", response_model=list[SessionOut])
+async def list_sessions(runtime: RuntimeDep, credentials: Bearer) -> list[SessionOut]:
+    """The signed-in devices of this user."""
+    claims = await _claims(runtime, credentials)
+    return [
+        SessionOut.model_validate(s).model_copy(update={"current": s.id == claims.session_id})
+        for s in await users.list_sessions(runtime.db, claims.user_id)
+    ]
+
+
+@router.delete("/sessions/{session_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_session(session_id: uuid.UUID, runtime: RuntimeDep, credentials: Bearer) -> Response:
+    """Sign a device out; its tokens stop working at once."""
+    claims = await _claims(runtime, credentials)
+    await users.revoke_session(
+        runtime.db,
+        runtime.cache,
+        user_id=claims.user_id,
+        session_id=session_id,
+        reason="session_revoked",
+        actor=f"user:{claims.user_id}",
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/password/forgot", status_code=status.HTTP_202_ACCEPTED)
+async def forgot_password(data: ForgotIn, request: Request, runtime: RuntimeDep) -> dict[str, str]:
+    """Email a reset link (valid one hour). The answer is the same whether or not the account exists."""
+    found = await users.request_password_reset(runtime.db, data.email)
+    if found is not None:
+        user, token = found
+        base = (runtime.settings.public_url or str(request.base_url)).rstrip("/")
+        await runtime.mailer.send(
+            Mail(
+                to=user.email,
+                subject="Reset your Frontdesk password",
+                body=f"Open this link within an hour to choose a new password:\n{base}/reset-password?token={token}\n",
+            )
+        )
+    return {"status": "If this email has an account, a reset link is on its way."}
+
+
+@router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT)
+async def reset_password(data: ResetIn, runtime: RuntimeDep) -> Response:
+    """Set a new password with the emailed token; every session of the account is signed out."""
+    await users.reset_password(runtime.db, runtime.cache, token=data.token, password=data.password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/invitations/accept", response_model=TokensOut)
+async def accept_invitation(data: AcceptInvitationIn, request: Request, runtime: RuntimeDep) -> TokensOut:
+    """Join a team: creates the account (or, for an existing one, checks its password)."""
+    issued = await team.accept(
+        runtime.db,
+        runtime.settings.secret_key,
+        token=data.token,
+        password=data.password,
+        name=data.name,
+        client=_client(request),
+    )
+    return _tokens(issued)

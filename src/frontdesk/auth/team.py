@@ -1,0 +1,162 @@
+"""A tenant's team: members and their roles, invitations by email. Tenant-scoped sessions."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.auth import audit, passwords, users
+from frontdesk.auth.tokens import new_opaque_token, token_digest
+from frontdesk.db.engine import Database
+from frontdesk.db.session import unit_of_work
+from frontdesk.kit.errors import Conflict, Forbidden, NotFound, Unauthorized
+from frontdesk.kit.time import utcnow
+from frontdesk.models import Invitation, Membership, User
+
+INVITATION_TTL = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class Member:
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: str
+    joined_at: object
+
+
+async def list_members(session: AsyncSession) -> list[Member]:
+    rows = await session.execute(
+        select(Membership, User).join(User, User.id == Membership.user_id).order_by(Membership.created_at)
+    )
+    return [Member(u.id, u.email, u.name, m.role, m.created_at) for m, u in rows.all()]
+
+
+async def list_invitations(session: AsyncSession) -> list[Invitation]:
+    rows = await session.scalars(
+        select(Invitation)
+        .where(
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > utcnow(),
+        )
+        .order_by(Invitation.created_at.desc())
+    )
+    return list(rows.all())
+
+
+async def invite(
+    session: AsyncSession, *, email: str, role: str, by_role: str, by_user: uuid.UUID | None, actor: str
+) -> tuple[Invitation, str]:
+    """An invitation (its token is returned once, for the email)."""
+    email = users.normalize_email(email)
+    if role == "owner" and by_role != "owner":
+        raise Forbidden("Only an owner can invite another owner.")
+    members = await list_members(session)
+    if any(m.email == email for m in members):
+        raise Conflict("This person is already a member of the team.")
+    token = new_opaque_token()
+    invitation = Invitation(
+        email=email,
+        role=role,
+        token_hash=token_digest(token),
+        invited_by=by_user,
+        expires_at=utcnow() + INVITATION_TTL,
+    )
+    session.add(invitation)
+    await session.flush()
+    audit.record(session, actor=actor, action="team.invite", target=email, role=role)
+    return invitation, token
+
+
+async def _membership(session: AsyncSession, user_id: uuid.UUID) -> Membership:
+    membership = await session.scalar(select(Membership).where(Membership.user_id == user_id))
+    if membership is None:
+        raise NotFound("No such team member.")
+    return membership
+
+
+async def _owners(session: AsyncSession) -> int:
+    return int(
+        await session.scalar(select(func.count()).select_from(Membership).where(Membership.role == "owner"))
+        or 0
+    )
+
+
+async def change_role(
+    session: AsyncSession, *, user_id: uuid.UUID, role: str, by_role: str, actor: str
+) -> Membership:
+    membership = await _membership(session, user_id)
+    if "owner" in (role, membership.role) and by_role != "owner":
+        raise Forbidden("Only an owner can make or unmake an owner.")
+    if membership.role == "owner" and role != "owner" and await _owners(session) == 1:
+        raise Conflict("The team needs at least one owner: make someone else owner first.")
+    previous, membership.role = membership.role, role
+    await session.flush()
+    audit.record(
+        session, actor=actor, action="team.role", target=f"user:{user_id}", previous=previous, role=role
+    )
+    return membership
+
+
+async def remove(session: AsyncSession, *, user_id: uuid.UUID, by_role: str, actor: str) -> None:
+    membership = await _membership(session, user_id)
+    if membership.role == "owner":
+        if by_role != "owner":
+            raise Forbidden("Only an owner can remove an owner.")
+        if await _owners(session) == 1:
+            raise Conflict("The team needs at least one owner.")
+    await session.delete(membership)
+    await session.flush()
+    audit.record(session, actor=actor, action="team.remove", target=f"user:{user_id}")
+
+
+async def accept(
+    db: Database, secret_key: str, *, token: str, password: str, name: str, client: users.Client
+) -> users.Issued:
+    """Join the team of an invitation: a new account, or an existing one proving its password."""
+    now = utcnow()
+    async with unit_of_work(db, admin=(users.SYSTEM, "accept invitation")) as session:
+        invitation = await session.scalar(
+            select(Invitation).where(Invitation.token_hash == token_digest(token))
+        )
+        if (
+            invitation is None
+            or invitation.accepted_at
+            or invitation.revoked_at
+            or invitation.expires_at <= now
+        ):
+            raise Unauthorized("This invitation is invalid, used or expired: ask for a new one.")
+        user = await session.scalar(select(User).where(User.email == invitation.email))
+        if user is None:
+            users.check_password(password, invitation.email)
+            user = User(email=invitation.email, name=name, password_hash=passwords.hash_password(password))
+            session.add(user)
+            await session.flush()
+        elif not passwords.verify_password(user.password_hash, password):
+            raise Unauthorized("This email already has an account: enter its password to join.")
+        exists = await session.scalar(
+            select(Membership).where(
+                Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id
+            )
+        )
+        membership = exists or Membership(
+            tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role
+        )
+        if exists is None:
+            session.add(membership)
+        invitation.accepted_at = now
+        await session.flush()
+        audit.record(
+            session,
+            actor=f"user:{user.id} {user.email}",
+            action="team.join",
+            tenant_id=invitation.tenant_id,
+            role=membership.role,
+            ip=client.ip,
+        )
+        return await users.start_session(session, secret_key, user, membership, client)

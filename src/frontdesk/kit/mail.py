@@ -1,0 +1,61 @@
+"""Outgoing email behind one small interface: the log in development, SMTP for real use.
+
+Tests install a ``MemoryMailer`` on the runtime and read what was sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from typing import Protocol
+
+import structlog
+
+log = structlog.get_logger()
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    body: str
+
+
+class Mailer(Protocol):
+    async def send(self, mail: Mail) -> None: ...
+
+
+class LogMailer:
+    """Development: the email (with its link) is printed to the log instead of being sent."""
+
+    async def send(self, mail: Mail) -> None:
+        log.info("mail.logged", to=mail.to, subject=mail.subject, body=mail.body)
+
+
+class MemoryMailer:
+    def __init__(self) -> None:
+        self.sent: list[Mail] = []
+
+    async def send(self, mail: Mail) -> None:
+        self.sent.append(mail)
+
+
+class SmtpMailer:
+    def __init__(self, host: str, port: int, sender: str, user: str | None, password: str | None) -> None:
+        self.host, self.port, self.sender, self.user, self.password = host, port, sender, user, password
+
+    def _send(self, mail: Mail) -> None:
+        message = EmailMessage()
+        message["From"], message["To"], message["Subject"] = self.sender, mail.to, mail.subject
+        message.set_content(mail.body)
+        with smtplib.SMTP(self.host, self.port, timeout=20) as smtp:
+            if self.port != 25:
+                smtp.starttls()
+            if self.user and self.password:
+                smtp.login(self.user, self.password)
+            smtp.send_message(message)
+
+    async def send(self, mail: Mail) -> None:
+        await asyncio.to_thread(self._send, mail)

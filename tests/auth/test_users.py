@@ -1,0 +1,278 @@
+"""Users and access: signup, sign-in with lockout, rotating refresh tokens, roles, invitations,
+password reset, platform users and the audit log."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from frontdesk.auth import users
+from frontdesk.auth.tokens import AccessClaims, issue_access
+from frontdesk.runtime import Runtime
+from tests import factories
+from tests.factories import PASSWORD, Account
+
+
+async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
+    return await client.post("/api/v1/auth/login", json={"email": email, "password": password})
+
+
+async def test_signup_gives_a_working_chatbot_with_the_returned_keys(client: httpx.AsyncClient) -> None:
+    owner = await factories.signup(client, "Corner Bakery", website="https://bakery.test", name="Bea")
+    me = (await client.get("/api/v1/auth/me", headers=owner.headers)).json()
+    assert (
+        me["role"] == "owner"
+        and me["tenant_name"] == "Corner Bakery"
+        and "billing:manage" in me["permissions"]
+    )
+    # the secret key works server-side, the publishable key from the website
+    r = await client.post(
+        "/api/v1/knowledge",
+        headers={"X-API-Key": owner.secret_key},
+        json={"name": "Hours", "content": "# Opening hours\nWe are open from 7:00 to 13:00 every day."},
+    )
+    assert r.status_code == 201, r.text
+    r = await client.post(
+        "/api/v1/chat",
+        headers={"X-API-Key": owner.publishable_key, "Origin": "https://bakery.test"},
+        json={"session_id": "first-visitor", "message": "When do you open?"},
+    )
+    assert r.status_code == 200 and "7:00" in r.json()["reply"]
+    # and the owner sees that conversation in the customer API
+    listed = (await client.get("/api/v1/customer/conversations", headers=owner.headers)).json()
+    assert listed["total"] == 1
+    config = (await client.get("/api/v1/customer/config", headers=owner.headers)).json()
+    assert config["business_name"] == "Corner Bakery"
+
+
+async def test_signup_explains_what_is_wrong(client: httpx.AsyncClient) -> None:
+    owner = await factories.signup(client)
+    again = await client.post(
+        "/api/v1/auth/signup",
+        json={"business_name": "Twice", "email": owner.email.upper(), "password": PASSWORD},
+    )
+    assert again.status_code == 409 and "sign in" in again.json()["detail"]
+    weak = await client.post(
+        "/api/v1/auth/signup",
+        json={"business_name": "Weak", "email": "weak@example.com", "password": "short"},
+    )
+    assert weak.status_code == 422 and weak.json()["code"] == "weak_password"
+    assert "at least 10 characters" in weak.json()["detail"]
+    # found by schemathesis: "İ" lowercases to two characters, so the address grew past the limit
+    long_local = await client.post(
+        "/api/v1/auth/signup",
+        json={"business_name": "Dotted", "email": "İ" * 64 + "@example.com", "password": PASSWORD},
+    )
+    assert long_local.status_code == 422 and "email" in long_local.json()["detail"]
+
+
+async def test_repeated_failed_sign_ins_lock_the_account(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    owner = await factories.signup(client)
+    for _ in range(users.LOCK_AFTER):
+        r = await login(client, owner.email, "wrong password!")
+        assert r.status_code == 401 and r.json()["detail"] == "Wrong email or password."
+    locked = await login(client, owner.email)  # even the right password waits now
+    assert locked.status_code == 429 and int(locked.headers["retry-after"]) > 0
+    unknown = await login(client, "nobody@example.com", "whatever pass")
+    assert unknown.status_code == 401 and unknown.json()["detail"] == "Wrong email or password."
+    audit = (
+        await client.get("/api/v1/customer/audit", headers=owner.headers, params={"action": "auth."})
+    ).json()
+    assert [e["action"] for e in audit["items"]].count("auth.login_failed") == users.LOCK_AFTER
+
+
+async def test_refresh_rotates_and_a_reused_token_revokes_the_session(client: httpx.AsyncClient) -> None:
+    owner = await factories.signup(client)
+    first = await client.post("/api/v1/auth/refresh", json={"refresh_token": owner.refresh_token})
+    assert first.status_code == 200
+    rotated = first.json()
+    assert rotated["refresh_token"] != owner.refresh_token
+    headers = {"Authorization": f"Bearer {rotated['access_token']}"}
+    assert (await client.get("/api/v1/customer/config", headers=headers)).status_code == 200
+    # the spent token shows up again: someone copied it — the whole session ends
+    stolen = await client.post("/api/v1/auth/refresh", json={"refresh_token": owner.refresh_token})
+    assert stolen.status_code == 401
+    after = await client.post("/api/v1/auth/refresh", json={"refresh_token": rotated["refresh_token"]})
+    assert after.status_code == 401
+    assert (await client.get("/api/v1/customer/config", headers=headers)).status_code == 401
+
+
+async def test_expired_or_forged_access_tokens_are_refused(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    owner = await factories.signup(client)
+    me = (await client.get("/api/v1/auth/me", headers=owner.headers)).json()
+    claims = AccessClaims(uuid.UUID(me["id"]), uuid.uuid4(), owner.tenant_id, "owner", None)
+    expired = issue_access(runtime.settings.secret_key, claims, ttl=timedelta(seconds=-5))
+    r = await client.get("/api/v1/customer/config", headers={"Authorization": f"Bearer {expired}"})
+    assert r.status_code == 401 and "expired" in r.json()["detail"]
+    forged = issue_access("another deployment's secret key, 40 chars!", claims)
+    r = await client.get("/api/v1/customer/config", headers={"Authorization": f"Bearer {forged}"})
+    assert r.status_code == 401
+
+
+async def test_logout_and_revoking_a_device_stop_its_tokens(client: httpx.AsyncClient) -> None:
+    owner = await factories.signup(client)
+    laptop = (await login(client, owner.email)).json()
+    laptop_headers = {"Authorization": f"Bearer {laptop['access_token']}"}
+    sessions = (await client.get("/api/v1/auth/sessions", headers=owner.headers)).json()
+    assert len(sessions) == 2 and sum(s["current"] for s in sessions) == 1
+    r = await client.delete(f"/api/v1/auth/sessions/{laptop['session_id']}", headers=owner.headers)
+    assert r.status_code == 204
+    assert (await client.get("/api/v1/customer/config", headers=laptop_headers)).status_code == 401
+    assert (await client.post("/api/v1/auth/logout", headers=owner.headers)).status_code == 204
+    assert (await client.get("/api/v1/customer/config", headers=owner.headers)).status_code == 401
+
+
+ALLOWED: list[tuple[str, str, dict[str, str] | None, set[str]]] = [
+    # (method, path, body, roles that may)
+    ("GET", "/api/v1/customer/config", None, {"owner", "admin", "member", "viewer"}),
+    ("PUT", "/api/v1/customer/config", {"bot_name": "Renamed"}, {"owner", "admin"}),
+    (
+        "POST",
+        "/api/v1/customer/knowledge",
+        {"name": "Doc", "content": "Some facts."},
+        {"owner", "admin", "member"},
+    ),
+    ("GET", "/api/v1/customer/leads", None, {"owner", "admin", "member", "viewer"}),
+    ("GET", "/api/v1/customer/api-keys", None, {"owner", "admin"}),
+    (
+        "POST",
+        "/api/v1/customer/team/invitations",
+        {"email": "new@example.com", "role": "viewer"},
+        {"owner", "admin"},
+    ),
+    ("GET", "/api/v1/customer/audit", None, {"owner", "admin"}),
+    ("PATCH", "/api/v1/customer/business", {"name": "New name"}, {"owner", "admin"}),
+]
+
+
+@pytest.mark.parametrize("role", ["owner", "admin", "member", "viewer"])
+async def test_each_role_may_do_what_it_allows_and_nothing_else(
+    client: httpx.AsyncClient, runtime: Runtime, role: str
+) -> None:
+    owner = await factories.signup(client)
+    person = owner if role == "owner" else await factories.join(client, runtime, owner, role)
+    for method, path, body, roles in ALLOWED:
+        if body and "email" in body:
+            body = {**body, "email": f"{uuid.uuid4().hex[:6]}@example.com"}
+        r = await client.request(method, path, headers=person.headers, json=body)
+        if role in roles:
+            assert r.status_code in (200, 201), (role, method, path, r.text)
+        else:
+            assert r.status_code == 403, (role, method, path, r.status_code)
+            assert role in r.json()["detail"]
+
+
+async def test_invitations_bring_people_in_once(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    owner = await factories.signup(client, "Team Shop")
+    member = await factories.join(client, runtime, owner, "member")
+    me = (await client.get("/api/v1/auth/me", headers=member.headers)).json()
+    assert me["role"] == "member" and me["tenant_id"] == str(owner.tenant_id)
+    team = (await client.get("/api/v1/customer/team", headers=owner.headers)).json()
+    assert sorted(m["role"] for m in team["members"]) == ["member", "owner"]
+    # the invitation link works once
+    token = factories.emailed_token(runtime, member.email, "token=")
+    again = await client.post("/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD})
+    assert again.status_code == 401
+    # the member signs in with the chosen password; the owner changes the role, then removes them
+    assert (await login(client, member.email)).status_code == 200
+    user_id = me["id"]
+    r = await client.patch(
+        f"/api/v1/customer/team/members/{user_id}", headers=owner.headers, json={"role": "viewer"}
+    )
+    assert r.status_code == 200 and r.json()["role"] == "viewer"
+    assert (
+        await client.delete(f"/api/v1/customer/team/members/{user_id}", headers=owner.headers)
+    ).status_code == 204
+    assert (await login(client, member.email)).status_code == 401  # no workspace any more
+    # the last owner cannot be demoted
+    owner_id = (await client.get("/api/v1/auth/me", headers=owner.headers)).json()["id"]
+    r = await client.patch(
+        f"/api/v1/customer/team/members/{owner_id}", headers=owner.headers, json={"role": "admin"}
+    )
+    assert r.status_code == 409
+    actions = [
+        e["action"]
+        for e in (await client.get("/api/v1/customer/audit", headers=owner.headers)).json()["items"]
+    ]
+    assert {"team.invite", "team.join", "team.role", "team.remove"} <= set(actions)
+
+
+async def test_password_reset_by_emailed_token(client: httpx.AsyncClient, runtime: Runtime) -> None:
+    owner = await factories.signup(client)
+    for email in (owner.email, "unknown@example.com"):  # the same answer either way
+        r = await client.post("/api/v1/auth/password/forgot", json={"email": email})
+        assert r.status_code == 202
+    token = factories.emailed_token(runtime, owner.email, "token=")
+    weak = await client.post("/api/v1/auth/password/reset", json={"token": token, "password": "short"})
+    assert weak.status_code == 422
+    r = await client.post(
+        "/api/v1/auth/password/reset", json={"token": token, "password": "a brand new passphrase"}
+    )
+    assert r.status_code == 204
+    assert (
+        await client.get("/api/v1/customer/config", headers=owner.headers)
+    ).status_code == 401  # signed out
+    assert (await login(client, owner.email)).status_code == 401
+    assert (await login(client, owner.email, "a brand new passphrase")).status_code == 200
+    reused = await client.post(
+        "/api/v1/auth/password/reset", json={"token": token, "password": "yet another one!"}
+    )
+    assert reused.status_code == 401
+
+
+async def _platform_user(client: httpx.AsyncClient, runtime: Runtime, role: str) -> dict[str, str]:
+    email = f"{role}-{uuid.uuid4().hex[:6]}@frontdesk.example"
+    await users.create_platform_user(runtime.db, email=email, password=PASSWORD, role=role)
+    r = await login(client, email)
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+async def test_platform_admins_run_tenants_and_support_is_read_only_and_audited(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    owner = await factories.signup(client, "Audited Shop")
+    admin = await _platform_user(client, runtime, "admin")
+    support = await _platform_user(client, runtime, "support")
+    assert (await client.get("/api/v1/admin/tenants", headers=support)).status_code == 200
+    r = await client.get(f"/api/v1/admin/tenants/{owner.tenant_id}/api-keys", headers=support)
+    assert r.status_code == 200 and len(r.json()) == 1  # the default secret key
+    assert (
+        await client.post(f"/api/v1/admin/tenants/{owner.tenant_id}/suspend", headers=support)
+    ).status_code == 403
+    # the tenant sees staff access in its own audit log
+    events = (
+        await client.get("/api/v1/customer/audit", headers=owner.headers, params={"action": "admin."})
+    ).json()
+    assert any(e["action"] == "admin.read" and "api-keys" in e["target"] for e in events["items"])
+    # a tenant user is not a platform user
+    assert (await client.get("/api/v1/admin/tenants", headers=owner.headers)).status_code == 403
+    # the admin suspends the tenant: its keys and its users stop at once
+    assert (
+        await client.post(f"/api/v1/admin/tenants/{owner.tenant_id}/suspend", headers=admin)
+    ).status_code == 200
+    assert (await client.get("/api/v1/config", headers={"X-API-Key": owner.secret_key})).status_code == 403
+    stats = (await client.get("/api/v1/admin/stats", headers=admin)).json()
+    assert stats["tenants"] >= 1 and stats["suspended_tenants"] >= 1 and len(stats["messages_per_day"]) == 14
+    log = (
+        await client.get("/api/v1/admin/audit", headers=admin, params={"tenant_id": str(owner.tenant_id)})
+    ).json()
+    assert {"tenant.signup", "admin.read", "admin.write"} <= {e["action"] for e in log["items"]}
+
+
+async def test_platform_accounts_do_not_reach_tenant_endpoints(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    admin = await _platform_user(client, runtime, "admin")
+    r = await client.get("/api/v1/customer/config", headers=admin)
+    assert r.status_code == 403 and "admin API" in r.json()["detail"]
+
+
+def test_accounts_are_plain_data() -> None:
+    account = Account(uuid.uuid4(), "a@b.c", "pw", "tok", "ref")
+    assert account.headers == {"Authorization": "Bearer tok"}
