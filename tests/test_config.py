@@ -34,7 +34,14 @@ def test_postgres_url_gets_the_async_driver() -> None:
     [
         ({"FRONTDESK_DATABASE_URL": "mysql://x"}, "FRONTDESK_DATABASE_URL"),
         ({"FRONTDESK_ENV": "staging"}, "FRONTDESK_ENV"),
-        ({"FRONTDESK_ENV": "production"}, "FRONTDESK_SECRET_KEY is required"),
+        (
+            {"FRONTDESK_ENV": "production", "FRONTDESK_PUBLIC_URL": "https://fd.test"},
+            "FRONTDESK_SECRET_KEY is required",
+        ),
+        (
+            {"FRONTDESK_ENV": "production", "FRONTDESK_SECRET_KEY": "k" * 40},
+            "FRONTDESK_PUBLIC_URL is required",
+        ),
         ({"FRONTDESK_REDIS_URL": "http://x"}, "FRONTDESK_REDIS_URL"),
         ({"FRONTDESK_MAX_BODY_BYTES": "lots"}, "FRONTDESK_MAX_BODY_BYTES"),
     ],
@@ -51,7 +58,12 @@ def test_bad_config_is_one_line_naming_the_variable(monkeypatch, tmp_path, env, 
 
 
 def test_cli_exits_with_the_line_not_a_traceback(tmp_path: Path) -> None:
-    env = {"PATH": "/usr/bin:/bin", "FRONTDESK_ENV": "production", "HOME": str(tmp_path)}
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "FRONTDESK_ENV": "production",
+        "FRONTDESK_PUBLIC_URL": "https://fd.test",
+        "HOME": str(tmp_path),
+    }
     r = subprocess.run(
         [sys.executable, "-m", "frontdesk", "migrate"],
         env=env,

@@ -58,6 +58,8 @@ ACCOUNT_ROUTES = {
     ("POST", "/api/v1/auth/password/forgot"),
     ("POST", "/api/v1/auth/password/reset"),
     ("POST", "/api/v1/auth/invitations/accept"),
+    ("GET", "/api/v1/customer/account"),
+    ("PATCH", "/api/v1/customer/account"),
 }
 CUSTOMER = "/api/v1/customer"
 # customer-only routes (the shared routers' twins under /api/v1/customer are derived below)
@@ -66,6 +68,7 @@ CUSTOMER_READS = {
     ("GET", f"{CUSTOMER}/api-keys"),
     ("GET", f"{CUSTOMER}/team"),
     ("GET", f"{CUSTOMER}/audit"),
+    ("GET", f"{CUSTOMER}/stats"),
 }
 CUSTOMER_WRITES = {
     ("PATCH", f"{CUSTOMER}/business"): {"name": "Alpha renamed"},

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.utils import generate_unique_id
 
+from frontdesk import web
 from frontdesk.auth import router as auth_router
 from frontdesk.channels.crisp import router as crisp_router
 from frontdesk.channels.widget import router as widget_router
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(crisp_router.router)
     app.include_router(widget_router.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
+    app.include_router(web.router)  # last: the dashboard takes whatever no route above took
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(WidgetCorsMiddleware)
     app.add_middleware(MetricsMiddleware)

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     def _defaults(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite+aiosqlite:///{self.var_dir / 'frontdesk.db'}"
+        if self.env == "production" and not self.public_url:
+            # emailed links (password reset, invitations) must not take their host from a request
+            raise ValueError("FRONTDESK_PUBLIC_URL is required when FRONTDESK_ENV=production")
         if not self.secret_key:
             if self.env == "production":
                 raise ValueError("FRONTDESK_SECRET_KEY is required when FRONTDESK_ENV=production")

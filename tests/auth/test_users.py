@@ -13,6 +13,7 @@ from frontdesk.auth import users
 from frontdesk.auth.tokens import AccessClaims, issue_access
 from frontdesk.runtime import Runtime
 from tests import factories
+from tests.conftest import ADMIN_TOKEN
 from tests.factories import PASSWORD, Account
 
 
@@ -66,7 +67,14 @@ async def test_signup_explains_what_is_wrong(client: httpx.AsyncClient) -> None:
         "/api/v1/auth/signup",
         json={"business_name": "Dotted", "email": "İ" * 64 + "@example.com", "password": PASSWORD},
     )
-    assert long_local.status_code == 422 and "email" in long_local.json()["detail"]
+    assert long_local.status_code == 422 and long_local.json()["errors"][0]["field"] == "email"
+    # found by schemathesis on PostgreSQL (SQLite does not enforce lengths): the same through the admin API
+    admin_long = await client.post(
+        "/api/v1/admin/tenants",
+        headers={"Authorization": f"Bearer {ADMIN_TOKEN}"},
+        json={"name": "Long", "email": "a@" + "İ" * 160 + ".co"},
+    )
+    assert admin_long.status_code == 422
 
 
 async def test_repeated_failed_sign_ins_lock_the_account(client: httpx.AsyncClient, runtime: Runtime) -> None:
@@ -257,8 +265,14 @@ async def test_platform_admins_run_tenants_and_support_is_read_only_and_audited(
         await client.post(f"/api/v1/admin/tenants/{owner.tenant_id}/suspend", headers=admin)
     ).status_code == 200
     assert (await client.get("/api/v1/config", headers={"X-API-Key": owner.secret_key})).status_code == 403
+    assert (await client.get("/api/v1/customer/config", headers=owner.headers)).status_code == 403
+    assert (await login(client, owner.email)).status_code == 403
+    refreshed = await client.post("/api/v1/auth/refresh", json={"refresh_token": owner.refresh_token})
+    assert refreshed.status_code == 403
     stats = (await client.get("/api/v1/admin/stats", headers=admin)).json()
     assert stats["tenants"] >= 1 and stats["suspended_tenants"] >= 1 and len(stats["messages_per_day"]) == 14
+    await client.post(f"/api/v1/admin/tenants/{owner.tenant_id}/reactivate", headers=admin)
+    assert (await client.get("/api/v1/customer/config", headers=owner.headers)).status_code == 200
     log = (
         await client.get("/api/v1/admin/audit", headers=admin, params={"tenant_id": str(owner.tenant_id)})
     ).json()
@@ -276,3 +290,139 @@ async def test_platform_accounts_do_not_reach_tenant_endpoints(
 def test_accounts_are_plain_data() -> None:
     account = Account(uuid.uuid4(), "a@b.c", "pw", "tok", "ref")
     assert account.headers == {"Authorization": "Bearer tok"}
+
+
+async def test_changing_the_password_signs_out_the_other_devices(client: httpx.AsyncClient) -> None:
+    owner = await factories.signup(client)
+    phone = (await login(client, owner.email)).json()
+    phone_headers = {"Authorization": f"Bearer {phone['access_token']}"}
+    wrong = await client.patch(
+        "/api/v1/customer/account",
+        headers=owner.headers,
+        json={"current_password": "not it at all", "new_password": "another long passphrase"},
+    )
+    assert wrong.status_code == 401
+    r = await client.patch(
+        "/api/v1/customer/account",
+        headers=owner.headers,
+        json={"name": "Olive", "current_password": PASSWORD, "new_password": "another long passphrase"},
+    )
+    assert r.status_code == 200 and r.json()["name"] == "Olive"
+    assert (
+        await client.get("/api/v1/customer/account", headers=owner.headers)
+    ).status_code == 200  # this device
+    assert (
+        await client.get("/api/v1/customer/account", headers=phone_headers)
+    ).status_code == 401  # the other
+    assert (await login(client, owner.email, "another long passphrase")).status_code == 200
+    # an API key has no account
+    assert (
+        await client.get("/api/v1/customer/account", headers={"X-API-Key": owner.secret_key})
+    ).status_code == 403
+
+
+async def test_admin_onboards_a_tenant_whose_owner_accepts_by_email(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    admin = await _platform_user(client, runtime, "admin")
+    r = await client.post(
+        "/api/v1/admin/tenants",
+        headers=admin,
+        json={"name": "Onboarded Optics", "email": "hello@optics.test", "owner_email": "Olga@Optics.test"},
+    )
+    assert r.status_code == 201, r.text
+    token = factories.emailed_token(runtime, "olga@optics.test", "token=")
+    joined = await client.post("/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD})
+    assert joined.status_code == 200
+    me = (
+        await client.get(
+            "/api/v1/auth/me", headers={"Authorization": f"Bearer {joined.json()['access_token']}"}
+        )
+    ).json()
+    assert me["role"] == "owner" and me["tenant_name"] == "Onboarded Optics"
+
+
+async def test_support_reads_a_tenants_config_and_conversations_on_the_record(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    owner = await factories.signup(client, "Support Me")
+    await client.post(
+        "/api/v1/chat",
+        headers={"X-API-Key": owner.secret_key},
+        json={"session_id": "v1", "message": "Hello!"},
+    )
+    support = await _platform_user(client, runtime, "support")
+    base = f"/api/v1/admin/tenants/{owner.tenant_id}"
+    config = await client.get(f"{base}/config", headers=support)
+    assert config.status_code == 200 and config.json()["business_name"] == "Support Me"
+    listed = (await client.get(f"{base}/conversations", headers=support)).json()
+    assert listed["total"] == 1
+    transcript = await client.get(f"{base}/conversations/{listed['items'][0]['id']}", headers=support)
+    assert transcript.status_code == 200 and transcript.json()["messages"][0]["content"] == "Hello!"
+    seen = (
+        await client.get("/api/v1/customer/audit", headers=owner.headers, params={"action": "admin."})
+    ).json()
+    targets = [e["target"] for e in seen["items"]]
+    assert any(t.endswith("/config") for t in targets) and any("/conversations" in t for t in targets)
+
+
+async def test_the_home_numbers_come_from_the_tenants_own_data(client: httpx.AsyncClient) -> None:
+    owner = await factories.signup(client, "Numbers Shop")
+    key = {"X-API-Key": owner.secret_key}
+    await client.post(
+        "/api/v1/chat", headers=key, json={"session_id": "a", "message": "How much is the Pro plan?"}
+    )
+    await client.post(
+        "/api/v1/chat", headers=key, json={"session_id": "b", "message": "I want to talk to a human"}
+    )
+    await client.post(
+        "/api/v1/chat", headers=key, json={"session_id": "c", "message": "Call me: ann@example.com"}
+    )
+    other = await factories.signup(client, "Someone Else")
+    await client.post(
+        "/api/v1/chat", headers={"X-API-Key": other.secret_key}, json={"session_id": "z", "message": "hi"}
+    )
+    stats = (await client.get("/api/v1/customer/stats", headers=owner.headers, params={"days": 7})).json()
+    assert len(stats["messages_per_day"]) == 7 and stats["messages_per_day"][-1]["messages"] == 3
+    assert stats["conversations"] == 3 and stats["handoffs"] == 1 and stats["leads"] >= 1
+    names = {i["name"] for i in stats["top_intents"]}
+    assert {"pricing", "human_handoff"} <= names
+
+
+async def test_a_demoted_or_removed_member_loses_access_at_once(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    owner = await factories.signup(client)
+    admin = await factories.join(client, runtime, owner, "admin")
+    admin_id = (await client.get("/api/v1/auth/me", headers=admin.headers)).json()["id"]
+    assert (await client.get("/api/v1/customer/api-keys", headers=admin.headers)).status_code == 200
+    r = await client.patch(
+        f"/api/v1/customer/team/members/{admin_id}", headers=owner.headers, json={"role": "viewer"}
+    )
+    assert r.status_code == 200
+    # the admin's token (role "admin" inside) stops; signing in again gives the viewer role
+    assert (await client.get("/api/v1/customer/api-keys", headers=admin.headers)).status_code == 401
+    viewer = (await login(client, admin.email)).json()
+    viewer_headers = {"Authorization": f"Bearer {viewer['access_token']}"}
+    assert (await client.get("/api/v1/customer/api-keys", headers=viewer_headers)).status_code == 403
+    # an admin cannot promote themselves back to owner, and a removed member is out
+    assert (
+        await client.delete(f"/api/v1/customer/team/members/{admin_id}", headers=owner.headers)
+    ).status_code == 204
+    assert (await client.get("/api/v1/customer/config", headers=viewer_headers)).status_code == 401
+
+
+async def test_customer_only_endpoints_refuse_api_keys(client: httpx.AsyncClient) -> None:
+    owner = await factories.signup(client)
+    for path in ("/api/v1/customer/team", "/api/v1/customer/business", "/api/v1/customer/api-keys"):
+        r = await client.get(path, headers={"X-API-Key": owner.secret_key})
+        assert r.status_code == 403 and "signed-in users" in r.json()["detail"], path
+
+
+async def test_an_existing_account_is_never_turned_into_staff(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    squatter = await factories.signup(client, email="future-staff@example.com")
+    with pytest.raises(Exception, match="already exists"):
+        await users.create_platform_user(runtime.db, email=squatter.email, password=PASSWORD, role="admin")
+    assert (await client.get("/api/v1/admin/tenants", headers=squatter.headers)).status_code == 403

@@ -221,7 +221,14 @@ async def test_a_delivery_is_not_sent_twice_when_two_workers_race(crisp: Crisp) 
             for _ in range(3)
         )
     )
-    assert sorted(results) == ["not due", "not due", "sent"]
+    # one claim wins (the app's own periodic sweep may be the one that got there first)
+    assert results.count("sent") <= 1 and set(results) <= {"sent", "not due"}
+
+    async def posted() -> bool:
+        return len(crisp.fake.messages) == 1
+
+    assert await eventually(posted)
+    await asyncio.sleep(0.3)
     assert len(crisp.fake.messages) == 1
 
 

@@ -139,5 +139,7 @@ async def test_the_demo_page_embeds_a_working_key_in_development_only(settings) 
         assert r.status_code == 200 and r.json()["business_name"] == "Demo Bikes"
         again = await client.get("/demo")  # the same key, not a new one per visit
         assert again.text == page.text
-    async with app_client(settings.model_copy(update={"env": "production"})) as client:
+    async with app_client(
+        settings.model_copy(update={"env": "production", "public_url": "https://fd.test"})
+    ) as client:
         assert (await client.get("/demo")).status_code == 404

@@ -73,18 +73,18 @@ async def test_huge_body_is_413(client: httpx.AsyncClient, admin_headers, settin
 
 
 async def test_unexpected_error_is_500_without_internals(app, client: httpx.AsyncClient) -> None:
-    @app.get("/_boom", include_in_schema=False)
+    @app.get("/api/v1/_boom", include_in_schema=False)
     async def boom() -> None:
         raise RuntimeError("database password is hunter2")
 
     try:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
         async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
-            r = await c.get("/_boom")
+            r = await c.get("/api/v1/_boom")
         body = assert_problem(r, 500, "internal_error")
         assert "hunter2" not in r.text and "Traceback" not in r.text and "RuntimeError" not in body["detail"]
     finally:
-        app.router.routes[:] = [rt for rt in app.router.routes if getattr(rt, "path", "") != "/_boom"]
+        app.router.routes[:] = [rt for rt in app.router.routes if getattr(rt, "path", "") != "/api/v1/_boom"]
 
 
 async def test_nul_characters_are_refused_not_a_500(client: httpx.AsyncClient, admin_headers) -> None:

@@ -21,6 +21,7 @@ from frontdesk.auth.tokens import AccessClaims, TokenError, read_access
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.errors import Forbidden, Unauthorized
 from frontdesk.runtime import Runtime
+from frontdesk.tenants.service import suspended_marker
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Tenant API key")
 bearer = HTTPBearer(auto_error=False, description="User access token (JWT), or the bootstrap admin token")
@@ -64,7 +65,7 @@ async def authenticate(
         claims = await user_claims(runtime, credentials.credentials)
         if claims.tenant_id is None or claims.role is None:
             raise Forbidden("Platform accounts use the admin API (/api/v1/admin).")
-        if await runtime.cache.get(suspended_key(claims.tenant_id)) is not None:
+        if await runtime.cache.get(suspended_marker(claims.tenant_id)) is not None:
             raise Forbidden("This account is suspended.")
         context = AuthContext(
             tenant_id=claims.tenant_id,
@@ -81,11 +82,6 @@ async def authenticate(
     structlog.contextvars.bind_contextvars(tenant_id=str(context.tenant_id))
     request.state.tenant_id = str(context.tenant_id)
     return context
-
-
-def suspended_key(tenant_id: uuid.UUID) -> str:
-    """Cache marker of a suspended tenant: its users' tokens stop at once."""
-    return f"tenant:suspended:{tenant_id}"
 
 
 async def user_claims(runtime: Runtime, token: str) -> AccessClaims:

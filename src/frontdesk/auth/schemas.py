@@ -7,7 +7,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from frontdesk.auth.permissions import validate_scopes
-from frontdesk.kit.schemas import InputModel
+from frontdesk.kit.schemas import Email, InputModel
 
 ORIGIN_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 
@@ -79,12 +79,10 @@ class ApiKeyCreated(ApiKeyOut):
 
 # --- users and sessions ---------------------------------------------------------------------
 
-EMAIL = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
-
 
 class SignupIn(InputModel):
     business_name: str = Field(min_length=1, max_length=200)
-    email: str = Field(max_length=320, pattern=EMAIL)
+    email: Email
     password: str = Field(min_length=1, max_length=200)
     name: str = Field(default="", max_length=200)
     website: str | None = Field(

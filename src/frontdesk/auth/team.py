@@ -73,6 +73,25 @@ async def invite(
     return invitation, token
 
 
+async def invite_owner(session: AsyncSession, tenant_id: uuid.UUID, *, email: str, actor: str) -> str:
+    """The owner invitation of a tenant a platform admin just created (admin scope: the tenant
+    is explicit). Returns the token for the email."""
+    token = new_opaque_token()
+    session.add(
+        Invitation(
+            tenant_id=tenant_id,
+            email=users.normalize_email(email),
+            role="owner",
+            token_hash=token_digest(token),
+            invited_by=None,
+            expires_at=utcnow() + INVITATION_TTL,
+        )
+    )
+    audit.record(session, actor=actor, action="team.invite", tenant_id=tenant_id, target=email, role="owner")
+    await session.flush()
+    return token
+
+
 async def _membership(session: AsyncSession, user_id: uuid.UUID) -> Membership:
     membership = await session.scalar(select(Membership).where(Membership.user_id == user_id))
     if membership is None:
@@ -137,7 +156,7 @@ async def accept(
             user = User(email=invitation.email, name=name, password_hash=passwords.hash_password(password))
             session.add(user)
             await session.flush()
-        elif not passwords.verify_password(user.password_hash, password):
+        elif not await passwords.verify_async(user.password_hash, password):
             raise Unauthorized("This email already has an account: enter its password to join.")
         exists = await session.scalar(
             select(Membership).where(

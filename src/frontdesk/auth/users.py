@@ -11,7 +11,6 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import structlog
 from pydantic import ValidationError
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,7 +24,7 @@ from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.tenancy import admin_scope, use_tenant
 from frontdesk.kit.cache import Cache
-from frontdesk.kit.errors import Conflict, FrontdeskError, NotFound, Unauthorized, Unprocessable
+from frontdesk.kit.errors import Conflict, Forbidden, FrontdeskError, NotFound, Unauthorized, Unprocessable
 from frontdesk.kit.time import utcnow
 from frontdesk.models import AuthSession, Membership, OneTimeToken, RefreshToken, Tenant, User
 from frontdesk.tenants import bot_config
@@ -33,7 +32,6 @@ from frontdesk.tenants import service as tenants
 from frontdesk.tenants.bot_config import BotConfigIn
 from frontdesk.tenants.schemas import TenantCreate
 
-log = structlog.get_logger()
 LOCK_AFTER = 5  # failed sign-ins in a row
 MAX_LOCK = timedelta(hours=1)
 RESET_TTL = timedelta(hours=1)
@@ -83,12 +81,21 @@ class Client:
     user_agent: str = ""
 
 
+async def _check_not_suspended(session: AsyncSession, tenant_id: uuid.UUID | None) -> None:
+    if tenant_id is None:
+        return
+    tenant = await session.get(Tenant, tenant_id)
+    if tenant is None or tenant.suspended_at is not None:
+        raise Forbidden("This account is suspended.")
+
+
 def _actor(user: User) -> str:
     return f"user:{user.id} {user.email}"
 
 
-async def _user_by_email(session: AsyncSession, email: str) -> User | None:
-    return await session.scalar(select(User).where(User.email == normalize_email(email)))
+async def _user_by_email(session: AsyncSession, email: str, *, lock: bool = False) -> User | None:
+    query = select(User).where(User.email == normalize_email(email))
+    return await session.scalar(query.with_for_update() if lock else query)
 
 
 async def _memberships(session: AsyncSession, user_id: uuid.UUID) -> list[Membership]:
@@ -210,13 +217,13 @@ async def create_platform_user(db: Database, *, email: str, password: str, role:
     email = normalize_email(email)
     check_password(password, email)
     async with unit_of_work(db, admin=(SYSTEM, "create platform user")) as session:
-        user = await _user_by_email(session, email)
-        if user is not None and user.platform_role:
-            raise Conflict("This platform user already exists.")
-        if user is None:
-            user = User(email=email, name=name, password_hash=passwords.hash_password(password))
-            session.add(user)
-        user.platform_role = role
+        if await _user_by_email(session, email) is not None:
+            # never promote an existing account: anyone can sign up with a future staff address
+            raise Conflict("An account with this email already exists: use another address for staff.")
+        user = User(
+            email=email, name=name, password_hash=passwords.hash_password(password), platform_role=role
+        )
+        session.add(user)
         await session.flush()
         audit.record(session, actor="system:cli", action="admin.create", target=_actor(user), role=role)
     return user
@@ -231,9 +238,9 @@ async def login(
     now = utcnow()
     failure: FrontdeskError | None = None
     async with unit_of_work(db, admin=(SYSTEM, "sign in")) as session:
-        user = await _user_by_email(session, email)
+        user = await _user_by_email(session, email, lock=True)  # concurrent guesses count one by one
         if user is None:
-            passwords.verify_password(passwords.DUMMY_HASH, password)  # same time as a real check
+            await passwords.verify_async(passwords.DUMMY_HASH, password)  # same time as a real check
             raise Unauthorized("Wrong email or password.")
         if user.locked_until is not None and user.locked_until > now:
             wait = int((user.locked_until - now).total_seconds()) + 1
@@ -241,7 +248,7 @@ async def login(
                 f"Too many failed sign-ins: try again in {max(1, wait // 60)} minute(s), or reset the password.",
                 headers={"Retry-After": str(wait)},
             )
-        if not passwords.verify_password(user.password_hash, password):
+        if not await passwords.verify_async(user.password_hash, password):
             user.failed_logins += 1
             if user.failed_logins >= LOCK_AFTER:
                 lock = min(timedelta(minutes=2 ** (user.failed_logins - LOCK_AFTER)), MAX_LOCK)
@@ -261,6 +268,7 @@ async def login(
             membership = _pick(memberships, tenant_id)
             if membership is None and not user.platform_role:
                 raise Unauthorized("This account has no access to that workspace.")
+            await _check_not_suspended(session, membership.tenant_id if membership else None)
             user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
             if passwords.needs_rehash(user.password_hash):
                 user.password_hash = passwords.hash_password(password)
@@ -324,6 +332,7 @@ async def refresh(db: Database, cache: Cache, secret_key: str, *, refresh_token:
                     auth_session.revoked_at, auth_session.revoked_reason = now, "membership_removed"
                     reused = auth_session.id
             if reused is None:
+                await _check_not_suspended(session, auth_session.tenant_id)
                 auth_session.last_used_at = now
                 issued = await _issue(session, secret_key, user, membership, auth_session)
     if reused is not None:
@@ -393,6 +402,46 @@ async def me(db: Database, claims: AccessClaims) -> Me:
 # --- passwords ------------------------------------------------------------------------------
 
 
+async def update_account(
+    db: Database,
+    cache: Cache,
+    *,
+    user_id: uuid.UUID,
+    session_id: uuid.UUID,
+    name: str | None,
+    current_password: str | None,
+    new_password: str | None,
+) -> User:
+    """Change one's name and/or password; a new password needs the current one and signs out
+    every other device."""
+    now = utcnow()
+    revoked: list[uuid.UUID] = []
+    async with unit_of_work(db, admin=(SYSTEM, "update account")) as session:
+        user = await session.get(User, user_id)
+        if user is None:
+            raise Unauthorized("This account no longer exists.")
+        if name is not None:
+            user.name = name
+        if new_password is not None:
+            if not current_password or not passwords.verify_password(user.password_hash, current_password):
+                raise Unauthorized("The current password is wrong.")
+            check_password(new_password, user.email)
+            user.password_hash, user.password_changed_at = passwords.hash_password(new_password), now
+            revoked = [
+                s for s in await _revoke_all(session, user.id, "password_changed", now) if s != session_id
+            ]
+            await session.execute(
+                update(AuthSession)
+                .where(AuthSession.id == session_id)
+                .values(revoked_at=None, revoked_reason=None)
+            )
+            audit.record(session, actor=_actor(user), action="auth.password_changed")
+        await session.flush()
+    for other in revoked:
+        await cache.set(revoked_key(other), b"1", REVOKED_MARK_SECONDS)
+    return user
+
+
 async def request_password_reset(db: Database, email: str) -> tuple[User, str] | None:
     """A reset token for the account, or None when there is no such account (the caller
     answers the same either way)."""
@@ -436,6 +485,33 @@ async def reset_password(db: Database, cache: Cache, *, token: str, password: st
         await cache.set(revoked_key(session_id), b"1", REVOKED_MARK_SECONDS)
 
 
+async def revoke_tenant_sessions(
+    db: Database, cache: Cache, *, user_id: uuid.UUID, tenant_id: uuid.UUID, reason: str
+) -> None:
+    """Sign a user out of one workspace (their role there changed or they were removed)."""
+    now = utcnow()
+    async with unit_of_work(db, admin=(SYSTEM, "revoke workspace sessions")) as session:
+        ids = list(
+            (
+                await session.scalars(
+                    select(AuthSession.id).where(
+                        AuthSession.user_id == user_id,
+                        AuthSession.tenant_id == tenant_id,
+                        AuthSession.revoked_at.is_(None),
+                    )
+                )
+            ).all()
+        )
+        if ids:
+            await session.execute(
+                update(AuthSession)
+                .where(AuthSession.id.in_(ids))
+                .values(revoked_at=now, revoked_reason=reason)
+            )
+    for session_id in ids:
+        await cache.set(revoked_key(session_id), b"1", REVOKED_MARK_SECONDS)
+
+
 async def _revoke_all(
     session: AsyncSession, user_id: uuid.UUID, reason: str, now: datetime
 ) -> list[uuid.UUID]:
@@ -457,6 +533,3 @@ def valid_role(role: str) -> str:
     if role not in TENANT_ROLES:
         raise ValueError(f"unknown role {role!r}; use one of {', '.join(TENANT_ROLES)}")
     return role
-
-
-log_unused = log

@@ -20,10 +20,35 @@ from frontdesk.chat.schemas import (
 from frontdesk.kit.dates import UtcDatetime, check_range
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import CleanStr
+from frontdesk.models import Conversation, Message
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
 ConversationsRead = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_READ))]
 ConversationsWrite = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_WRITE))]
+
+
+def summary_page(
+    rows: list[store.ConversationSummaryRow], total: int, params: PageParams
+) -> Page[ConversationSummaryOut]:
+    items = [
+        ConversationSummaryOut(
+            **ConversationOut.model_validate(row.conversation).model_dump(),
+            message_count=row.message_count,
+            last_message=row.last_message,
+            last_message_role=row.last_message_role,
+            last_message_at=row.last_message_at,
+            last_intent=row.last_intent,
+        )
+        for row in rows
+    ]
+    return Page(items=items, total=total, page=params.page, limit=params.limit)
+
+
+def transcript_out(conversation: Conversation, messages: list[Message]) -> TranscriptOut:
+    return TranscriptOut(
+        **ConversationOut.model_validate(conversation).model_dump(),
+        messages=[TranscriptMessageOut.model_validate(m) for m in messages],
+    )
 
 
 @router.get("", response_model=Page[ConversationSummaryOut])
@@ -49,18 +74,7 @@ async def list_conversations(
     rows, total = await store.list_conversations(
         session, params, status=status, channel=channel, intent=intent, q=q, since=since, until=until
     )
-    items = [
-        ConversationSummaryOut(
-            **ConversationOut.model_validate(row.conversation).model_dump(),
-            message_count=row.message_count,
-            last_message=row.last_message,
-            last_message_role=row.last_message_role,
-            last_message_at=row.last_message_at,
-            last_intent=row.last_intent,
-        )
-        for row in rows
-    ]
-    return Page(items=items, total=total, page=params.page, limit=params.limit)
+    return summary_page(rows, total, params)
 
 
 @router.get("/{conversation_id}", response_model=TranscriptOut)
@@ -68,11 +82,7 @@ async def get_transcript(
     auth: ConversationsRead, session: TenantSession, conversation_id: uuid.UUID
 ) -> TranscriptOut:
     """The conversation and its transcript, oldest message first."""
-    conversation, messages = await store.transcript(session, conversation_id)
-    return TranscriptOut(
-        **ConversationOut.model_validate(conversation).model_dump(),
-        messages=[TranscriptMessageOut.model_validate(m) for m in messages],
-    )
+    return transcript_out(*await store.transcript(session, conversation_id))
 
 
 @router.post("/{conversation_id}/release", response_model=ConversationOut)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, field_validator
 
 
 def _reject_nul(value: Any) -> Any:
@@ -21,6 +22,21 @@ def _reject_nul(value: Any) -> Any:
 
 
 CleanStr = Annotated[str, AfterValidator(_reject_nul)]
+
+EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
+_EMAIL = re.compile(EMAIL_PATTERN)
+
+
+def normalize_email(value: str) -> str:
+    """Trimmed and lower-cased, then checked: lower-casing can lengthen text ("İ" → "i̇")."""
+    email = value.strip().lower()
+    if len(email) > 320 or not _EMAIL.match(email):
+        raise ValueError("must be a valid email address (at most 320 characters)")
+    return email
+
+
+# Every email the API accepts: the form it is stored and compared in.
+Email = Annotated[str, Field(max_length=320, examples=["owner@example.com"]), AfterValidator(normalize_email)]
 
 
 class InputModel(BaseModel):

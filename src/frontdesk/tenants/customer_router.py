@@ -10,31 +10,45 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.auth import audit, team
+from frontdesk.auth import audit, team, users
 from frontdesk.auth import service as key_service
-from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
+from frontdesk.auth.context import AuthContext, Authenticated, Authorize, RuntimeDep, TenantSession
 from frontdesk.auth.permissions import (
     AUDIT_READ,
     CONFIG_READ,
     CONFIG_WRITE,
+    CONVERSATIONS_READ,
     KEYS_MANAGE,
     TEAM_MANAGE,
     TENANT_ROLES,
 )
-from frontdesk.auth.schemas import EMAIL, ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from frontdesk.auth.tokens import AccessClaims
+from frontdesk.jobs.enqueue import after_commit
+from frontdesk.kit.errors import Forbidden
 from frontdesk.kit.mail import Mail
 from frontdesk.kit.pagination import Page, PageParams, page_params
-from frontdesk.kit.schemas import InputModel
-from frontdesk.tenants import service
+from frontdesk.kit.schemas import Email, InputModel
+from frontdesk.runtime import Runtime
+from frontdesk.tenants import service, stats
 from frontdesk.tenants.schemas import TenantOut
+from frontdesk.tenants.stats import TenantStats
 
-router = APIRouter(prefix="/api/v1/customer", tags=["customer"])
+
+async def _signed_in_user(auth: Authenticated) -> None:
+    if auth.user_id is None:
+        raise Forbidden("These endpoints are for signed-in users (Authorization: Bearer), not API keys.")
+
+
+router = APIRouter(prefix="/api/v1/customer", tags=["customer"], dependencies=[Depends(_signed_in_user)])
 ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
 ConfigWrite = Annotated[AuthContext, Depends(Authorize(CONFIG_WRITE))]
 KeysManage = Annotated[AuthContext, Depends(Authorize(KEYS_MANAGE))]
 TeamManage = Annotated[AuthContext, Depends(Authorize(TEAM_MANAGE))]
 AuditRead = Annotated[AuthContext, Depends(Authorize(AUDIT_READ))]
+ConversationsRead = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_READ))]
 Role = Annotated[str, Field(pattern="^(" + "|".join(TENANT_ROLES) + ")$")]
 
 
@@ -47,7 +61,7 @@ def _ip(request: Request) -> str | None:
 
 class BusinessIn(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=320, pattern=EMAIL)
+    email: Email | None = None
 
 
 @router.get("/business", response_model=TenantOut)
@@ -73,6 +87,50 @@ async def update_business(
     )
     await session.flush()
     return TenantOut.model_validate(tenant)
+
+
+# --- account (the signed-in person) -------------------------------------------------------
+
+
+class AccountOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: str | None
+
+
+class AccountIn(InputModel):
+    name: str | None = Field(default=None, max_length=200)
+    current_password: str | None = Field(default=None, max_length=200)
+    new_password: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+def _user(auth: AuthContext) -> tuple[uuid.UUID, uuid.UUID]:
+    assert auth.user_id is not None and auth.session_id is not None  # _signed_in_user
+    return auth.user_id, auth.session_id
+
+
+@router.get("/account", response_model=AccountOut)
+async def get_account(auth: ConfigRead, runtime: RuntimeDep) -> AccountOut:
+    user_id, session_id = _user(auth)
+    found = await users.me(runtime.db, AccessClaims(user_id, session_id, auth.tenant_id, auth.role, None))
+    return AccountOut(id=found.user.id, email=found.user.email, name=found.user.name, role=auth.role)
+
+
+@router.patch("/account", response_model=AccountOut)
+async def update_account(auth: ConfigRead, runtime: RuntimeDep, data: AccountIn) -> AccountOut:
+    """Change your name, or your password (with the current one; other devices are signed out)."""
+    user_id, session_id = _user(auth)
+    user = await users.update_account(
+        runtime.db,
+        runtime.cache,
+        user_id=user_id,
+        session_id=session_id,
+        name=data.name,
+        current_password=data.current_password,
+        new_password=data.new_password,
+    )
+    return AccountOut(id=user.id, email=user.email, name=user.name, role=auth.role)
 
 
 # --- API keys -------------------------------------------------------------------------------
@@ -136,7 +194,7 @@ class TeamOut(BaseModel):
 
 
 class InviteIn(InputModel):
-    email: str = Field(max_length=320, pattern=EMAIL)
+    email: Email
     role: Role = "member"
 
 
@@ -178,21 +236,52 @@ async def invite(
     return InvitationOut.model_validate(invitation)
 
 
+def _sign_out_after_commit(
+    session: AsyncSession, runtime: Runtime, user_id: uuid.UUID, tenant_id: uuid.UUID, reason: str
+) -> None:
+    async def sign_out() -> None:
+        await users.revoke_tenant_sessions(
+            runtime.db, runtime.cache, user_id=user_id, tenant_id=tenant_id, reason=reason
+        )
+
+    after_commit(session, sign_out)
+
+
 @router.patch("/team/members/{user_id}", response_model=MemberOut)
 async def change_role(
-    auth: TeamManage, session: TenantSession, user_id: uuid.UUID, data: RoleIn
+    auth: TeamManage, session: TenantSession, runtime: RuntimeDep, user_id: uuid.UUID, data: RoleIn
 ) -> MemberOut:
+    """Change a member's role; they are signed out of this workspace so the new role applies at once."""
     await team.change_role(
         session, user_id=user_id, role=data.role, by_role=auth.role or "admin", actor=auth.principal
     )
+    _sign_out_after_commit(session, runtime, user_id, auth.tenant_id, "role_changed")
     member = next(m for m in await team.list_members(session) if m.user_id == user_id)
     return MemberOut(**vars(member))
 
 
 @router.delete("/team/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def remove_member(auth: TeamManage, session: TenantSession, user_id: uuid.UUID) -> Response:
+async def remove_member(
+    auth: TeamManage, session: TenantSession, runtime: RuntimeDep, user_id: uuid.UUID
+) -> Response:
+    """Remove a member; their sessions in this workspace end at once."""
     await team.remove(session, user_id=user_id, by_role=auth.role or "admin", actor=auth.principal)
+    _sign_out_after_commit(session, runtime, user_id, auth.tenant_id, "removed_from_team")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- home -------------------------------------------------------------------------------------
+
+
+@router.get("/stats", response_model=TenantStats)
+async def customer_stats(
+    auth: ConversationsRead,
+    session: TenantSession,
+    days: Annotated[int, Query(ge=1, le=90, description="Days of history")] = 14,
+) -> TenantStats:
+    """The dashboard home: visitor messages per day, conversations, handoffs waiting, leads by
+    status and the most frequent intents."""
+    return await stats.tenant_stats(session, days=days)
 
 
 # --- audit ----------------------------------------------------------------------------------

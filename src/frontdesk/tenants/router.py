@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.auth import audit
+from frontdesk.auth import audit, team
 from frontdesk.auth import service as key_service
 from frontdesk.auth.context import (
     AdminActor,
@@ -21,12 +21,17 @@ from frontdesk.auth.context import (
 )
 from frontdesk.auth.permissions import CONFIG_READ
 from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from frontdesk.chat import store
+from frontdesk.chat.conversations_router import summary_page, transcript_out
+from frontdesk.chat.schemas import ConversationSummaryOut, TranscriptOut
 from frontdesk.db.session import unit_of_work
+from frontdesk.kit.mail import Mail
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import CleanStr
-from frontdesk.tenants import service, stats
+from frontdesk.tenants import bot_config, service, stats
+from frontdesk.tenants.bot_config import BotConfigOut
 from frontdesk.tenants.customer_router import AuditEventOut
-from frontdesk.tenants.schemas import TenantCreate, TenantOut, TenantUpdate
+from frontdesk.tenants.schemas import AdminTenantCreate, TenantCreate, TenantOut, TenantUpdate
 from frontdesk.tenants.stats import PlatformStats
 
 admin = APIRouter(prefix="/api/v1/admin/tenants", tags=["admin: tenants"])
@@ -48,8 +53,23 @@ async def list_tenants(
 
 
 @admin.post("", response_model=TenantOut, status_code=status.HTTP_201_CREATED)
-async def create_tenant(session: AdminSession, data: TenantCreate) -> TenantOut:
-    return TenantOut.model_validate(await service.create_tenant(session, data))
+async def create_tenant(
+    session: AdminSession, runtime: RuntimeDep, actor: AdminActor, data: AdminTenantCreate, request: Request
+) -> TenantOut:
+    """Onboard a tenant; with ``owner_email``, its owner gets an emailed invitation."""
+    tenant = await service.create_tenant(session, TenantCreate(**data.model_dump(exclude={"owner_email"})))
+    if data.owner_email:
+        token = await team.invite_owner(session, tenant.id, email=data.owner_email, actor=actor.principal)
+        base = (runtime.settings.public_url or str(request.base_url)).rstrip("/")
+        await runtime.mailer.send(
+            Mail(
+                to=data.owner_email.lower(),
+                subject=f"Your Frontdesk workspace {tenant.name} is ready",
+                body=f"Set your password and sign in as the owner of {tenant.name}:\n"
+                f"{base}/accept-invitation?token={token}\n",
+            )
+        )
+    return TenantOut.model_validate(tenant)
 
 
 @admin.get("/{tenant_id}", response_model=TenantOut)
@@ -65,14 +85,14 @@ async def update_tenant(session: AdminSession, tenant_id: uuid.UUID, data: Tenan
 @admin.post("/{tenant_id}/suspend", response_model=TenantOut)
 async def suspend_tenant(session: AdminSession, runtime: RuntimeDep, tenant_id: uuid.UUID) -> TenantOut:
     return TenantOut.model_validate(
-        await service.set_suspended(session, runtime.keys, tenant_id, suspended=True)
+        await service.set_suspended(session, runtime.keys, runtime.cache, tenant_id, suspended=True)
     )
 
 
 @admin.post("/{tenant_id}/reactivate", response_model=TenantOut)
 async def reactivate_tenant(session: AdminSession, runtime: RuntimeDep, tenant_id: uuid.UUID) -> TenantOut:
     return TenantOut.model_validate(
-        await service.set_suspended(session, runtime.keys, tenant_id, suspended=False)
+        await service.set_suspended(session, runtime.keys, runtime.cache, tenant_id, suspended=False)
     )
 
 
@@ -120,6 +140,30 @@ async def create_api_key(session: InTenant, data: ApiKeyCreate) -> ApiKeyCreated
 async def revoke_api_key(session: InTenant, runtime: RuntimeDep, key_id: uuid.UUID) -> Response:
     await key_service.revoke_key(session, runtime.keys, key_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@admin.get("/{tenant_id}/config", response_model=BotConfigOut)
+async def support_config(session: InTenant) -> BotConfigOut:
+    """The tenant's bot configuration, as support sees it (audited in the tenant's log)."""
+    config, updated_at = await bot_config.load(session)
+    return bot_config.public(config, updated_at)
+
+
+@admin.get("/{tenant_id}/conversations", response_model=Page[ConversationSummaryOut])
+async def support_conversations(
+    session: InTenant,
+    params: Annotated[PageParams, Depends(page_params)],
+    q: Annotated[CleanStr | None, Query(max_length=200, description="Search message text")] = None,
+) -> Page[ConversationSummaryOut]:
+    rows, total = await store.list_conversations(
+        session, params, status=None, channel=None, intent=None, q=q, since=None, until=None
+    )
+    return summary_page(rows, total, params)
+
+
+@admin.get("/{tenant_id}/conversations/{conversation_id}", response_model=TranscriptOut)
+async def support_transcript(session: InTenant, conversation_id: uuid.UUID) -> TranscriptOut:
+    return transcript_out(*await store.transcript(session, conversation_id))
 
 
 @me.get("", response_model=TenantOut)

@@ -6,24 +6,27 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from frontdesk.kit.schemas import InputModel
+from frontdesk.kit.schemas import Email, InputModel
 
 Plan = Literal["free", "starter", "pro", "enterprise"]
 SubscriptionStatus = Literal["active", "trialing", "past_due", "canceled", "unpaid", "none"]
-EMAIL_PATTERN = r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$"
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
 
 
 class TenantCreate(InputModel):
     name: str = Field(min_length=1, max_length=200)
-    email: str = Field(max_length=320, pattern=EMAIL_PATTERN)
+    email: Email
     slug: str | None = Field(default=None, max_length=80, pattern=SLUG_PATTERN)
     plan: Plan = "free"
 
 
+class AdminTenantCreate(TenantCreate):
+    owner_email: Email | None = Field(default=None, description="Invite this person as the owner")
+
+
 class TenantUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
-    email: str | None = Field(default=None, max_length=320, pattern=EMAIL_PATTERN)
+    email: Email | None = None
     plan: Plan | None = None
     subscription_status: SubscriptionStatus | None = None
 

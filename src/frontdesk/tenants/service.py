@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth.key_cache import KeyResolver
 from frontdesk.jobs.enqueue import after_commit
+from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import NotFound
 from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.kit.time import utcnow
@@ -71,13 +72,27 @@ async def update_tenant(session: AsyncSession, tenant_id: uuid.UUID, data: Tenan
 
 
 async def set_suspended(
-    session: AsyncSession, keys: KeyResolver, tenant_id: uuid.UUID, *, suspended: bool
+    session: AsyncSession, keys: KeyResolver, cache: Cache, tenant_id: uuid.UUID, *, suspended: bool
 ) -> Tenant:
     tenant = await get_tenant(session, tenant_id)
     tenant.suspended_at = (tenant.suspended_at or utcnow()) if suspended else None
     await session.flush()
     await _invalidate_keys_after_commit(session, keys, tenant_id, revoked=False)
+    marker = suspended_marker(tenant_id)
+
+    async def mark() -> None:  # signed-in users' tokens stop (or work again) at once
+        if suspended:
+            await cache.set(marker, b"1", 10 * 365 * 86400.0)
+        else:
+            await cache.delete(marker)
+
+    after_commit(session, mark)
     return tenant
+
+
+def suspended_marker(tenant_id: uuid.UUID) -> str:
+    """Cache marker of a suspended tenant, checked on every user request."""
+    return f"tenant:suspended:{tenant_id}"
 
 
 async def delete_tenant(session: AsyncSession, keys: KeyResolver, tenant_id: uuid.UUID) -> None:

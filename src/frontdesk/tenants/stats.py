@@ -1,4 +1,4 @@
-"""Platform-wide numbers for the admin console (admin sessions only)."""
+"""Numbers for the dashboards: one tenant's (a tenant session) and the platform's (admin)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.kit.time import utcnow
-from frontdesk.models import CrispDelivery, CrispEvent, Lead, Message, Tenant
+from frontdesk.models import Conversation, CrispDelivery, CrispEvent, Lead, Message, Tenant
 
 
 class DayCount(BaseModel):
@@ -26,7 +26,8 @@ class PlatformStats(BaseModel):
     skipped_events: int
 
 
-async def platform_stats(session: AsyncSession, *, days: int) -> PlatformStats:
+async def _messages_per_day(session: AsyncSession, days: int) -> list[DayCount]:
+    """Visitor messages per UTC day, oldest first, every day present (zeros included)."""
     since = (utcnow() - timedelta(days=days - 1)).replace(hour=0, minute=0, second=0, microsecond=0)
     day = func.date(Message.created_at)
     rows = await session.execute(
@@ -34,10 +35,54 @@ async def platform_stats(session: AsyncSession, *, days: int) -> PlatformStats:
     )
     counts = {str(d): int(n) for d, n in rows.all()}
     first = since.date()
-    series = [
+    return [
         DayCount(day=first + timedelta(days=i), messages=counts.get(str(first + timedelta(days=i)), 0))
         for i in range(days)
     ]
+
+
+class NamedCount(BaseModel):
+    name: str
+    count: int
+
+
+class TenantStats(BaseModel):
+    messages_per_day: list[DayCount]
+    conversations: int
+    handoffs: int  # conversations waiting for a person now
+    leads: int
+    leads_by_status: list[NamedCount]
+    top_intents: list[NamedCount]  # of visitor messages in the period
+
+
+async def tenant_stats(session: AsyncSession, *, days: int) -> TenantStats:
+    since = utcnow() - timedelta(days=days)
+    by_status = await session.execute(select(Lead.status, func.count()).group_by(Lead.status))
+    intents = await session.execute(
+        select(Message.intent, func.count())
+        .where(Message.role == "user", Message.intent.is_not(None), Message.created_at >= since)
+        .group_by(Message.intent)
+        .order_by(func.count().desc())
+        .limit(8)
+    )
+    statuses = [NamedCount(name=s, count=int(n)) for s, n in by_status.all()]
+    return TenantStats(
+        messages_per_day=await _messages_per_day(session, days),
+        conversations=int(await session.scalar(select(func.count()).select_from(Conversation)) or 0),
+        handoffs=int(
+            await session.scalar(
+                select(func.count()).select_from(Conversation).where(Conversation.status == "handoff")
+            )
+            or 0
+        ),
+        leads=sum(s.count for s in statuses),
+        leads_by_status=statuses,
+        top_intents=[NamedCount(name=str(i), count=int(n)) for i, n in intents.all()],
+    )
+
+
+async def platform_stats(session: AsyncSession, *, days: int) -> PlatformStats:
+    series = await _messages_per_day(session, days)
 
     async def count(query: object) -> int:
         return int(await session.scalar(query) or 0)  # type: ignore[call-overload]

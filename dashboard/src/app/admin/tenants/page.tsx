@@ -1,0 +1,260 @@
+"use client";
+
+import { useState, type FormEvent } from "react";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { api, errorMessage } from "@/lib/api";
+import { useAuth } from "@/lib/auth";
+import { formatDate, useGet } from "@/lib/hooks";
+import { tenantCreateSchema } from "@/lib/schemas";
+import { PLANS, type BotConfig, type ConversationSummary, type Page, type Tenant } from "@/lib/types";
+import { useFeedback } from "@/components/feedback";
+import { Badge, Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Select, Table, TextInput, plainInputClass, selectClass, td, th } from "@/components/ui";
+
+const LIMIT = 20;
+
+export default function TenantsPage() {
+  const { me } = useAuth();
+  const { toast, confirm } = useFeedback();
+  const [draft, setDraft] = useState("");
+  const [q, setQ] = useState("");
+  const [page, setPage] = useState(1);
+  const [creating, setCreating] = useState(false);
+  const [busy, setBusy] = useState<string | null>(null);
+  const [inspect, setInspect] = useState<Tenant | null>(null);
+  const tenants = useGet<Page<Tenant>>("/admin/tenants", { q: q.trim(), page, limit: LIMIT });
+  const admin = me?.platform_role === "admin";
+
+  const search = (e: FormEvent) => {
+    e.preventDefault();
+    setPage(1);
+    setQ(draft);
+  };
+
+  const replace = (t: Tenant) => {
+    if (tenants.data) tenants.setData({ ...tenants.data, items: tenants.data.items.map((x) => (x.id === t.id ? t : x)) });
+  };
+
+  const setPlan = async (t: Tenant, plan: string) => {
+    setBusy(t.id);
+    try {
+      const res = await api.patch<Tenant>(`/admin/tenants/${t.id}`, { plan });
+      replace(res.data);
+      toast(`${t.name} is now on ${plan}`, "success");
+    } catch (e) {
+      toast(errorMessage(e), "error");
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  const toggle = async (t: Tenant) => {
+    const suspend = !t.suspended_at;
+    const ok = await confirm({
+      title: suspend ? `Suspend ${t.name}?` : `Reactivate ${t.name}?`,
+      message: suspend ? "Their bot, widget and API keys stop working until reactivated." : "Their bot and keys start working again.",
+      confirmLabel: suspend ? "Suspend" : "Reactivate",
+      danger: suspend,
+    });
+    if (!ok) return;
+    setBusy(t.id);
+    try {
+      const res = await api.post<Tenant>(`/admin/tenants/${t.id}/${suspend ? "suspend" : "reactivate"}`);
+      replace(res.data);
+      toast(suspend ? "Tenant suspended" : "Tenant reactivated", "success");
+    } catch (e) {
+      toast(errorMessage(e), "error");
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Tenants"
+        actions={
+          admin && (
+            <Button onClick={() => setCreating((c) => !c)} data-testid="tenant-new">
+              {creating ? "Cancel" : "New tenant"}
+            </Button>
+          )
+        }
+      />
+      {admin && creating && (
+        <CreateTenant
+          onCreated={() => {
+            setCreating(false);
+            void tenants.reload();
+          }}
+        />
+      )}
+      <form onSubmit={search} className="mb-4 flex max-w-md gap-2" role="search">
+        <input name="q" aria-label="Search tenants" placeholder="Search by name, email or slug" maxLength={200} value={draft} onChange={(e) => setDraft(e.target.value)} className={plainInputClass} />
+        <Button type="submit" variant="secondary">
+          Search
+        </Button>
+      </form>
+      {tenants.error && <ErrorBox message={tenants.error} onRetry={() => void tenants.reload()} />}
+      {tenants.loading && !tenants.data && <Loading />}
+      {tenants.data && tenants.data.items.length === 0 && <Empty title="No tenants found" />}
+      {tenants.data && tenants.data.items.length > 0 && (
+        <>
+          <Table>
+            <thead>
+              <tr>
+                <th className={th}>Tenant</th>
+                <th className={th}>Plan</th>
+                <th className={th}>Status</th>
+                <th className={th}>Created</th>
+                <th className={th}>
+                  <span className="sr-only">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody className="divide-y divide-slate-100">
+              {tenants.data.items.map((t) => (
+                <tr key={t.id} data-testid="tenant-row" data-tenant-id={t.id}>
+                  <td className={td}>
+                    <p className="font-medium text-slate-900">{t.name}</p>
+                    <p className="text-xs text-slate-500">
+                      {t.email} · {t.slug}
+                    </p>
+                  </td>
+                  <td className={td}>
+                    {admin ? (
+                      <select name="plan" aria-label={`Plan of ${t.name}`} className={selectClass} value={t.plan} disabled={busy === t.id} onChange={(e) => void setPlan(t, e.target.value)} data-testid="tenant-plan" data-tenant-id={t.id}>
+                        {PLANS.map((p) => (
+                          <option key={p} value={p}>
+                            {p}
+                          </option>
+                        ))}
+                      </select>
+                    ) : (
+                      <Badge>{t.plan}</Badge>
+                    )}
+                  </td>
+                  <td className={td}>
+                    {t.suspended_at ? <Badge tone="red">suspended</Badge> : <Badge tone="green">active</Badge>}
+                    <span className="ml-1 text-xs text-slate-500">{t.subscription_status}</span>
+                  </td>
+                  <td className={td + " whitespace-nowrap"}>{formatDate(t.created_at)}</td>
+                  <td className={td + " whitespace-nowrap text-right"}>
+                    <div className="flex justify-end gap-2">
+                      <Button variant="ghost" size="sm" onClick={() => setInspect(t)} data-testid="tenant-inspect" data-tenant-id={t.id}>
+                        Inspect
+                      </Button>
+                      {admin &&
+                        (t.suspended_at ? (
+                          <Button variant="secondary" size="sm" disabled={busy === t.id} onClick={() => void toggle(t)} data-testid="tenant-reactivate" data-tenant-id={t.id}>
+                            Reactivate
+                          </Button>
+                        ) : (
+                          <Button variant="danger" size="sm" disabled={busy === t.id} onClick={() => void toggle(t)} data-testid="tenant-suspend" data-tenant-id={t.id}>
+                            Suspend
+                          </Button>
+                        ))}
+                    </div>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </Table>
+          <Pagination page={page} limit={LIMIT} total={tenants.data.total} onPage={setPage} />
+        </>
+      )}
+      {inspect && <InspectTenant tenant={inspect} onClose={() => setInspect(null)} />}
+    </>
+  );
+}
+
+function CreateTenant({ onCreated }: { onCreated: () => void }) {
+  const { toast } = useFeedback();
+  const { register, handleSubmit, formState } = useForm({
+    resolver: zodResolver(tenantCreateSchema),
+    defaultValues: { name: "", email: "", plan: "free" as (typeof PLANS)[number], owner_email: "" },
+  });
+  const create = handleSubmit(async (v) => {
+    try {
+      const body: Record<string, string> = { name: v.name, email: v.email, plan: v.plan };
+      if (v.owner_email) body.owner_email = v.owner_email;
+      const res = await api.post<Tenant>("/admin/tenants", body);
+      toast(`Created ${res.data.name}${v.owner_email ? ` — invitation sent to ${v.owner_email}` : ""}`, "success");
+      onCreated();
+    } catch (e) {
+      toast(errorMessage(e), "error");
+    }
+  });
+  return (
+    <Card title="Create a tenant" className="mb-5">
+      <form onSubmit={create} className="grid gap-3 sm:grid-cols-2" noValidate>
+        <TextInput label="Business name" {...register("name")} error={formState.errors.name?.message} />
+        <TextInput label="Business email" type="email" {...register("email")} error={formState.errors.email?.message} />
+        <Select label="Plan" {...register("plan")} error={formState.errors.plan?.message}>
+          {PLANS.map((p) => (
+            <option key={p} value={p}>
+              {p}
+            </option>
+          ))}
+        </Select>
+        <TextInput label="Owner email (invite)" type="email" hint="We email them an invitation to set a password." {...register("owner_email")} error={formState.errors.owner_email?.message} />
+        <div className="sm:col-span-2">
+          <Button type="submit" loading={formState.isSubmitting} data-testid="tenant-create">
+            Create tenant
+          </Button>
+        </div>
+      </form>
+    </Card>
+  );
+}
+
+function InspectTenant({ tenant, onClose }: { tenant: Tenant; onClose: () => void }) {
+  const config = useGet<BotConfig>(`/admin/tenants/${tenant.id}/config`);
+  const convs = useGet<Page<ConversationSummary>>(`/admin/tenants/${tenant.id}/conversations`, { limit: 10 });
+  return (
+    <Modal
+      open
+      title={tenant.name}
+      onClose={onClose}
+      footer={
+        <Button variant="secondary" onClick={onClose}>
+          Close
+        </Button>
+      }
+    >
+      <div className="space-y-4">
+        <section>
+          <h3 className="mb-1 font-medium text-slate-900">Bot config</h3>
+          {config.loading && <Loading />}
+          {config.error && <ErrorBox message={config.error} />}
+          {config.data && (
+            <dl className="grid grid-cols-3 gap-1 text-xs">
+              <dt className="text-slate-500">Bot</dt>
+              <dd className="col-span-2">{config.data.bot_name}</dd>
+              <dt className="text-slate-500">Tone</dt>
+              <dd className="col-span-2">{config.data.tone}</dd>
+              <dt className="text-slate-500">Model</dt>
+              <dd className="col-span-2">{config.data.llm.model}</dd>
+              <dt className="text-slate-500">PII</dt>
+              <dd className="col-span-2">{String(config.data.pii?.store ?? "redacted")}</dd>
+            </dl>
+          )}
+        </section>
+        <section>
+          <h3 className="mb-1 font-medium text-slate-900">Recent conversations</h3>
+          {convs.loading && <Loading />}
+          {convs.error && <ErrorBox message={convs.error} />}
+          {convs.data && convs.data.items.length === 0 && <p className="text-xs text-slate-500">None.</p>}
+          <ul className="divide-y divide-slate-100 text-xs">
+            {convs.data?.items.map((c) => (
+              <li key={c.id} className="py-1.5">
+                <Badge>{c.status}</Badge> <span className="text-slate-500">{formatDate(c.updated_at)}</span>
+                <p className="truncate">{c.last_message ?? "—"}</p>
+              </li>
+            ))}
+          </ul>
+        </section>
+      </div>
+    </Modal>
+  );
+}

@@ -1,0 +1,108 @@
+"use client";
+
+import { useEffect } from "react";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { api, errorMessage } from "@/lib/api";
+import { useAuth } from "@/lib/auth";
+import { useGet } from "@/lib/hooks";
+import { accountSchema, businessSchema } from "@/lib/schemas";
+import type { Account, Tenant } from "@/lib/types";
+import { useFeedback } from "@/components/feedback";
+import { Button, Card, ErrorBox, Loading, PageHeader, TextInput } from "@/components/ui";
+
+export default function AccountPage() {
+  const { me } = useAuth();
+  const account = useGet<Account>("/customer/account");
+  const business = useGet<Tenant>("/customer/business");
+  return (
+    <>
+      <PageHeader title="Account" description={me?.email} />
+      <div className="grid gap-5 lg:grid-cols-2">
+        <Card title="Your profile">
+          {account.error && <ErrorBox message={account.error} />}
+          {account.loading && !account.data && <Loading />}
+          {account.data && <AccountForm account={account.data} onSaved={account.setData} />}
+        </Card>
+        <Card title="Business">
+          {business.error && <ErrorBox message={business.error} />}
+          {business.loading && !business.data && <Loading />}
+          {business.data && <BusinessForm tenant={business.data} onSaved={business.setData} />}
+        </Card>
+      </div>
+    </>
+  );
+}
+
+function AccountForm({ account, onSaved }: { account: Account; onSaved: (a: Account) => void }) {
+  const { toast } = useFeedback();
+  const { reload } = useAuth();
+  const { register, handleSubmit, formState, reset } = useForm({
+    resolver: zodResolver(accountSchema),
+    defaultValues: { name: account.name, current_password: "", new_password: "" },
+  });
+  useEffect(() => reset({ name: account.name, current_password: "", new_password: "" }), [account, reset]);
+  const save = handleSubmit(async (v) => {
+    try {
+      const body: Record<string, string> = { name: v.name };
+      if (v.new_password) {
+        body.current_password = v.current_password;
+        body.new_password = v.new_password;
+      }
+      const res = await api.patch<Account>("/customer/account", body);
+      onSaved(res.data);
+      void reload();
+      toast(v.new_password ? "Profile and password updated" : "Profile updated", "success");
+    } catch (e) {
+      toast(errorMessage(e), "error");
+    }
+  });
+  return (
+    <form onSubmit={save} className="space-y-3" noValidate>
+      <TextInput label="Email" value={account.email} readOnly disabled name="email" />
+      <TextInput label="Name" autoComplete="name" {...register("name")} error={formState.errors.name?.message} />
+      <p className="pt-2 text-sm font-medium text-slate-700">Change password</p>
+      <TextInput label="Current password" type="password" autoComplete="current-password" {...register("current_password")} error={formState.errors.current_password?.message} />
+      <TextInput label="New password" type="password" autoComplete="new-password" hint="At least 10 characters." {...register("new_password")} error={formState.errors.new_password?.message} />
+      <Button type="submit" loading={formState.isSubmitting} data-testid="account-save">
+        Save profile
+      </Button>
+    </form>
+  );
+}
+
+function BusinessForm({ tenant, onSaved }: { tenant: Tenant; onSaved: (t: Tenant) => void }) {
+  const { toast } = useFeedback();
+  const { reload, can } = useAuth();
+  const owner = can("config:write");
+  const { register, handleSubmit, formState } = useForm({
+    resolver: zodResolver(businessSchema),
+    defaultValues: { name: tenant.name, email: tenant.email },
+  });
+  const save = handleSubmit(async (v) => {
+    try {
+      const res = await api.patch<Tenant>("/customer/business", v);
+      onSaved(res.data);
+      void reload();
+      toast("Business updated", "success");
+    } catch (e) {
+      toast(errorMessage(e), "error");
+    }
+  });
+  return (
+    <form onSubmit={save} className="space-y-3" noValidate>
+      <fieldset disabled={!owner} className="space-y-3">
+        <TextInput label="Business name" {...register("name")} error={formState.errors.name?.message} />
+        <TextInput label="Contact email" type="email" {...register("email")} error={formState.errors.email?.message} />
+      </fieldset>
+      <p className="text-xs text-slate-500">
+        Plan: <span className="font-medium">{tenant.plan}</span> · {tenant.subscription_status}
+      </p>
+      {owner && (
+        <Button type="submit" loading={formState.isSubmitting} data-testid="business-save">
+          Save business
+        </Button>
+      )}
+    </form>
+  );
+}

@@ -1,0 +1,198 @@
+"use client";
+
+import { useEffect, useState } from "react";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { api, configToInput, errorMessage } from "@/lib/api";
+import { useAuth } from "@/lib/auth";
+import { useGet } from "@/lib/hooks";
+import { configSchema, splitList } from "@/lib/schemas";
+import type { BotConfig } from "@/lib/types";
+import { ChatPreview } from "@/components/ChatPreview";
+import { useFeedback } from "@/components/feedback";
+import { Button, Card, ErrorBox, Field, Loading, PageHeader, Select, TextArea, TextInput, cx } from "@/components/ui";
+
+function defaults(c: BotConfig) {
+  return {
+    business_name: c.business_name ?? "",
+    bot_name: c.bot_name ?? "Assistant",
+    greeting: c.greeting ?? "",
+    tone: c.tone ?? "",
+    instructions: c.instructions ?? "",
+    language: c.language ?? "",
+    default_language: c.default_language || "en",
+    booking_url: c.booking_url ?? "",
+    pii_store: (c.pii?.store === "raw" ? "raw" : "redacted") as "raw" | "redacted",
+    handoff_keywords: (c.handoff?.keywords ?? []).join(", "),
+    widget_color: typeof c.widget?.color === "string" ? c.widget.color : "#2563eb",
+    widget_avatar_url: c.widget?.avatar_url ?? "",
+    widget_position: (c.widget?.position === "left" ? "left" : "right") as "left" | "right",
+    widget_show_sources: c.widget?.show_sources ?? true,
+    widget_placeholder: c.widget?.placeholder ?? "",
+  };
+}
+
+export default function SettingsPage() {
+  const config = useGet<BotConfig>("/customer/config");
+  return (
+    <>
+      <PageHeader title="Bot settings" description="How your assistant talks, what it keeps, and how the widget looks." />
+      {config.error && <ErrorBox message={config.error} onRetry={() => void config.reload()} />}
+      {config.loading && !config.data && <Loading />}
+      {config.data && <SettingsForm config={config.data} onSaved={config.setData} />}
+    </>
+  );
+}
+
+function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: BotConfig) => void }) {
+  const { can } = useAuth();
+  const { toast } = useFeedback();
+  const [error, setError] = useState<string | null>(null);
+  const writable = can("config:write");
+  const { register, handleSubmit, formState, reset, watch, setValue } = useForm({
+    resolver: zodResolver(configSchema),
+    defaultValues: defaults(config),
+  });
+
+  useEffect(() => {
+    reset(defaults(config));
+  }, [config, reset]);
+
+  const color = watch("widget_color");
+  const position = watch("widget_position");
+  const validColor = /^#[0-9a-fA-F]{6}$/.test(color) ? color : "#2563eb";
+
+  const onSubmit = handleSubmit(async (v) => {
+    setError(null);
+    try {
+      const body = configToInput(config, {
+        business_name: v.business_name,
+        bot_name: v.bot_name,
+        greeting: v.greeting || null,
+        tone: v.tone,
+        instructions: v.instructions,
+        language: v.language || null,
+        default_language: v.default_language,
+        booking_url: v.booking_url || null,
+        pii: { ...config.pii, store: v.pii_store },
+        handoff: { ...config.handoff, keywords: splitList(v.handoff_keywords) },
+        widget: {
+          ...config.widget,
+          color: v.widget_color,
+          avatar_url: v.widget_avatar_url || null,
+          position: v.widget_position,
+          show_sources: v.widget_show_sources,
+          placeholder: v.widget_placeholder || null,
+        },
+      });
+      const res = await api.put<BotConfig>("/customer/config", body);
+      onSaved(res.data);
+      toast("Settings saved", "success");
+    } catch (e) {
+      setError(errorMessage(e));
+      toast(errorMessage(e), "error");
+    }
+  });
+
+  const err = formState.errors;
+
+  return (
+    <div className="space-y-5">
+    <form onSubmit={onSubmit} className="space-y-5" noValidate>
+      {error && <ErrorBox message={error} />}
+      <fieldset disabled={!writable} className="space-y-5">
+        <Card title="Personality">
+          <div className="grid gap-4 sm:grid-cols-2">
+            <TextInput label="Bot name" {...register("bot_name")} error={err.bot_name?.message} />
+            <TextInput label="Business name" {...register("business_name")} error={err.business_name?.message} />
+            <div className="sm:col-span-2">
+              <TextArea label="Greeting" rows={2} {...register("greeting")} error={err.greeting?.message} />
+            </div>
+            <TextInput label="Tone" placeholder="friendly and professional" {...register("tone")} error={err.tone?.message} />
+            <TextInput label="Booking URL" type="url" placeholder="https://cal.example.com/book" {...register("booking_url")} error={err.booking_url?.message} />
+            <div className="sm:col-span-2">
+              <TextArea label="Instructions" rows={5} hint="Extra rules for the bot (max 4000 characters)." {...register("instructions")} error={err.instructions?.message} />
+            </div>
+            <TextInput label="Reply language" placeholder="auto-detect" hint="Two letters (e.g. en). Leave empty to follow the visitor." {...register("language")} error={err.language?.message} />
+            <TextInput label="Default language" {...register("default_language")} error={err.default_language?.message} />
+          </div>
+        </Card>
+        <Card title="Privacy & handoff">
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Select label="Store personal data" hint="Redacted keeps emails, phones etc. masked in transcripts." {...register("pii_store")} error={err.pii_store?.message}>
+              <option value="redacted">Redacted</option>
+              <option value="raw">Raw</option>
+            </Select>
+            <TextInput
+              label="Handoff keywords"
+              placeholder="human, agent, complaint"
+              hint="Comma-separated. These hand the chat to a person."
+              {...register("handoff_keywords")}
+              error={err.handoff_keywords?.message}
+            />
+          </div>
+        </Card>
+        <Card title="Widget branding">
+          <div className="grid gap-4 sm:grid-cols-3">
+            <div className="space-y-4 sm:col-span-2">
+              <div className="grid gap-4 sm:grid-cols-2">
+                <Field label="Colour" error={err.widget_color?.message} htmlFor="widget-color-text">
+                  <div className="flex gap-2">
+                    <input
+                      type="color"
+                      aria-label="Pick colour"
+                      value={validColor}
+                      onChange={(e) => setValue("widget_color", e.target.value, { shouldValidate: true, shouldDirty: true })}
+                      className="h-9 w-12 cursor-pointer rounded border border-slate-300"
+                    />
+                    <input
+                      id="widget-color-text"
+                      {...register("widget_color")}
+                      className={cx("block w-full rounded-md border px-3 py-2 text-sm", err.widget_color ? "border-red-400" : "border-slate-300")}
+                    />
+                  </div>
+                </Field>
+                <Select label="Position" {...register("widget_position")} error={err.widget_position?.message}>
+                  <option value="right">Bottom right</option>
+                  <option value="left">Bottom left</option>
+                </Select>
+                <TextInput label="Avatar URL" type="url" placeholder="https://…/avatar.png" {...register("widget_avatar_url")} error={err.widget_avatar_url?.message} />
+                <TextInput label="Input placeholder" placeholder="Type your message…" {...register("widget_placeholder")} error={err.widget_placeholder?.message} />
+              </div>
+              <label className="flex items-center gap-2 text-sm text-slate-700">
+                <input type="checkbox" {...register("widget_show_sources")} className="h-4 w-4" />
+                Show sources under answers
+              </label>
+            </div>
+            <div>
+              <p className="mb-1 text-sm font-medium text-slate-700">Preview</p>
+              <div className="relative h-36 rounded-md border border-slate-200 bg-slate-50" data-testid="widget-preview">
+                <span className="absolute left-3 top-3 text-xs text-slate-400">your website</span>
+                <div
+                  className={cx("absolute bottom-3 flex h-12 w-12 items-center justify-center rounded-full text-white shadow-lg", position === "left" ? "left-3" : "right-3")}
+                  style={{ backgroundColor: validColor }}
+                  aria-label="Launcher preview"
+                >
+                  <svg viewBox="0 0 24 24" className="h-6 w-6" fill="currentColor" aria-hidden="true">
+                    <path d="M4 4h16a2 2 0 0 1 2 2v9a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z" />
+                  </svg>
+                </div>
+              </div>
+            </div>
+          </div>
+        </Card>
+      </fieldset>
+      {writable && (
+        <div className="flex justify-end">
+          <Button type="submit" loading={formState.isSubmitting} data-testid="save-config">
+            Save settings
+          </Button>
+        </div>
+      )}
+    </form>
+      <Card title="Test your bot">
+        <ChatPreview greeting={config.greeting} botName={config.bot_name} />
+      </Card>
+    </div>
+  );
+}

@@ -1,0 +1,27 @@
+import type { Metadata, Viewport } from "next";
+import type { ReactNode } from "react";
+import "./globals.css";
+import { AuthProvider } from "@/lib/auth";
+import { FeedbackProvider } from "@/components/feedback";
+
+export const metadata: Metadata = {
+  title: { default: "Frontdesk", template: "%s · Frontdesk" },
+  description: "Frontdesk — your AI front desk dashboard",
+};
+
+export const viewport: Viewport = {
+  width: "device-width",
+  initialScale: 1,
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body className="min-h-screen font-sans antialiased">
+        <AuthProvider>
+          <FeedbackProvider>{children}</FeedbackProvider>
+        </AuthProvider>
+      </body>
+    </html>
+  );
+}

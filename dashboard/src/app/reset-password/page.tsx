@@ -1,0 +1,55 @@
+"use client";
+
+import { useState } from "react";
+import Link from "next/link";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { api, errorMessage } from "@/lib/api";
+import { useQueryParam } from "@/lib/hooks";
+import { resetSchema } from "@/lib/schemas";
+import { AuthCard } from "@/components/AuthCard";
+import { Button, ErrorBox, Loading, TextInput } from "@/components/ui";
+
+export default function ResetPasswordPage() {
+  const token = useQueryParam("token");
+  const [done, setDone] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const { register, handleSubmit, formState } = useForm({
+    resolver: zodResolver(resetSchema),
+    defaultValues: { password: "", confirm: "" },
+  });
+  const onSubmit = handleSubmit(async (v) => {
+    setError(null);
+    try {
+      await api.post("/auth/password/reset", { token, password: v.password });
+      setDone(true);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  });
+  return (
+    <AuthCard title="Choose a new password">
+      {token === undefined ? (
+        <Loading />
+      ) : !token ? (
+        <ErrorBox message="This reset link is missing its token. Request a new one." />
+      ) : done ? (
+        <p className="text-sm text-slate-700" role="status">
+          Your password was changed.{" "}
+          <Link prefetch={false} href="/login/" className="font-medium text-brand-600 hover:underline">
+            Log in
+          </Link>
+        </p>
+      ) : (
+        <form onSubmit={onSubmit} className="space-y-4" noValidate>
+          {error && <ErrorBox message={error} />}
+          <TextInput label="New password" type="password" autoComplete="new-password" {...register("password")} error={formState.errors.password?.message} />
+          <TextInput label="Confirm password" type="password" autoComplete="new-password" {...register("confirm")} error={formState.errors.confirm?.message} />
+          <Button type="submit" className="w-full" loading={formState.isSubmitting} data-testid="reset-submit">
+            Set password
+          </Button>
+        </form>
+      )}
+    </AuthCard>
+  );
+}

@@ -1,0 +1,104 @@
+"use client";
+
+import { useState } from "react";
+import Link from "next/link";
+import { useRouter } from "next/navigation";
+import { useForm } from "react-hook-form";
+import { zodResolver } from "@hookform/resolvers/zod";
+import { api, errorMessage, PK_STORAGE } from "@/lib/api";
+import { useAuth } from "@/lib/auth";
+import { signupSchema } from "@/lib/schemas";
+import type { SignupOut } from "@/lib/types";
+import { AuthCard } from "@/components/AuthCard";
+import { Button, ErrorBox, SecretValue, TextInput } from "@/components/ui";
+
+export default function SignupPage() {
+  const { signIn } = useAuth();
+  const router = useRouter();
+  const [error, setError] = useState<string | null>(null);
+  const [created, setCreated] = useState<SignupOut | null>(null);
+  const { register, handleSubmit, formState } = useForm({
+    resolver: zodResolver(signupSchema),
+    defaultValues: { business_name: "", name: "", email: "", password: "", website: "" },
+  });
+
+  const onSubmit = handleSubmit(async (v) => {
+    setError(null);
+    try {
+      const body: Record<string, string> = { business_name: v.business_name, email: v.email, password: v.password };
+      if (v.name) body.name = v.name;
+      if (v.website) body.website = v.website;
+      const res = await api.post<SignupOut>("/auth/signup", body);
+      await signIn(res.data);
+      if (res.data.publishable_key) window.sessionStorage.setItem(PK_STORAGE, res.data.publishable_key);
+      setCreated(res.data);
+    } catch (e) {
+      setError(errorMessage(e));
+    }
+  });
+
+  if (created) {
+    return (
+      <AuthCard title="Your account is ready" subtitle="Save these keys now — they are shown only once.">
+        <div className="space-y-4 text-sm">
+          <div>
+            <p className="mb-1 font-medium text-slate-700">Secret key (server-side API calls)</p>
+            <SecretValue value={created.secret_key} testId="signup-secret-key" />
+          </div>
+          {created.publishable_key ? (
+            <div>
+              <p className="mb-1 font-medium text-slate-700">Publishable key (website widget)</p>
+              <SecretValue value={created.publishable_key} testId="signup-publishable-key" />
+            </div>
+          ) : (
+            <p className="text-slate-500">No website was given, so no publishable key was created. You can create one during setup.</p>
+          )}
+          <Button className="w-full" onClick={() => router.push("/onboarding/")} data-testid="signup-continue">
+            I saved them — continue setup
+          </Button>
+        </div>
+      </AuthCard>
+    );
+  }
+
+  return (
+    <AuthCard
+      title="Create your account"
+      subtitle="Set up an AI front desk for your business in minutes."
+      footer={
+        <>
+          Already have an account?{" "}
+          <Link prefetch={false} href="/login/" className="font-medium text-brand-600 hover:underline">
+            Log in
+          </Link>
+        </>
+      }
+    >
+      <form onSubmit={onSubmit} className="space-y-4" noValidate>
+        {error && <ErrorBox message={error} />}
+        <TextInput label="Business name" autoComplete="organization" {...register("business_name")} error={formState.errors.business_name?.message} />
+        <TextInput label="Your name (optional)" autoComplete="name" {...register("name")} error={formState.errors.name?.message} />
+        <TextInput label="Email" type="email" autoComplete="email" {...register("email")} error={formState.errors.email?.message} />
+        <TextInput
+          label="Password"
+          type="password"
+          autoComplete="new-password"
+          hint="At least 10 characters."
+          {...register("password")}
+          error={formState.errors.password?.message}
+        />
+        <TextInput
+          label="Website (optional)"
+          type="url"
+          placeholder="https://shop.example.com"
+          hint="Your site's origin — we'll create a widget key for it."
+          {...register("website")}
+          error={formState.errors.website?.message}
+        />
+        <Button type="submit" className="w-full" loading={formState.isSubmitting} data-testid="signup-submit">
+          Create account
+        </Button>
+      </form>
+    </AuthCard>
+  );
+}

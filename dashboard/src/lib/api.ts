@@ -1,0 +1,174 @@
+/**
+ * The one API client. Same-origin, relative URLs (`/api/v1/...`).
+ * Stores the access + refresh tokens in localStorage, attaches the Bearer token,
+ * and on a 401 swaps the (single-use) refresh token for new tokens once, then retries.
+ * If the refresh fails, tokens are cleared and the browser goes to /login/.
+ */
+import axios, { AxiosError, type AxiosRequestConfig, type InternalAxiosRequestConfig } from "axios";
+import type { Tokens } from "./types";
+
+/** sessionStorage key: the publishable key returned once by signup, for the onboarding snippet. */
+export const PK_STORAGE = "fd_onboarding_pk";
+
+const ACCESS = "fd_access";
+const REFRESH = "fd_refresh";
+
+export function getAccessToken(): string | null {
+  if (typeof window === "undefined") return null;
+  return window.localStorage.getItem(ACCESS);
+}
+
+export function getRefreshToken(): string | null {
+  if (typeof window === "undefined") return null;
+  return window.localStorage.getItem(REFRESH);
+}
+
+export function setTokens(t: Pick<Tokens, "access_token" | "refresh_token">): void {
+  window.localStorage.setItem(ACCESS, t.access_token);
+  window.localStorage.setItem(REFRESH, t.refresh_token);
+}
+
+export function clearTokens(): void {
+  window.localStorage.removeItem(ACCESS);
+  window.localStorage.removeItem(REFRESH);
+}
+
+export const api = axios.create({
+  baseURL: "/api/v1",
+  headers: { Accept: "application/json, application/problem+json" },
+  timeout: 60_000,
+});
+
+const NO_REFRESH = ["/auth/login", "/auth/signup", "/auth/refresh", "/auth/password/", "/auth/invitations/"];
+
+let refreshing: Promise<string | null> | null = null;
+
+/** Seconds-since-epoch expiry of a JWT, or null if it cannot be read. */
+function tokenExpiry(token: string): number | null {
+  try {
+    const part = token.split(".")[1];
+    if (!part) return null;
+    const json = JSON.parse(atob(part.replace(/-/g, "+").replace(/_/g, "/"))) as { exp?: unknown };
+    return typeof json.exp === "number" ? json.exp : null;
+  } catch {
+    return null;
+  }
+}
+
+function refreshOnce(): Promise<string | null> {
+  // single flight: concurrent callers share one refresh (the refresh token is single-use)
+  refreshing ??= refreshTokens().finally(() => {
+    setTimeout(() => {
+      refreshing = null;
+    }, 0);
+  });
+  return refreshing;
+}
+
+api.interceptors.request.use(async (config) => {
+  let token = getAccessToken();
+  const url = config.url ?? "";
+  // refresh a token that is about to expire before sending, instead of collecting a 401
+  if (token && getRefreshToken() && !NO_REFRESH.some((p) => url.includes(p))) {
+    const exp = tokenExpiry(token);
+    if (exp !== null && exp * 1000 < Date.now() + 15_000) {
+      token = (await refreshOnce()) ?? token;
+    }
+  }
+  if (token && !config.headers.Authorization) {
+    config.headers.Authorization = `Bearer ${token}`;
+  }
+  return config;
+});
+
+async function refreshTokens(): Promise<string | null> {
+  const rt = getRefreshToken();
+  if (!rt) return null;
+  try {
+    // plain axios: no interceptors, no stale Authorization header
+    const res = await axios.post<Tokens>("/api/v1/auth/refresh", { refresh_token: rt });
+    setTokens(res.data);
+    return res.data.access_token;
+  } catch {
+    return null;
+  }
+}
+
+function goToLogin(): void {
+  clearTokens();
+  if (typeof window !== "undefined" && !window.location.pathname.startsWith("/login")) {
+    const next = window.location.pathname + window.location.search;
+    window.location.assign(`/login/?next=${encodeURIComponent(next)}`);
+  }
+}
+
+type RetriableConfig = InternalAxiosRequestConfig & { _retried?: boolean };
+
+
+api.interceptors.response.use(
+  (res) => res,
+  async (error: AxiosError) => {
+    const config = error.config as RetriableConfig | undefined;
+    const status = error.response?.status;
+    const url = config?.url ?? "";
+    if (status !== 401 || !config || config._retried || NO_REFRESH.some((p) => url.includes(p))) {
+      throw error;
+    }
+    config._retried = true;
+    const token = await refreshOnce();
+    if (!token) {
+      goToLogin();
+      throw error;
+    }
+    config.headers.Authorization = `Bearer ${token}`;
+    return api.request(config as AxiosRequestConfig);
+  },
+);
+
+interface Problem {
+  type?: string;
+  title?: string;
+  status?: number;
+  detail?: unknown;
+  code?: string;
+  errors?: Array<{ loc?: unknown[]; msg?: string; message?: string; field?: string }>;
+}
+
+/** A human message for any error: the problem+json `detail`, else the title, else a generic text. */
+export function errorMessage(err: unknown, fallback = "Something went wrong. Please try again."): string {
+  if (axios.isAxiosError(err)) {
+    const data = err.response?.data as Problem | string | undefined;
+    if (data && typeof data === "object") {
+      if (typeof data.detail === "string" && data.detail) return data.detail;
+      if (Array.isArray(data.detail)) {
+        const first = data.detail[0] as { msg?: string } | undefined;
+        if (first?.msg) return first.msg;
+      }
+      if (data.errors && data.errors.length) {
+        const e = data.errors[0];
+        const m = e.msg ?? e.message;
+        if (m) return m;
+      }
+      if (data.title) return data.title;
+    }
+    if (!err.response) return "Cannot reach the server. Check your connection.";
+    return `Request failed (${err.response.status}).`;
+  }
+  if (err instanceof Error && err.message) return err.message;
+  return fallback;
+}
+
+export function errorStatus(err: unknown): number | undefined {
+  return axios.isAxiosError(err) ? err.response?.status : undefined;
+}
+
+import type { BotConfig } from "./types";
+
+/** BotConfigOut → BotConfigIn body for PUT /customer/config (the PUT replaces; the LLM key is omitted so it is kept). */
+export function configToInput(cfg: BotConfig, patch: Partial<Omit<BotConfig, "llm" | "updated_at">> = {}): Record<string, unknown> {
+  const { updated_at: _u, llm, ...rest } = cfg;
+  void _u;
+  const { api_key_set: _k, ...llmIn } = llm;
+  void _k;
+  return { ...rest, llm: llmIn, ...patch };
+}

@@ -1,0 +1,265 @@
+export interface Tokens {
+  access_token: string;
+  refresh_token: string;
+  token_type?: string;
+  expires_in: number;
+  session_id: string;
+}
+
+export interface SignupOut extends Tokens {
+  tenant_id: string;
+  secret_key: string;
+  publishable_key: string | null;
+}
+
+export interface Me {
+  id: string;
+  email: string;
+  name: string;
+  tenant_id: string | null;
+  tenant_name: string | null;
+  role: string | null;
+  platform_role: string | null;
+  permissions: string[];
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  page: number;
+  limit: number;
+}
+
+export interface DayCount {
+  day: string;
+  messages: number;
+}
+
+export interface NamedCount {
+  name: string;
+  count: number;
+}
+
+export interface TenantStats {
+  messages_per_day: DayCount[];
+  conversations: number;
+  handoffs: number;
+  leads: number;
+  leads_by_status: NamedCount[];
+  top_intents: NamedCount[];
+}
+
+export interface PlatformStats {
+  tenants: number;
+  suspended_tenants: number;
+  messages_per_day: DayCount[];
+  leads: number;
+  failed_deliveries: number;
+  skipped_events: number;
+}
+
+export interface WidgetSettings {
+  color?: string;
+  avatar_url?: string | null;
+  position?: "right" | "left";
+  show_sources?: boolean;
+  placeholder?: string | null;
+}
+
+export interface BotConfig {
+  business_name: string;
+  bot_name: string;
+  greeting: string | null;
+  tone: string;
+  instructions: string;
+  system_prompt: string | null;
+  language: string | null;
+  default_language: string;
+  booking_url: string | null;
+  intents: Record<string, unknown>[];
+  pii: { store?: "redacted" | "raw"; default_region?: string; custom_patterns?: unknown[] } & Record<string, unknown>;
+  handoff: { keywords?: string[]; intents?: string[] } & Record<string, unknown>;
+  llm: {
+    model: string;
+    temperature: number;
+    max_tokens: number;
+    history_turns: number;
+    base_url: string | null;
+    classify_intents: boolean;
+    api_key_set: boolean;
+  };
+  session_per_minute: number | null;
+  widget: WidgetSettings & Record<string, unknown>;
+  updated_at: string | null;
+}
+
+export interface DocumentSummary {
+  id: string;
+  name: string;
+  version: number;
+  chars: number;
+  chunks: number;
+  updated_at: string;
+}
+
+export interface DocumentOut extends DocumentSummary {
+  content: string;
+}
+
+export type ConversationStatus = "open" | "handoff" | "closed";
+
+export interface ConversationSummary {
+  id: string;
+  session_id: string;
+  channel: string;
+  status: ConversationStatus;
+  language: string | null;
+  created_at: string;
+  updated_at: string;
+  message_count: number;
+  last_message: string | null;
+  last_message_role: "user" | "assistant" | "operator" | "system" | null;
+  last_message_at: string | null;
+  last_intent: string | null;
+}
+
+export interface TranscriptMessage {
+  id: string;
+  role: "user" | "assistant" | "operator" | "system";
+  content: string;
+  intent: string | null;
+  meta: Record<string, unknown>;
+  tokens: number | null;
+  latency_ms: number | null;
+  model: string | null;
+  created_at: string;
+}
+
+export interface Transcript {
+  id: string;
+  session_id: string;
+  channel: string;
+  status: ConversationStatus;
+  language: string | null;
+  created_at: string;
+  updated_at: string;
+  messages: TranscriptMessage[];
+}
+
+export const LEAD_STATUSES = ["new", "contacted", "qualified", "won", "lost"] as const;
+export type LeadStatus = (typeof LEAD_STATUSES)[number];
+
+export interface Lead {
+  id: string;
+  conversation_id: string | null;
+  intent: string | null;
+  contact: { name?: string | null; email?: string | null; phone?: string | null; company?: string | null };
+  status: LeadStatus;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ApiKey {
+  id: string;
+  tenant_id: string;
+  name: string;
+  type: string;
+  key_prefix: string;
+  scopes: string[];
+  allowed_origins: string[];
+  created_at: string;
+  last_used_at: string | null;
+  expires_at: string | null;
+  revoked_at: string | null;
+}
+
+export interface ApiKeyCreated extends ApiKey {
+  key: string;
+}
+
+export const ROLES = ["owner", "admin", "member", "viewer"] as const;
+export type Role = (typeof ROLES)[number];
+
+export interface Member {
+  user_id: string;
+  email: string;
+  name: string;
+  role: string;
+  joined_at: string;
+}
+
+export interface Invitation {
+  id: string;
+  email: string;
+  role: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface Team {
+  members: Member[];
+  invitations: Invitation[];
+}
+
+export interface Tenant {
+  id: string;
+  name: string;
+  email: string;
+  slug: string;
+  plan: string;
+  subscription_status: string;
+  created_at: string;
+  suspended_at: string | null;
+}
+
+export const PLANS = ["free", "starter", "pro", "enterprise"] as const;
+
+export interface Account {
+  id: string;
+  email: string;
+  name: string;
+  role: string | null;
+}
+
+export interface AuditEvent {
+  id: string;
+  tenant_id: string | null;
+  actor: string;
+  action: string;
+  target: string | null;
+  ip: string | null;
+  details: Record<string, unknown>;
+  created_at: string;
+}
+
+export interface Source {
+  document_id: string;
+  document_name: string;
+  heading: string | null;
+  snippet: string;
+  score: number;
+}
+
+export interface ChatResponse {
+  reply: string;
+  conversation_id: string;
+  message_id: string;
+  intent: string;
+  confidence: number;
+  language: string | null;
+  sources: Source[];
+  lead: { id: string; status: string; captured: string[] } | null;
+  handoff: boolean;
+}
+
+export interface CrispStatus {
+  connected: boolean;
+  website_id?: string | null;
+  identifier?: string | null;
+  has_key?: boolean;
+  has_signing_secret?: boolean;
+  webhook_url?: string | null;
+  deliveries?: { pending: number; sent: number; failed: number };
+  last_event_at?: string | null;
+  updated_at?: string | null;
+}
