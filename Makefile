@@ -8,8 +8,9 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 WIDGET := widget/dist/widget.js
+DASHBOARD := dashboard/out/index.html
 
-.PHONY: run install install-dev test test-sqlite test-postgres lint check-migrations bench clean widget
+.PHONY: run install install-dev test test-sqlite test-postgres lint check-migrations bench clean widget dashboard
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,11 +28,17 @@ $(WIDGET): widget/package.json widget/package-lock.json widget/tsconfig.json $(w
 
 widget: $(WIDGET)
 
+## The dashboard (Next.js static export, served at / by the API process).
+$(DASHBOARD): dashboard/package.json dashboard/package-lock.json dashboard/next.config.mjs dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
+	cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && NEXT_TELEMETRY_DISABLED=1 npm run build
+
+dashboard: $(DASHBOARD)
+
 install: $(STAMP)
 install-dev: $(DEV_STAMP)
 
 ## Set up and run on the embedded defaults (SQLite under ./var, in-process cache/jobs, offline responder).
-run: $(STAMP) $(WIDGET)
+run: $(STAMP) $(WIDGET) $(DASHBOARD)
 	$(BIN)/frontdesk serve --host $(HOST) --port $(PORT)
 
 lint: $(DEV_STAMP)
@@ -45,10 +52,10 @@ check-migrations: $(DEV_STAMP)
 	FRONTDESK_DATABASE_URL=sqlite:///var/check/check.db FRONTDESK_LOG_LEVEL=WARNING $(BIN)/frontdesk migrate
 	FRONTDESK_DATABASE_URL=sqlite:///var/check/check.db FRONTDESK_LOG_LEVEL=WARNING $(BIN)/alembic check
 
-test-sqlite: $(DEV_STAMP) $(WIDGET)
+test-sqlite: $(DEV_STAMP) $(WIDGET) $(DASHBOARD)
 	FRONTDESK_TEST_DB=sqlite $(BIN)/pytest -q
 
-test-postgres: $(DEV_STAMP) $(WIDGET)
+test-postgres: $(DEV_STAMP) $(WIDGET) $(DASHBOARD)
 	FRONTDESK_TEST_DB=postgres $(BIN)/pytest -q
 
 ## The whole suite: lint, types, migrations check, tests on SQLite and on PostgreSQL.
@@ -58,4 +65,4 @@ bench: $(DEV_STAMP)
 	$(BIN)/python bench/chat.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache widget/node_modules widget/dist
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache widget/node_modules widget/dist dashboard/node_modules dashboard/.next dashboard/out

@@ -44,7 +44,7 @@ def _file_for(path: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
-@router.get("/{path:page}")
+@router.api_route("/{path:page}", methods=["GET", "HEAD"])
 async def dashboard(path: str, request: Request) -> Response:
     if not (DASHBOARD_DIR / "index.html").is_file():
         raise NotFound("The dashboard is not built: run `make dashboard` (needs Node.js).")
