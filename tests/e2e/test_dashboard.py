@@ -97,6 +97,18 @@ async def test_signup_wizard_preview_and_keys(browser: Browser, live: str) -> No
         await expect(row).to_contain_text("revoked")
         assert (await api.get("/api/v1/config", headers={"X-API-Key": created})).status_code == 401
     await shot(page, "keys")
+    # an intent of the business's own, with what it triggers, saved from the settings page
+    await page.goto(f"{live}/app/settings/")
+    await page.click("[data-testid=intent-add]")
+    await page.fill("[name='intents.0.name']", "wedding")
+    await page.select_option("[name='intents.0.action']", "capture_lead")
+    await page.fill("[name='intents.0.keywords']", "wedding, bouquet")
+    await page.click("[data-testid=save-config]")
+    await expect(page.locator("body")).to_contain_text("Settings saved")
+    await page.reload()
+    await expect(page.locator("[name='intents.0.name']")).to_have_value("wedding")
+    await expect(page.locator("[name='intents.0.action']")).to_have_value("capture_lead")
+    await shot(page, "settings")
     assert errors == []
     await page.close()
 

@@ -102,6 +102,57 @@ export const crispSchema = z.object({
   signing_secret: z.string().trim().max(500, "At most 500 characters"),
 });
 
+/** Intent actions the API accepts, with the labels the dashboard shows. */
+export const INTENT_ACTIONS = ["answer", "capture_lead", "offer_booking", "handoff"] as const;
+export type IntentAction = (typeof INTENT_ACTIONS)[number];
+export const INTENT_ACTION_LABELS: Record<IntentAction, string> = {
+  answer: "Answer",
+  capture_lead: "Capture a lead",
+  offer_booking: "Offer the booking link",
+  handoff: "Hand off to a person",
+};
+
+/** The backend's built-in intents; an intent with one of these names overrides it. */
+export const BUILTIN_INTENTS = ["greeting", "pricing", "booking", "contact", "support", "human_handoff", "complaint"] as const;
+
+/** Names whose empty lists are allowed (they inherit the built-in's rules, or never match by design). */
+export function inheritsRules(name: string): boolean {
+  return name === "other" || (BUILTIN_INTENTS as readonly string[]).includes(name);
+}
+
+/** One line per item: for examples and regex patterns, which may contain commas. */
+export function splitLines(s: string): string[] {
+  return s
+    .split("\n")
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+export const intentSchema = z
+  .object({
+    name: z
+      .string()
+      .trim()
+      .min(1, "Name is required")
+      .max(50, "At most 50 characters")
+      .regex(/^[a-z][a-z0-9_]*$/, "Start with a lowercase letter; use only a-z, 0-9 and _"),
+    keywords: z.string(),
+    patterns: z.string(),
+    examples: z.string(),
+    action: z.enum(INTENT_ACTIONS, { message: "Choose an action" }),
+  })
+  .superRefine((v, ctx) => {
+    const keywords = splitList(v.keywords);
+    const patterns = splitLines(v.patterns);
+    const examples = splitLines(v.examples);
+    if (keywords.length > 200) ctx.addIssue({ code: "custom", path: ["keywords"], message: `At most 200 keywords (${keywords.length})` });
+    if (patterns.length > 50) ctx.addIssue({ code: "custom", path: ["patterns"], message: `At most 50 patterns (${patterns.length})` });
+    if (examples.length > 200) ctx.addIssue({ code: "custom", path: ["examples"], message: `At most 200 examples (${examples.length})` });
+    if (!inheritsRules(v.name.trim()) && keywords.length + patterns.length + examples.length === 0) {
+      ctx.addIssue({ code: "custom", path: ["keywords"], message: "Add at least one keyword or example, or it can never match" });
+    }
+  });
+
 export const configSchema = z.object({
   business_name: z.string().trim().max(200, "At most 200 characters"),
   bot_name: z.string().trim().min(1, "Bot name is required").max(80, "At most 80 characters"),
@@ -115,7 +166,22 @@ export const configSchema = z.object({
     z.string().max(500, "At most 500 characters").regex(/^https?:\/\/\S+$/, "Must start with http:// or https://"),
   ]),
   pii_store: z.enum(["redacted", "raw"]),
-  handoff_keywords: z.string().max(4000, "Too many keywords"),
+  handoff_keywords: z
+    .string()
+    .max(4000, "Too many keywords")
+    .refine((v) => splitList(v).length <= 100, "At most 100 keywords"),
+  handoff_intents: z.array(z.string()).max(50, "At most 50 intents"),
+  intents: z
+    .array(intentSchema)
+    .max(50, "At most 50 intents")
+    .superRefine((list, ctx) => {
+      const seen = new Set<string>();
+      list.forEach((it, i) => {
+        const name = it.name.trim();
+        if (name && seen.has(name)) ctx.addIssue({ code: "custom", path: [i, "name"], message: `“${name}” is defined twice` });
+        seen.add(name);
+      });
+    }),
   widget_color: z.string().regex(/^#[0-9a-fA-F]{6}$/, "Use a colour like #2563eb"),
   widget_avatar_url: z.union([
     z.literal(""),

@@ -10,7 +10,7 @@ import { documentSchema } from "@/lib/schemas";
 import type { DocumentOut, DocumentSummary, Page } from "@/lib/types";
 import { KnowledgeForm } from "@/components/KnowledgeForm";
 import { useFeedback } from "@/components/feedback";
-import { Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Table, TextArea, TextInput, td, th } from "@/components/ui";
+import { Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Spinner, Table, TextArea, TextInput, td, th } from "@/components/ui";
 
 const LIMIT = 20;
 
@@ -21,6 +21,7 @@ export default function KnowledgePage() {
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<DocumentOut | null>(null);
   const [opening, setOpening] = useState<string | null>(null);
+  const [saving, setSaving] = useState<string | null>(null);
   const docs = useGet<Page<DocumentSummary>>("/customer/knowledge", { page, limit: LIMIT });
   const write = can("knowledge:write");
 
@@ -83,7 +84,7 @@ export default function KnowledgePage() {
                 <th className={th}>Name</th>
                 <th className={th}>Size</th>
                 <th className={th}>Version</th>
-                <th className={th}>Updated</th>
+                <th className={th}>Index</th>
                 <th className={th}>
                   <span className="sr-only">Actions</span>
                 </th>
@@ -97,7 +98,21 @@ export default function KnowledgePage() {
                     {d.chars.toLocaleString()} chars · {d.chunks} chunks
                   </td>
                   <td className={td}>v{d.version}</td>
-                  <td className={td + " whitespace-nowrap"}>{formatDate(d.updated_at)}</td>
+                  <td className={td + " whitespace-nowrap"}>
+                    {saving === d.id ? (
+                      <span className="inline-flex items-center gap-1.5 text-amber-700" data-testid="knowledge-index-state" data-state="indexing" role="status">
+                        <Spinner className="h-3.5 w-3.5" />
+                        Indexing…
+                      </span>
+                    ) : (
+                      <span className="inline-flex items-center gap-1.5" data-testid="knowledge-index-state" data-state="indexed" title={`Version ${d.version}, ${d.chunks} chunks searchable`}>
+                        <span className="h-2 w-2 rounded-full bg-green-500" aria-hidden="true" />
+                        <span>
+                          <span className="text-green-700">Indexed</span> · <time dateTime={d.updated_at}>{formatDate(d.updated_at)}</time>
+                        </span>
+                      </span>
+                    )}
+                  </td>
                   <td className={td + " whitespace-nowrap text-right"}>
                     <div className="flex justify-end gap-2">
                       <Button variant="secondary" size="sm" loading={opening === d.id} onClick={() => void open(d)} data-testid="knowledge-edit">
@@ -122,6 +137,7 @@ export default function KnowledgePage() {
           doc={editing}
           writable={write}
           onClose={() => setEditing(null)}
+          onSaving={(busy) => setSaving(busy ? editing.id : null)}
           onSaved={() => {
             setEditing(null);
             void docs.reload();
@@ -132,19 +148,34 @@ export default function KnowledgePage() {
   );
 }
 
-function EditDialog({ doc, writable, onClose, onSaved }: { doc: DocumentOut; writable: boolean; onClose: () => void; onSaved: () => void }) {
+function EditDialog({
+  doc,
+  writable,
+  onClose,
+  onSaving,
+  onSaved,
+}: {
+  doc: DocumentOut;
+  writable: boolean;
+  onClose: () => void;
+  onSaving: (busy: boolean) => void;
+  onSaved: () => void;
+}) {
   const { toast } = useFeedback();
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(documentSchema),
     defaultValues: { name: doc.name, content: doc.content },
   });
   const save = handleSubmit(async (v) => {
+    onSaving(true);
     try {
       await api.put(`/customer/knowledge/${doc.id}`, v);
-      toast("Document saved", "success");
+      toast("Document saved and re-indexed", "success");
       onSaved();
     } catch (e) {
       toast(errorMessage(e), "error");
+    } finally {
+      onSaving(false);
     }
   });
   return (

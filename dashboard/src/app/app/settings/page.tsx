@@ -1,18 +1,57 @@
 "use client";
 
 import { useEffect, useState } from "react";
-import { useForm } from "react-hook-form";
+import { useFieldArray, useForm, type Control, type FieldErrors, type UseFormRegister } from "react-hook-form";
+import type { z } from "zod";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { api, configToInput, errorMessage } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
 import { useGet } from "@/lib/hooks";
-import { configSchema, splitList } from "@/lib/schemas";
+import {
+  BUILTIN_INTENTS,
+  INTENT_ACTIONS,
+  INTENT_ACTION_LABELS,
+  configSchema,
+  inheritsRules,
+  splitLines,
+  splitList,
+  type IntentAction,
+} from "@/lib/schemas";
 import type { BotConfig } from "@/lib/types";
 import { ChatPreview } from "@/components/ChatPreview";
 import { useFeedback } from "@/components/feedback";
 import { Button, Card, ErrorBox, Field, Loading, PageHeader, Select, TextArea, TextInput, cx } from "@/components/ui";
 
-function defaults(c: BotConfig) {
+type ConfigForm = z.input<typeof configSchema>;
+type IntentForm = ConfigForm["intents"][number];
+
+function strings(v: unknown): string[] {
+  return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+}
+
+function intentDefaults(raw: Record<string, unknown>): IntentForm {
+  const action = typeof raw.action === "string" && (INTENT_ACTIONS as readonly string[]).includes(raw.action) ? (raw.action as IntentAction) : "answer";
+  return {
+    name: typeof raw.name === "string" ? raw.name : "",
+    keywords: strings(raw.keywords).join(", "),
+    patterns: strings(raw.patterns).join("\n"),
+    examples: strings(raw.examples).join("\n"),
+    action,
+  };
+}
+
+/** Form values → API intents; a built-in override leaves out empty lists so it keeps the built-in's. */
+function intentsToInput(list: IntentForm[]): Record<string, unknown>[] {
+  return list.map((it) => {
+    const name = it.name.trim();
+    const out: Record<string, unknown> = { name, action: it.action };
+    const lists = { keywords: splitList(it.keywords), patterns: splitLines(it.patterns), examples: splitLines(it.examples) };
+    for (const [k, v] of Object.entries(lists)) if (v.length > 0 || !inheritsRules(name)) out[k] = v;
+    return out;
+  });
+}
+
+function defaults(c: BotConfig): ConfigForm {
   return {
     business_name: c.business_name ?? "",
     bot_name: c.bot_name ?? "Assistant",
@@ -24,6 +63,8 @@ function defaults(c: BotConfig) {
     booking_url: c.booking_url ?? "",
     pii_store: (c.pii?.store === "raw" ? "raw" : "redacted") as "raw" | "redacted",
     handoff_keywords: (c.handoff?.keywords ?? []).join(", "),
+    handoff_intents: strings(c.handoff?.intents),
+    intents: (c.intents ?? []).map(intentDefaults),
     widget_color: typeof c.widget?.color === "string" ? c.widget.color : "#2563eb",
     widget_avatar_url: c.widget?.avatar_url ?? "",
     widget_position: (c.widget?.position === "left" ? "left" : "right") as "left" | "right",
@@ -49,7 +90,7 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
   const { toast } = useFeedback();
   const [error, setError] = useState<string | null>(null);
   const writable = can("config:write");
-  const { register, handleSubmit, formState, reset, watch, setValue } = useForm({
+  const { register, handleSubmit, formState, reset, watch, setValue, control } = useForm<ConfigForm, unknown, z.output<typeof configSchema>>({
     resolver: zodResolver(configSchema),
     defaultValues: defaults(config),
   });
@@ -75,7 +116,8 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
         default_language: v.default_language,
         booking_url: v.booking_url || null,
         pii: { ...config.pii, store: v.pii_store },
-        handoff: { ...config.handoff, keywords: splitList(v.handoff_keywords) },
+        intents: intentsToInput(v.intents),
+        handoff: { ...config.handoff, keywords: splitList(v.handoff_keywords), intents: v.handoff_intents },
         widget: {
           ...config.widget,
           color: v.widget_color,
@@ -95,6 +137,19 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
   });
 
   const err = formState.errors;
+  const intents = watch("intents");
+  const handoffIntents = watch("handoff_intents");
+  const intentOptions = Array.from(
+    new Set<string>([
+      ...BUILTIN_INTENTS,
+      ...intents.map((i) => i.name.trim()).filter((n) => /^[a-z][a-z0-9_]{0,49}$/.test(n)),
+      ...handoffIntents,
+    ]),
+  );
+  const toggleHandoffIntent = (name: string, on: boolean) => {
+    const next = on ? [...handoffIntents.filter((n) => n !== name), name] : handoffIntents.filter((n) => n !== name);
+    setValue("handoff_intents", next, { shouldDirty: true, shouldValidate: formState.isSubmitted });
+  };
 
   return (
     <div className="space-y-5">
@@ -117,6 +172,7 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
             <TextInput label="Default language" {...register("default_language")} error={err.default_language?.message} />
           </div>
         </Card>
+        <IntentsEditor control={control} register={register} errors={err} />
         <Card title="Privacy & handoff">
           <div className="grid gap-4 sm:grid-cols-2">
             <Select label="Store personal data" hint="Redacted keeps emails, phones etc. masked in transcripts." {...register("pii_store")} error={err.pii_store?.message}>
@@ -130,6 +186,34 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
               {...register("handoff_keywords")}
               error={err.handoff_keywords?.message}
             />
+            <fieldset className="min-w-0 sm:col-span-2" data-testid="handoff-intents">
+              <legend className="text-sm font-medium text-slate-700">Hand off on these intents</legend>
+              <p className="text-xs text-slate-500">When a message matches one of these, the chat goes to a person.</p>
+              <div className="mt-2 flex flex-wrap gap-x-4 gap-y-2">
+                {intentOptions.map((name) => {
+                  const known = (BUILTIN_INTENTS as readonly string[]).includes(name) || intents.some((i) => i.name.trim() === name);
+                  return (
+                    <label key={name} className="flex items-center gap-2 text-sm text-slate-700">
+                      <input
+                        type="checkbox"
+                        name="handoff_intents"
+                        value={name}
+                        checked={handoffIntents.includes(name)}
+                        onChange={(e) => toggleHandoffIntent(name, e.target.checked)}
+                        className="h-4 w-4"
+                      />
+                      <span className="font-mono text-xs">{name}</span>
+                      {!known && <span className="text-xs text-amber-700">(not defined)</span>}
+                    </label>
+                  );
+                })}
+              </div>
+              {err.handoff_intents?.message && (
+                <p role="alert" className="mt-1 text-xs text-red-600">
+                  {err.handoff_intents.message}
+                </p>
+              )}
+            </fieldset>
           </div>
         </Card>
         <Card title="Widget branding">
@@ -194,5 +278,100 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
         <ChatPreview greeting={config.greeting} botName={config.bot_name} />
       </Card>
     </div>
+  );
+}
+
+const EMPTY_INTENT: IntentForm = { name: "", keywords: "", patterns: "", examples: "", action: "answer" };
+
+function IntentsEditor({
+  control,
+  register,
+  errors,
+}: {
+  control: Control<ConfigForm, unknown, z.output<typeof configSchema>>;
+  register: UseFormRegister<ConfigForm>;
+  errors: FieldErrors<ConfigForm>;
+}) {
+  const { fields, append, remove } = useFieldArray({ control, name: "intents" });
+  const listError = errors.intents?.message ?? errors.intents?.root?.message;
+  return (
+    <Card
+      title="Intents"
+      actions={
+        <Button variant="secondary" size="sm" onClick={() => append({ ...EMPTY_INTENT })} disabled={fields.length >= 50} data-testid="intent-add">
+          Add intent
+        </Button>
+      }
+    >
+      <p className="mb-3 text-sm text-slate-500">
+        Teach the bot what visitors ask and what to do about it. Built-in intents ({BUILTIN_INTENTS.join(", ")}) always apply; an intent with the same name overrides one.
+      </p>
+      {fields.length === 0 && <p className="text-sm text-slate-500">No custom intents yet.</p>}
+      <div className="space-y-4">
+        {fields.map((f, i) => {
+          const e = errors.intents?.[i];
+          return (
+            <fieldset key={f.id} className="min-w-0 space-y-3 rounded-md border border-slate-200 p-3" data-testid="intent-row">
+              <legend className="px-1 text-xs font-medium text-slate-500">Intent {i + 1}</legend>
+              <div className="grid gap-3 sm:grid-cols-2">
+                <TextInput
+                  label="Name"
+                  placeholder="opening_hours"
+                  hint="Lowercase letters, digits and _; starts with a letter."
+                  autoComplete="off"
+                  maxLength={50}
+                  {...register(`intents.${i}.name`)}
+                  error={e?.name?.message}
+                />
+                <Select label="Action" {...register(`intents.${i}.action`)} error={e?.action?.message}>
+                  {INTENT_ACTIONS.map((a) => (
+                    <option key={a} value={a}>
+                      {INTENT_ACTION_LABELS[a]}
+                    </option>
+                  ))}
+                </Select>
+                <TextArea
+                  label="Keywords"
+                  rows={2}
+                  placeholder="hours, open, closing time"
+                  hint="Comma- or newline-separated."
+                  {...register(`intents.${i}.keywords`)}
+                  error={e?.keywords?.message}
+                />
+                <TextArea
+                  label="Examples"
+                  rows={2}
+                  placeholder="When are you open on Sunday?"
+                  hint="One example phrase per line."
+                  {...register(`intents.${i}.examples`)}
+                  error={e?.examples?.message}
+                />
+                <div className="sm:col-span-2">
+                  <TextArea
+                    label="Patterns (advanced)"
+                    rows={2}
+                    className="font-mono text-xs"
+                    placeholder="\bopen(ing)? hours\b"
+                    hint="Regular expressions, one per line. Optional."
+                    {...register(`intents.${i}.patterns`)}
+                    error={e?.patterns?.message}
+                  />
+                </div>
+              </div>
+              <div className="flex justify-end">
+                <Button variant="ghost" size="sm" onClick={() => remove(i)} data-testid="intent-remove">
+                  Remove intent
+                </Button>
+              </div>
+            </fieldset>
+          );
+        })}
+      </div>
+      {listError && (
+        <p role="alert" className="mt-2 text-xs text-red-600">
+          {listError}
+        </p>
+      )}
+    </Card>
   );
 }
