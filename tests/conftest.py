@@ -7,6 +7,7 @@ Choose the backend with FRONTDESK_TEST_DB=sqlite|postgres (``make test`` runs bo
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import secrets
@@ -17,6 +18,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import delete
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from frontdesk.app import create_app
@@ -78,7 +80,8 @@ def make_settings(urls: dict[str, str], tmp: Path, **overrides: object) -> Setti
         "secret_key": "s" * 40,
         "var_dir": tmp,
         "log_json": True,
-        "gc_freeze": False,  # a full collection per app start would cost minutes over the suite
+        "gc_freeze": False,
+        "crisp_api_url": "http://127.0.0.1:9",  # nothing listens: background sweeps fail fast, offline  # a full collection per app start would cost minutes over the suite
         **overrides,
     }
     return Settings(**values)  # type: ignore[arg-type]
@@ -120,8 +123,15 @@ async def _clean_tenants(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     if "runtime" not in request.fixturenames:
         return
     runtime: Runtime = request.getfixturevalue("runtime")
-    async with unit_of_work(runtime.db, admin=("tests", "cleanup")) as session:
-        await session.execute(delete(Tenant))
+    for attempt in range(3):
+        try:
+            async with unit_of_work(runtime.db, admin=("tests", "cleanup")) as session:
+                await session.execute(delete(Tenant))
+            return
+        except DBAPIError:  # a background job (Crisp sweep) writing the same rows: deadlock, retry
+            if attempt == 2:
+                raise
+            await asyncio.sleep(0.2)
 
 
 @pytest.fixture

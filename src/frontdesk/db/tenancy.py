@@ -79,10 +79,13 @@ async def admin_scope(session: AsyncSession, *, actor: str, reason: str) -> Asyn
     await _apply_to_open_transaction(session)
     try:
         yield
-    finally:
+    except BaseException:
+        # the transaction may be aborted: touching it again would hide the real error
         session.info[ADMIN_KEY] = previous
-        if session.is_active:
-            await _apply_to_open_transaction(session)
+        raise
+    session.info[ADMIN_KEY] = previous
+    if session.is_active:
+        await _apply_to_open_transaction(session)
 
 
 def _touches_tenant_data(state: ORMExecuteState) -> bool:
