@@ -103,11 +103,15 @@ async def test_signup_wizard_preview_and_keys(browser: Browser, live: str) -> No
     await page.fill("[name='intents.0.name']", "wedding")
     await page.select_option("[name='intents.0.action']", "capture_lead")
     await page.fill("[name='intents.0.keywords']", "wedding, bouquet")
+    await page.fill("[name=system_prompt]", "You are {bot_name} of {business_name}. Use only: {knowledge}")
     await page.click("[data-testid=save-config]")
     await expect(page.locator("body")).to_contain_text("Settings saved")
     await page.reload()
     await expect(page.locator("[name='intents.0.name']")).to_have_value("wedding")
     await expect(page.locator("[name='intents.0.action']")).to_have_value("capture_lead")
+    await expect(page.locator("[name=system_prompt]")).to_have_value(
+        "You are {bot_name} of {business_name}. Use only: {knowledge}"
+    )
     await shot(page, "settings")
     assert errors == []
     await page.close()

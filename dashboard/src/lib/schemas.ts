@@ -159,6 +159,7 @@ export const configSchema = z.object({
   greeting: z.string().max(500, "At most 500 characters"),
   tone: z.string().max(200, "At most 200 characters"),
   instructions: z.string().max(4000, "At most 4000 characters"),
+  system_prompt: z.string().max(8000, "At most 8000 characters"),
   language: z.union([z.literal(""), z.string().regex(/^[a-z]{2}$/, "Two lowercase letters, e.g. en")]),
   default_language: z.string().regex(/^[a-z]{2}$/, "Two lowercase letters, e.g. en"),
   booking_url: z.union([

@@ -58,6 +58,7 @@ function defaults(c: BotConfig): ConfigForm {
     greeting: c.greeting ?? "",
     tone: c.tone ?? "",
     instructions: c.instructions ?? "",
+    system_prompt: c.system_prompt ?? "",
     language: c.language ?? "",
     default_language: c.default_language || "en",
     booking_url: c.booking_url ?? "",
@@ -112,6 +113,7 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
         greeting: v.greeting || null,
         tone: v.tone,
         instructions: v.instructions,
+        system_prompt: v.system_prompt.trim() ? v.system_prompt : null,
         language: v.language || null,
         default_language: v.default_language,
         booking_url: v.booking_url || null,
@@ -167,6 +169,13 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
             <TextInput label="Booking URL" type="url" placeholder="https://cal.example.com/book" {...register("booking_url")} error={err.booking_url?.message} />
             <div className="sm:col-span-2">
               <TextArea label="Instructions" rows={5} hint="Extra rules for the bot (max 4000 characters)." {...register("instructions")} error={err.instructions?.message} />
+              <TextArea
+                label="System prompt template (advanced)"
+                rows={5}
+                hint="Replaces the built-in prompt. Placeholders: {business_name} {bot_name} {tone} {instructions} {knowledge} {language}. Leave empty for the default."
+                {...register("system_prompt")}
+                error={err.system_prompt?.message}
+              />
             </div>
             <TextInput label="Reply language" placeholder="auto-detect" hint="Two letters (e.g. en). Leave empty to follow the visitor." {...register("language")} error={err.language?.message} />
             <TextInput label="Default language" {...register("default_language")} error={err.default_language?.message} />
