@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     gc_freeze: bool = True
     var_dir: Path = VAR_DIR
 
+    def public_base(self, request_base_url: str) -> str:
+        """Base of links we hand out (emails, web hook URLs): the configured public URL, else the
+        request's own (development only: production requires FRONTDESK_PUBLIC_URL)."""
+        return (self.public_url or request_base_url).rstrip("/")
+
     @field_validator("database_url", "database_read_url", "database_admin_url")
     @classmethod
     def _async_driver(cls, value: str | None) -> str | None:

@@ -179,19 +179,28 @@ async def admin_session(
 ) -> AsyncIterator[AsyncSession]:
     """A session across tenants, for platform users only; every request is on the audit log
     (with the tenant it touched, so the tenant sees support's access in its own log)."""
-    reason = f"{request.method} {request.url.path}"
-    tenant = request.path_params.get("tenant_id")
-    async with unit_of_work(runtime.db, admin=(actor.principal, reason)) as session:
-        audit.record(
-            session,
-            actor=actor.principal,
-            action=f"admin.{'read' if request.method == 'GET' else 'write'}",
-            target=reason,
-            tenant_id=_uuid_or_none(tenant),
-            ip=request.client.host if request.client else None,
-            role=actor.role,
-        )
+    async with unit_of_work(runtime.db, admin=(actor.principal, staff_reason(request))) as session:
+        record_staff_access(session, request, actor, _uuid_or_none(request.path_params.get("tenant_id")))
         yield session
+
+
+def staff_reason(request: Request) -> str:
+    return f"{request.method} {request.url.path}"
+
+
+def record_staff_access(
+    session: AsyncSession, request: Request, actor: PlatformActor, tenant_id: uuid.UUID | None = None
+) -> None:
+    """A staff request on the audit log (the tenant defaults to the session's)."""
+    audit.record(
+        session,
+        actor=actor.principal,
+        action=f"admin.{'read' if request.method == 'GET' else 'write'}",
+        target=staff_reason(request),
+        tenant_id=tenant_id,
+        ip=request.client.host if request.client else None,
+        role=actor.role,
+    )
 
 
 def _uuid_or_none(value: object) -> uuid.UUID | None:

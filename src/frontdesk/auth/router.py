@@ -160,7 +160,7 @@ async def forgot_password(data: ForgotIn, request: Request, runtime: RuntimeDep)
     found = await users.request_password_reset(runtime.db, data.email)
     if found is not None:
         user, token = found
-        base = (runtime.settings.public_url or str(request.base_url)).rstrip("/")
+        base = runtime.settings.public_base(str(request.base_url))
         await runtime.mailer.send(
             Mail(
                 to=user.email,

@@ -17,9 +17,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import audit, passwords
 from frontdesk.auth import service as key_service
-from frontdesk.auth.permissions import ROLE_PERMISSIONS, TENANT_ROLES
+from frontdesk.auth.permissions import ROLE_PERMISSIONS
 from frontdesk.auth.schemas import ApiKeyCreate
-from frontdesk.auth.tokens import REFRESH_TTL, AccessClaims, issue_access, new_opaque_token, token_digest
+from frontdesk.auth.tokens import (
+    ACCESS_TTL,
+    REFRESH_TTL,
+    AccessClaims,
+    issue_access,
+    new_opaque_token,
+    token_digest,
+)
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.tenancy import admin_scope, use_tenant
@@ -138,8 +145,6 @@ async def _issue(
         role=membership.role if membership else None,
         platform_role=user.platform_role,
     )
-    from frontdesk.auth.tokens import ACCESS_TTL
-
     return Issued(
         access_token=issue_access(secret_key, claims),
         refresh_token=refresh,
@@ -377,10 +382,6 @@ async def list_sessions(db: Database, user_id: uuid.UUID) -> list[AuthSession]:
         return list(rows.all())
 
 
-async def session_active(db: Database, cache: Cache, session_id: uuid.UUID) -> bool:
-    return await cache.get(revoked_key(session_id)) is None
-
-
 @dataclass(frozen=True)
 class Me:
     user: User
@@ -527,9 +528,3 @@ async def _revoke_all(
             update(AuthSession).where(AuthSession.id.in_(ids)).values(revoked_at=now, revoked_reason=reason)
         )
     return ids
-
-
-def valid_role(role: str) -> str:
-    if role not in TENANT_ROLES:
-        raise ValueError(f"unknown role {role!r}; use one of {', '.join(TENANT_ROLES)}")
-    return role

@@ -225,7 +225,7 @@ async def invite(
         actor=auth.principal,
     )
     tenant = await service.get_tenant(session, auth.tenant_id)
-    base = (runtime.settings.public_url or str(request.base_url)).rstrip("/")
+    base = runtime.settings.public_base(str(request.base_url))
     await runtime.mailer.send(
         Mail(
             to=invitation.email,

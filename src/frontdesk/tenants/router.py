@@ -18,6 +18,8 @@ from frontdesk.auth.context import (
     Authorize,
     RuntimeDep,
     TenantSession,
+    record_staff_access,
+    staff_reason,
 )
 from frontdesk.auth.permissions import CONFIG_READ
 from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
@@ -60,7 +62,7 @@ async def create_tenant(
     tenant = await service.create_tenant(session, TenantCreate(**data.model_dump(exclude={"owner_email"})))
     if data.owner_email:
         token = await team.invite_owner(session, tenant.id, email=data.owner_email, actor=actor.principal)
-        base = (runtime.settings.public_url or str(request.base_url)).rstrip("/")
+        base = runtime.settings.public_base(str(request.base_url))
         await runtime.mailer.send(
             Mail(
                 to=data.owner_email.lower(),
@@ -107,18 +109,10 @@ async def _session_in_tenant(
 ) -> AsyncIterator[AsyncSession]:
     """A platform user acting inside one tenant: check it exists, then a tenant-scoped session;
     the access is on the audit log, in the tenant's own log too."""
-    reason = f"{request.method} {request.url.path}"
-    async with unit_of_work(runtime.db, admin=(actor.principal, reason)) as check:
+    async with unit_of_work(runtime.db, admin=(actor.principal, staff_reason(request))) as check:
         await service.get_tenant(check, tenant_id)
     async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
-        audit.record(
-            session,
-            actor=actor.principal,
-            action=f"admin.{'read' if request.method == 'GET' else 'write'}",
-            target=reason,
-            ip=request.client.host if request.client else None,
-            role=actor.role,
-        )
+        record_staff_access(session, request, actor)
         yield session
 
 

@@ -18,6 +18,7 @@ from frontdesk.auth.context import (
 from frontdesk.auth.permissions import CHAT_WRITE, CONFIG_READ, CONFIG_WRITE
 from frontdesk.channels.crisp import service, signature
 from frontdesk.channels.crisp.schemas import CrispConnectIn, CrispStatusOut, DeliveryCounts, HookAck
+from frontdesk.config import Settings
 from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized
 
 router = APIRouter(tags=["crisp"])
@@ -25,14 +26,12 @@ ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
 ConfigWrite = Annotated[AuthContext, Depends(Authorize(CONFIG_WRITE))]
 
 
-async def _status(
-    session: TenantSession, request: Request, secret_key: str, public_url: str | None
-) -> CrispStatusOut:
+async def _status(session: TenantSession, request: Request, settings: Settings) -> CrispStatusOut:
     integration = await service.get_integration(session)
     if integration is None:
         return CrispStatusOut(connected=False)
-    base = (public_url or str(request.base_url)).rstrip("/")
-    token = service.webhook_token(secret_key, integration.id)
+    base = settings.public_base(str(request.base_url))
+    token = service.webhook_token(settings.secret_key, integration.id)
     return CrispStatusOut(
         connected=True,
         website_id=integration.website_id,
@@ -52,7 +51,7 @@ async def get_crisp(
 ) -> CrispStatusOut:
     """Connection status, the web hook URL to paste into Crisp, and reply delivery counts."""
     settings = runtime.settings
-    return await _status(session, request, settings.secret_key, settings.public_url)
+    return await _status(session, request, settings)
 
 
 @router.put("/api/v1/integrations/crisp", response_model=CrispStatusOut)
@@ -70,7 +69,7 @@ async def put_crisp(
         key=data.key,
         signing_secret=data.signing_secret,
     )
-    return await _status(session, request, settings.secret_key, settings.public_url)
+    return await _status(session, request, settings)
 
 
 @router.delete("/api/v1/integrations/crisp", status_code=204)
