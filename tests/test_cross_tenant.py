@@ -36,6 +36,14 @@ CRISP_ROUTES = {
     ("DELETE", "/api/v1/integrations/crisp"),
     ("POST", "/api/v1/crisp/webhook"),
 }
+# billing acts on the caller's own workspace and its Stripe customer: covered against a fake
+# Stripe in tests/billing/test_billing.py::test_billing_stays_in_its_tenant
+BILLING_ROUTES = {
+    ("GET", "/api/v1/customer/billing"),
+    ("POST", "/api/v1/customer/billing/checkout"),
+    ("POST", "/api/v1/customer/billing/portal"),
+    ("POST", "/api/v1/stripe/webhook"),
+}
 B_WEBSITE = f"website-{B_MARK}"
 OBJECT_ROUTES = {
     ("GET", "/api/v1/knowledge/{document_id}"): None,
@@ -187,6 +195,8 @@ async def test_a_tenant_key_cannot_use_the_admin_api(client: httpx.AsyncClient, 
         ("GET", f"/api/v1/admin/tenants/{tenant_b.id}/api-keys"),
         ("DELETE", f"/api/v1/admin/tenants/{tenant_b.id}"),
         ("POST", f"/api/v1/admin/tenants/{tenant_b.id}/suspend"),
+        ("PUT", f"/api/v1/admin/tenants/{tenant_b.id}/billing"),
+        ("GET", "/api/v1/admin/billing"),
     ]:
         r = await client.request(
             method, path, headers={**tenant_a.headers, "Authorization": f"Bearer {tenant_a.key}"}
@@ -283,6 +293,7 @@ def test_every_tenant_operation_is_in_this_suite(app) -> None:
         | WRITES_OWN_TENANT
         | set(OBJECT_ROUTES)
         | CRISP_ROUTES
+        | BILLING_ROUTES
         | ACCOUNT_ROUTES
         | _shared(READS_OWN_TENANT | WRITES_OWN_TENANT | set(OBJECT_ROUTES))
         | CUSTOMER_READS

@@ -12,6 +12,7 @@ from fastapi.utils import generate_unique_id
 
 from frontdesk import web
 from frontdesk.auth import router as auth_router
+from frontdesk.billing import router as billing_router
 from frontdesk.channels.crisp import router as crisp_router
 from frontdesk.channels.widget import router as widget_router
 from frontdesk.channels.widget.cors import WidgetCorsMiddleware
@@ -85,6 +86,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             shared, prefix="/api/v1/customer", generate_unique_id_function=_customer_operation_id
         )
     app.include_router(customer_router.router)
+    app.include_router(billing_router.customer)
+    app.include_router(billing_router.stripe_hooks)
+    app.include_router(billing_router.admin)
     app.include_router(crisp_router.router)
     app.include_router(widget_router.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -12,6 +12,8 @@ import structlog
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from frontdesk.billing import plans
+
 VAR_DIR = Path("var")
 
 
@@ -48,6 +50,13 @@ class Settings(BaseSettings):
     smtp_user: str | None = None
     smtp_password: SecretStr | None = None
     mail_from: str = "Frontdesk <no-reply@frontdesk.local>"
+    # Billing: Stripe's own variable names for the secrets; the API URL is configurable so that
+    # tests (and stripe-mock users) aim the official SDK elsewhere. No key: billing is off.
+    stripe_api_key: SecretStr | None = Field(default=None, validation_alias="STRIPE_API_KEY")
+    stripe_webhook_secret: SecretStr | None = Field(default=None, validation_alias="STRIPE_WEBHOOK_SECRET")
+    stripe_api_url: str = "https://api.stripe.com"
+    # The plans (limits, prices, Stripe price ids): billing/plans.toml unless this names another file.
+    plans_file: Path | None = None
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = True
     # Warm up lazy models and freeze startup objects out of the cyclic GC (kit/gc_tuning.py).
@@ -70,6 +79,13 @@ class Settings(BaseSettings):
             return "sqlite+aiosqlite:///" + value.removeprefix("sqlite:///")
         if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
             raise ValueError("must be a postgresql:// or sqlite:/// URL")
+        return value
+
+    @field_validator("plans_file")
+    @classmethod
+    def _plans_readable(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            plans.load(value)  # a PlanFileError (ValueError) names the plan and field
         return value
 
     @field_validator("redis_url")
@@ -120,7 +136,13 @@ def _persisted_secret(var_dir: Path) -> str:
 def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
     loc = str(first["loc"][0]) if first["loc"] else ""
-    name = loc if loc.startswith("OPENAI_") else f"FRONTDESK_{loc.upper()}" if loc else "configuration"
+    name = (
+        loc
+        if loc.startswith(("OPENAI_", "STRIPE_"))
+        else f"FRONTDESK_{loc.upper()}"
+        if loc
+        else "configuration"
+    )
     message = first["msg"].removeprefix("Value error, ")
     if message.startswith("FRONTDESK_"):
         return f"invalid configuration: {message}"

@@ -10,6 +10,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from taskiq import AsyncBroker
 
 from frontdesk.auth.key_cache import KeyResolver
+from frontdesk.billing import plans
+from frontdesk.billing.gateway import StripeGateway
 from frontdesk.channels.crisp.client import CrispClient
 from frontdesk.chat.engine import ChatEngine
 from frontdesk.config import Settings
@@ -32,12 +34,14 @@ class Runtime:
     chat: ChatEngine
     crisp: CrispClient
     mailer: Mailer
+    stripe: StripeGateway
     previous_broker: AsyncBroker | None = None
     previous_runtime: Runtime | None = None
 
     @classmethod
     async def start(cls, settings: Settings, *, worker: bool = False) -> Runtime:
         global _current
+        plans.install(settings.plans_file)
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         cache: Cache = RedisCache(redis) if redis is not None else MemoryCache()
         db = Database(settings)
@@ -60,8 +64,20 @@ class Runtime:
         chat = ChatEngine(settings, db, cache)
         crisp = CrispClient(settings.crisp_api_url)
         mailer = make_mailer(settings)
+        stripe = StripeGateway(settings)
         runtime = cls(
-            settings, db, cache, redis, keys, broker, chat, crisp, mailer, install_broker(broker), _current
+            settings,
+            db,
+            cache,
+            redis,
+            keys,
+            broker,
+            chat,
+            crisp,
+            mailer,
+            stripe,
+            install_broker(broker),
+            _current,
         )
         _current = runtime
         return runtime
@@ -71,6 +87,7 @@ class Runtime:
         await self.broker.shutdown()
         install_broker(self.previous_broker)
         await self.crisp.aclose()
+        await self.stripe.aclose()
         await self.db.dispose()
         if self.redis is not None:
             await self.redis.aclose()

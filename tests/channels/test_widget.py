@@ -47,6 +47,7 @@ async def test_the_widget_config_carries_the_tenant_branding(
         "position": "left",
         "show_sources": True,
         "placeholder": "Ask about tea…",
+        "branding": True,  # the free plan shows "Powered by Frontdesk"
     }
     # the page may read the answer (CORS) because the key allows this origin
     assert (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Iterator
 
@@ -9,7 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from frontdesk.tenants import plans
+from frontdesk.billing import plans
 from tests import factories
 from tests.conftest import app_client
 from tests.fakes.openai_server import FakeOpenAI
@@ -240,11 +241,8 @@ async def test_session_rate_limit_is_429_with_retry_after(client: httpx.AsyncCli
 
 
 async def test_monthly_quota_names_the_limit(client: httpx.AsyncClient, runtime, monkeypatch) -> None:
-    monkeypatch.setitem(
-        plans.PLANS,
-        "free",
-        plans.Plan("free", monthly_messages=2, tenant_per_minute=60, session_per_minute=20),
-    )
+    free = dataclasses.replace(plans.plan_for("free"), monthly_messages=2)
+    monkeypatch.setitem(plans.catalog(), "free", free)
     t = await factories.tenant_with_key(runtime)
     await chat(client, t.headers, "one")
     await chat(client, t.headers, "two")

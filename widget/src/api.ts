@@ -11,6 +11,8 @@ export interface WidgetConfig {
   position: "right" | "left";
   showSources: boolean;
   placeholder: string;
+  /** Show "Powered by Frontdesk" under the input. */
+  branding: boolean;
 }
 
 export interface ChatSource {
@@ -59,6 +61,7 @@ export function toConfig(raw: Json): WidgetConfig {
     position: raw.position === "left" ? "left" : "right",
     showSources: raw.show_sources === true,
     placeholder: str(raw.placeholder) || "Type your message…",
+    branding: raw.branding === true,
   };
 }
 

@@ -47,6 +47,7 @@ svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 .fd-input{flex:1;resize:none;margin:0;border:1px solid #d1d5db;border-radius:10px;padding:9px 11px;font:inherit;font-size:16px;line-height:1.3;color:#111827;background:#fff;min-height:40px;max-height:120px}
 .fd-input:focus{border-color:var(--fd-a);box-shadow:0 0 0 1px var(--fd-a)}
 .fd-input:disabled{background:#f3f4f6}
+.fd-brand{flex:none;padding:0 10px 6px;background:#fff;color:#6b7280;font-size:11px;line-height:1.2;text-align:center}
 .fd-send{width:40px;height:40px;border-radius:10px;background:var(--fd-c);color:var(--fd-on);display:flex;align-items:center;justify-content:center;flex:none}
 @media (max-width:480px){
 .fd-panel,.fd-left .fd-panel{top:0;right:0;bottom:0;left:0;width:100%;max-width:none;height:100vh;height:100dvh;max-height:none;border-radius:0}

@@ -55,6 +55,7 @@ class Widget {
   private readonly form = el("form", { class: "fd-form" });
   private readonly input = el("textarea", { class: "fd-input", rows: "1", maxlength: "4000", "aria-label": "Message" });
   private readonly send = el("button", { type: "submit", class: "fd-send", "aria-label": "Send message", title: "Send" }, [icon(ICON_SEND)]);
+  private readonly brand = el("div", { class: "fd-brand" }, ["Powered by Frontdesk"]);
 
   constructor(
     private readonly key: string,
@@ -96,6 +97,7 @@ class Widget {
     this.panel.appendChild(header);
     this.panel.appendChild(this.list);
     this.panel.appendChild(this.form);
+    this.panel.appendChild(this.brand);
     this.wrap.appendChild(this.panel);
     this.wrap.appendChild(this.launcher);
     root.appendChild(this.wrap);
@@ -212,6 +214,7 @@ class Widget {
     this.subEl.textContent = c.businessName;
     this.subEl.hidden = !c.businessName || c.businessName === c.botName;
     this.input.placeholder = c.placeholder;
+    this.brand.hidden = !c.branding;
     this.renderAvatar();
   }
 

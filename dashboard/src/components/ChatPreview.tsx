@@ -3,7 +3,7 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, errorMessage } from "@/lib/api";
 import type { ChatResponse, Source } from "@/lib/types";
-import { Badge, Button, cx, plainInputClass } from "./ui";
+import { Badge, BillingLink, Button, cx, plainInputClass } from "./ui";
 
 interface Msg {
   id: number;
@@ -87,6 +87,7 @@ export function ChatPreview({ greeting, botName }: { greeting?: string | null; b
           ) : m.role === "error" ? (
             <div key={m.id} role="alert" className="max-w-[85%] rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700">
               {m.text}
+              <BillingLink message={m.text} />
             </div>
           ) : (
             <div key={m.id} className="max-w-[85%] space-y-1">

@@ -21,6 +21,7 @@ export const TENANT_NAV: NavItem[] = [
   { href: "/app/settings/", label: "Bot settings", permission: "config:read" },
   { href: "/app/keys/", label: "API keys", permission: "keys:manage" },
   { href: "/app/team/", label: "Team" },
+  { href: "/app/billing/", label: "Billing", permission: "billing:read" },
   { href: "/app/audit/", label: "Audit log", permission: "audit:read" },
   { href: "/app/account/", label: "Account" },
   { href: "/onboarding/", label: "Setup guide" },
@@ -29,6 +30,7 @@ export const TENANT_NAV: NavItem[] = [
 export const ADMIN_NAV: NavItem[] = [
   { href: "/admin/", label: "Overview" },
   { href: "/admin/tenants/", label: "Tenants" },
+  { href: "/admin/billing/", label: "Billing" },
   { href: "/admin/audit/", label: "Audit log" },
 ];
 

@@ -1,7 +1,7 @@
 "use client";
 
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
-import { Button, Modal, cx } from "./ui";
+import { BillingLink, Button, Modal, cx } from "./ui";
 
 type ToastKind = "success" | "error" | "info";
 interface Toast {
@@ -85,6 +85,7 @@ export function FeedbackProvider({ children }: { children: ReactNode }) {
             )}
           >
             {t.message}
+            {t.kind === "error" && <BillingLink message={t.message} className="ml-2 font-medium underline" />}
           </div>
         ))}
       </div>

@@ -12,6 +12,8 @@ import {
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
 } from "react";
+import Link from "next/link";
+import { isBillingProblem } from "@/lib/api";
 
 export function cx(...c: Array<string | false | null | undefined>): string {
   return c.filter(Boolean).join(" ");
@@ -75,12 +77,23 @@ export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () =
   return (
     <div className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800" role="alert">
       {message}
+      <BillingLink message={message} className="ml-2 font-medium underline" />
       {onRetry && (
         <button type="button" className="ml-2 font-medium underline" onClick={onRetry}>
           Retry
         </button>
       )}
     </div>
+  );
+}
+
+/** "View billing" after a quota / plan-limit / past-due error message; nothing for other messages. */
+export function BillingLink({ message, className }: { message: string | null | undefined; className?: string }) {
+  if (!isBillingProblem(message)) return null;
+  return (
+    <Link prefetch={false} href="/app/billing/" className={className ?? "ml-1 font-medium underline"} data-testid="billing-link">
+      View billing
+    </Link>
   );
 }
 

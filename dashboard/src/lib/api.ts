@@ -134,8 +134,26 @@ interface Problem {
   errors?: Array<{ loc?: unknown[]; msg?: string; message?: string; field?: string }>;
 }
 
+/** Problem codes that the Billing page resolves (upgrade, pay): their messages get a link to it. */
+const BILLING_CODES = new Set(["quota_exceeded", "plan_limit", "payment_past_due"]);
+const billingMessages = new Set<string>();
+
+/** Whether `message` came from `errorMessage` for a billing problem (quota, plan limit, past due). */
+export function isBillingProblem(message: string | null | undefined): boolean {
+  return !!message && billingMessages.has(message);
+}
+
 /** A human message for any error: the problem+json `detail`, else the title, else a generic text. */
 export function errorMessage(err: unknown, fallback = "Something went wrong. Please try again."): string {
+  const message = describeError(err, fallback);
+  if (axios.isAxiosError(err)) {
+    const data = err.response?.data as Problem | undefined;
+    if (data && typeof data === "object" && typeof data.code === "string" && BILLING_CODES.has(data.code)) billingMessages.add(message);
+  }
+  return message;
+}
+
+function describeError(err: unknown, fallback: string): string {
   if (axios.isAxiosError(err)) {
     const data = err.response?.data as Problem | string | undefined;
     if (data && typeof data === "object") {

@@ -190,6 +190,7 @@ export const configSchema = z.object({
   ]),
   widget_position: z.enum(["right", "left"]),
   widget_show_sources: z.boolean(),
+  widget_hide_branding: z.boolean(),
   widget_placeholder: z.string().max(100, "At most 100 characters"),
 });
 

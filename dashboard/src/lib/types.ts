@@ -63,6 +63,7 @@ export interface WidgetSettings {
   avatar_url?: string | null;
   position?: "right" | "left";
   show_sources?: boolean;
+  hide_branding?: boolean;
   placeholder?: string | null;
 }
 
@@ -262,4 +263,95 @@ export interface CrispStatus {
   deliveries?: { pending: number; sent: number; failed: number };
   last_event_at?: string | null;
   updated_at?: string | null;
+}
+
+export interface BillingPlan {
+  name: string;
+  title: string;
+  /** A month, in the currency's smallest unit. */
+  price_cents: number;
+  currency: string;
+  /** null: unlimited */
+  monthly_messages: number | null;
+  knowledge_documents: number | null;
+  seats: number | null;
+  channels: string[];
+  remove_branding: boolean;
+  trial_days: number;
+  purchasable: boolean;
+}
+
+export type ServiceLevel = "full" | "offline" | "suspend";
+
+export interface Counted {
+  used: number;
+  limit: number | null;
+}
+
+export interface Invoice {
+  id: string | null;
+  number: string | null;
+  status: string | null;
+  /** cents */
+  amount_due: number;
+  amount_paid: number;
+  currency: string;
+  created: string | null;
+  period_start: string | null;
+  period_end: string | null;
+  hosted_invoice_url: string | null;
+  invoice_pdf: string | null;
+}
+
+export interface Billing {
+  plan: BillingPlan;
+  status: string;
+  service: { level: ServiceLevel; reason: string | null; grace_until: string | null };
+  /** A live Stripe subscription: changes go through the portal. */
+  subscribed: boolean;
+  period_start: string;
+  period_end: string;
+  trial_end: string | null;
+  cancel_at_period_end: boolean;
+  override: { plan: string | null; comped: boolean; note: string | null } | null;
+  usage: { messages: number; quota: number | null };
+  seats: Counted;
+  documents: Counted;
+  invoices: Invoice[];
+  invoices_error: string | null;
+  plans: BillingPlan[];
+  billing_enabled: boolean;
+}
+
+export interface BillingRedirect {
+  url: string;
+  id?: string | null;
+}
+
+export interface TenantBilling {
+  tenant_id: string;
+  tenant_name: string;
+  plan: string;
+  status: string;
+  mrr_cents: number;
+  period_end: string | null;
+  past_due_since: string | null;
+  plan_override: string | null;
+  comped: boolean;
+  note: string | null;
+}
+
+export interface SubscriptionOverview {
+  mrr_cents: number;
+  currency: string;
+  active_subscriptions: number;
+  by_status: Record<string, number>;
+  by_plan: Record<string, number>;
+  accounts: TenantBilling[];
+}
+
+export interface BillingOverrideIn {
+  plan_override: string | null;
+  comped: boolean;
+  note: string | null;
 }

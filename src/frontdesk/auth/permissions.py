@@ -13,6 +13,7 @@ LEADS_READ = "leads:read"
 LEADS_WRITE = "leads:write"
 KEYS_MANAGE = "keys:manage"
 TEAM_MANAGE = "team:manage"
+BILLING_READ = "billing:read"
 BILLING_MANAGE = "billing:manage"
 AUDIT_READ = "audit:read"
 
@@ -33,7 +34,7 @@ PUBLISHABLE_SCOPES: tuple[str, ...] = (CHAT_WRITE,)
 # Tenant roles → what a signed-in user may do (API keys use the same permission names).
 _READ = (CONFIG_READ, KNOWLEDGE_READ, CONVERSATIONS_READ, LEADS_READ)
 _WORK = (*_READ, CHAT_WRITE, CONVERSATIONS_WRITE, LEADS_WRITE, KNOWLEDGE_WRITE)
-_ADMIN = (*_WORK, CONFIG_WRITE, KEYS_MANAGE, TEAM_MANAGE, AUDIT_READ)
+_ADMIN = (*_WORK, CONFIG_WRITE, KEYS_MANAGE, TEAM_MANAGE, AUDIT_READ, BILLING_READ)
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     "viewer": frozenset(_READ),
     "member": frozenset(_WORK),

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import audit, passwords, users
 from frontdesk.auth.tokens import new_opaque_token, token_digest
+from frontdesk.billing import service as billing
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.errors import Conflict, Forbidden, NotFound, Unauthorized
@@ -59,6 +60,7 @@ async def invite(
     members = await list_members(session)
     if any(m.email == email for m in members):
         raise Conflict("This person is already a member of the team.")
+    await billing.check_seat(session)
     token = new_opaque_token()
     invitation = Invitation(
         email=email,

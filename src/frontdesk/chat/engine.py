@@ -21,6 +21,7 @@ from typing import Any
 
 import structlog
 
+from frontdesk.billing import service as billing
 from frontdesk.chat import metrics, store
 from frontdesk.chat.limits import ChatLimiter, QuotaCounter
 from frontdesk.chat.profile import ChatProfile, ProfileCache
@@ -28,6 +29,7 @@ from frontdesk.config import Settings
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.cache import Cache
+from frontdesk.kit.time import utcnow
 from frontdesk.knowledge.index import ScoredChunk, normalize_query
 from frontdesk.knowledge.retrieval import KnowledgeRetriever
 from frontdesk.leads import service as leads
@@ -137,7 +139,13 @@ class ChatEngine:
             config.session_per_minute,
             inp.visitor_ip,
         )
-        await self.quota.check(tenant_id, profile.plan)
+        if not profile.plan.allows_channel(inp.channel):
+            raise billing.limit_reached(
+                "channels", profile.plan, None, f"these channels: {', '.join(sorted(profile.plan.channels))}"
+            )
+        # dunning: a suspended bot answers 402; "offline" answers from the knowledge base only
+        offline_only = profile.standing.check(utcnow()) == "offline"
+        await self.quota.check(tenant_id, profile.plan, profile.period_start)
 
         redaction = redact(
             inp.message, custom_patterns=profile.pii_patterns, default_region=config.pii.default_region
@@ -146,7 +154,7 @@ class ChatEngine:
         contact = extract_contact(inp.message, default_region=config.pii.default_region)
         intent = profile.classifier.classify(safe_text)
         if config.llm.classify_intents and needs_llm(intent):
-            provider = self._provider(profile, intent.intent, [], None)
+            provider = self._provider(profile, intent.intent, [], None, offline_only=offline_only)
             if isinstance(provider, OpenAIProvider):
                 intent = await classify_with_llm(
                     provider, profile.classifier, safe_text, model=config.llm.model, fallback=intent
@@ -206,7 +214,7 @@ class ChatEngine:
                 await store.set_status(session, conversation.id, "handoff")
                 metrics.HANDOFFS.inc()
             conversation_id, asked_at = conversation.id, asked.created_at
-        await self.quota.count(tenant_id)
+        await self.quota.count(tenant_id, profile.period_start)
         metrics.MESSAGES.labels(inp.channel).inc()
         metrics.INTENTS.labels(metrics.intent_label(intent.intent)).inc()
 
@@ -262,7 +270,7 @@ class ChatEngine:
             knowledge=knowledge,
             request=request,
             cache_key=cache_key,
-            provider=self._provider(profile, intent.intent, knowledge, language),
+            provider=self._provider(profile, intent.intent, knowledge, language, offline_only=offline_only),
         )
 
     # -- phase 2 + 3 -----------------------------------------------------------------------
@@ -372,13 +380,25 @@ class ChatEngine:
 
     # -- helpers ---------------------------------------------------------------------------
     def _provider(
-        self, profile: ChatProfile, intent: str, knowledge: list[str], language: str | None
+        self,
+        profile: ChatProfile,
+        intent: str,
+        knowledge: list[str],
+        language: str | None,
+        *,
+        offline_only: bool = False,
     ) -> LLMProvider:
         llm = profile.config.llm
         key = (
-            llm.api_key.get_secret_value()
-            if llm.api_key
-            else (self.settings.openai_api_key.get_secret_value() if self.settings.openai_api_key else None)
+            None
+            if offline_only
+            else (
+                llm.api_key.get_secret_value()
+                if llm.api_key
+                else (
+                    self.settings.openai_api_key.get_secret_value() if self.settings.openai_api_key else None
+                )
+            )
         )
         if not key:
             return OfflineResponder(self._offline_context(profile, intent, knowledge, language))

@@ -5,19 +5,20 @@ from __future__ import annotations
 import math
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import datetime
 
 from limits import RateLimitItem, RateLimitItemPerMinute
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 
+from frontdesk.billing.plans import Plan
+from frontdesk.billing.service import UPGRADE_URL
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import FrontdeskError
 from frontdesk.models import Message
-from frontdesk.tenants.plans import Plan
 
 VISITOR_IP_SESSIONS = 3  # one address may chat as fast as this many sessions (shared offices, NAT)
 
@@ -69,43 +70,45 @@ class ChatLimiter:
         await self._hit(RateLimitItemPerMinute(plan.tenant_per_minute), "tenant", str(tenant_id))
 
 
-def month_start(now: datetime | None = None) -> datetime:
-    now = now or datetime.now(UTC)
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-
-
 class QuotaCounter:
-    """Visitor messages per tenant per calendar month (UTC): a cache counter seeded from the database."""
+    """Visitor messages per tenant per billing period (the subscription's, else the calendar
+    month): a cache counter seeded from the database."""
 
     def __init__(self, db: Database, cache: Cache) -> None:
         self.db = db
         self.cache = cache
 
-    def _key(self, tenant_id: uuid.UUID) -> str:
-        return f"quota:{tenant_id}:{month_start():%Y%m}"
+    @staticmethod
+    def _key(tenant_id: uuid.UUID, since: datetime) -> str:
+        return f"quota:{tenant_id}:{int(since.timestamp())}"
 
-    async def used(self, tenant_id: uuid.UUID) -> int:
-        raw = await self.cache.get(self._key(tenant_id))
+    async def used(self, tenant_id: uuid.UUID, since: datetime) -> int:
+        raw = await self.cache.get(self._key(tenant_id, since))
         if raw is not None:
             return int(raw)
         async with unit_of_work(self.db, tenant_id=tenant_id, read_only=True) as session:
             count = await session.scalar(
                 select(func.count())
                 .select_from(Message)
-                .where(Message.role == "user", Message.created_at >= month_start())
+                .where(Message.role == "user", Message.created_at >= since)
             )
-        await self.cache.add(self._key(tenant_id), str(count or 0).encode(), 40 * 86400)
+        await self.cache.add(self._key(tenant_id, since), str(count or 0).encode(), 40 * 86400)
         return int(count or 0)
 
-    async def check(self, tenant_id: uuid.UUID, plan: Plan) -> None:
+    async def check(self, tenant_id: uuid.UUID, plan: Plan, since: datetime) -> None:
         if plan.monthly_messages is None:
             return
-        if await self.used(tenant_id) >= plan.monthly_messages:
+        if await self.used(tenant_id, since) >= plan.monthly_messages:
             raise QuotaExceeded(
-                f"The {plan.name} plan includes {plan.monthly_messages} messages a month and they are used up. "
-                "Upgrade the plan to continue this month.",
-                extra={"limit": "monthly_messages", "quota": plan.monthly_messages, "plan": plan.name},
+                f"The {plan.title} plan includes {plan.monthly_messages:,} messages per billing period "
+                "and they are used up. Upgrade the plan under Billing to continue now.",
+                extra={
+                    "limit": "monthly_messages",
+                    "quota": plan.monthly_messages,
+                    "plan": plan.name,
+                    "upgrade_url": UPGRADE_URL,
+                },
             )
 
-    async def count(self, tenant_id: uuid.UUID) -> None:
-        await self.cache.incr(self._key(tenant_id), ttl=40 * 86400)
+    async def count(self, tenant_id: uuid.UUID, since: datetime) -> None:
+        await self.cache.incr(self._key(tenant_id, since), ttl=40 * 86400)

@@ -8,18 +8,22 @@ import time
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 
+from frontdesk.billing import service as billing
+from frontdesk.billing.plans import Plan, plan_for
+from frontdesk.billing.standing import Standing
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
+from frontdesk.kit.time import utcnow
 from frontdesk.models import Tenant
 from frontdesk.nlu.intents import IntentClassifier, intents_from_config
 from frontdesk.privacy.redaction import CustomPattern
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn
-from frontdesk.tenants.plans import Plan, plan_for
 
 MAX_AGE_SECONDS = 60.0
 MAX_ENTRIES = 5_000
@@ -30,6 +34,8 @@ class ChatProfile:
     tenant_id: uuid.UUID
     tenant_name: str
     plan: Plan
+    standing: Standing  # dunning: may the bot use the LLM, or answer at all
+    period_start: datetime  # the billing period the quota counts
     config: BotConfigIn
     classifier: IntentClassifier
     pii_patterns: tuple[CustomPattern, ...]
@@ -72,12 +78,17 @@ class ProfileCache:
         async with unit_of_work(self.db, tenant_id=tenant_id, read_only=True) as session:
             tenant = await session.get(Tenant, tenant_id)
             config, _ = await bot_config.load(session)
+            account = await billing.load_account(session, tenant_id)
         if tenant is None:
             raise LookupError(f"tenant {tenant_id} is gone")
+        now = utcnow()
+        plan = plan_for(tenant.plan)
         return ChatProfile(
             tenant_id=tenant_id,
             tenant_name=tenant.name,
-            plan=plan_for(tenant.plan),
+            plan=plan,
+            standing=billing.standing_of(account, plan, now),
+            period_start=billing.usage_period(account, now)[0],
             config=config,
             classifier=_classifier(
                 json.dumps([i.model_dump(exclude_none=True) for i in config.intents], sort_keys=True)

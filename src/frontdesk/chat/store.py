@@ -12,11 +12,10 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Table, bindparam, exists, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db.tenancy import TenancyError, current_tenant
+from frontdesk.db.upsert import insert_for
 from frontdesk.kit.errors import Conflict, NotFound
 from frontdesk.kit.ids import new_id
 from frontdesk.kit.pagination import PageParams
@@ -136,7 +135,7 @@ async def get_or_create_conversation(
     found = (await connection.execute(_FIND_CONVERSATION, key)).first()
     if found is not None:
         return _ref(found)
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(connection)
     now = utcnow()
     statement = (
         insert(_conversations)

@@ -26,6 +26,8 @@ class Periodic:
 SCHEDULE: tuple[Periodic, ...] = (
     Periodic(tasks.purge_dead_keys, 3600.0),
     Periodic(tasks.sweep_crisp, 15.0),
+    Periodic(tasks.sweep_stripe_events, 60.0),
+    Periodic(tasks.report_usage, 300.0),
 )
 KEY_FLUSH_SECONDS = 30.0
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import delete, or_
 
+from frontdesk.billing import metering, webhooks
 from frontdesk.channels.crisp import service as crisp
 from frontdesk.db.session import unit_of_work
 from frontdesk.jobs.broker import task
@@ -56,3 +57,21 @@ async def sweep_crisp() -> int:
     for tenant_id, event_id in events:
         await process_crisp_event.kiq(str(tenant_id), str(event_id))
     return len(deliveries) + len(events)
+
+
+@task(task_name="frontdesk.billing.sweep_events")
+async def sweep_stripe_events() -> int:
+    """Apply again the Stripe events whose first application failed."""
+    runtime = current_runtime()
+    due = await webhooks.due_events(runtime.db)
+    for event_id in due:
+        await webhooks.process(runtime.db, runtime.cache, event_id)
+    return len(due)
+
+
+@task(task_name="frontdesk.billing.report_usage")
+async def report_usage() -> int:
+    """Report metered subscriptions' messages to Stripe (each message once)."""
+    runtime = current_runtime()
+    _, sent = await metering.report_usage(runtime.db, runtime.stripe)
+    return sent

@@ -11,6 +11,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.billing import service as billing
 from frontdesk.db.tenancy import current_tenant
 from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit import generations
@@ -44,6 +45,7 @@ async def get_document(session: AsyncSession, document_id: uuid.UUID) -> Knowled
 async def create_document(session: AsyncSession, cache: Cache, data: DocumentCreate) -> KnowledgeBase:
     text = data.text()
     await _check_total(session, len(text))
+    await billing.check_document(session)  # after the lock _check_total takes: no race past the limit
     doc = KnowledgeBase(name=data.name, content=text, version=1, updated_at=utcnow())
     session.add(doc)
     await session.flush()

@@ -2,6 +2,7 @@
 
 from frontdesk.db.base import Base
 from frontdesk.models.api_key import ApiKey
+from frontdesk.models.billing import BillingAccount, StripeEvent, UsageReport
 from frontdesk.models.configuration import TenantConfiguration
 from frontdesk.models.conversation import Conversation, Message
 from frontdesk.models.crisp import CrispDelivery, CrispEvent, CrispIntegration
@@ -23,6 +24,7 @@ __all__ = [
     "AuditEvent",
     "AuthSession",
     "Base",
+    "BillingAccount",
     "Conversation",
     "CrispDelivery",
     "CrispEvent",
@@ -34,7 +36,9 @@ __all__ = [
     "Message",
     "OneTimeToken",
     "RefreshToken",
+    "StripeEvent",
     "Tenant",
     "TenantConfiguration",
+    "UsageReport",
     "User",
 ]

@@ -66,6 +66,9 @@ class WidgetSettings(InputModel):
     position: Literal["right", "left"] = "right"
     show_sources: bool = Field(default=True, description="Show which documents an answer came from")
     placeholder: str | None = Field(default=None, max_length=100, description="Input hint")
+    hide_branding: bool = Field(
+        default=False, description='Hide "Powered by Frontdesk" (on plans that allow removing branding)'
+    )
 
 
 class BotConfigIn(InputModel):

@@ -37,12 +37,12 @@ from frontdesk.tenants.schemas import TenantOut
 from frontdesk.tenants.stats import TenantStats
 
 
-async def _signed_in_user(auth: Authenticated) -> None:
+async def signed_in_user(auth: Authenticated) -> None:
     if auth.user_id is None:
         raise Forbidden("These endpoints are for signed-in users (Authorization: Bearer), not API keys.")
 
 
-router = APIRouter(prefix="/api/v1/customer", tags=["customer"], dependencies=[Depends(_signed_in_user)])
+router = APIRouter(prefix="/api/v1/customer", tags=["customer"], dependencies=[Depends(signed_in_user)])
 ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
 ConfigWrite = Annotated[AuthContext, Depends(Authorize(CONFIG_WRITE))]
 KeysManage = Annotated[AuthContext, Depends(Authorize(KEYS_MANAGE))]
@@ -106,7 +106,7 @@ class AccountIn(InputModel):
 
 
 def _user(auth: AuthContext) -> tuple[uuid.UUID, uuid.UUID]:
-    assert auth.user_id is not None and auth.session_id is not None  # _signed_in_user
+    assert auth.user_id is not None and auth.session_id is not None  # signed_in_user
     return auth.user_id, auth.session_id
 
 

@@ -80,8 +80,11 @@ async def get_tenant(session: AdminSession, tenant_id: uuid.UUID) -> TenantOut:
 
 
 @admin.patch("/{tenant_id}", response_model=TenantOut)
-async def update_tenant(session: AdminSession, tenant_id: uuid.UUID, data: TenantUpdate) -> TenantOut:
-    return TenantOut.model_validate(await service.update_tenant(session, tenant_id, data))
+async def update_tenant(
+    session: AdminSession, runtime: RuntimeDep, actor: AdminActor, tenant_id: uuid.UUID, data: TenantUpdate
+) -> TenantOut:
+    tenant = await service.update_tenant(session, runtime.cache, tenant_id, data, actor=actor.principal)
+    return TenantOut.model_validate(tenant)
 
 
 @admin.post("/{tenant_id}/suspend", response_model=TenantOut)

@@ -2,14 +2,21 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from frontdesk.billing import plans
 from frontdesk.kit.schemas import Email, InputModel
 
-Plan = Literal["free", "starter", "pro", "enterprise"]
-SubscriptionStatus = Literal["active", "trialing", "past_due", "canceled", "unpaid", "none"]
+
+def _known_plan(name: str) -> str:
+    if not plans.exists(name):
+        raise ValueError(f"unknown plan; one of: {', '.join(plans.catalog())}")
+    return name
+
+
+Plan = Annotated[str, Field(max_length=32), AfterValidator(_known_plan)]
 SLUG_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?$"
 
 
@@ -27,8 +34,9 @@ class AdminTenantCreate(TenantCreate):
 class TenantUpdate(InputModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     email: Email | None = None
-    plan: Plan | None = None
-    subscription_status: SubscriptionStatus | None = None
+    plan: Plan | None = Field(
+        default=None, description="Sets the billing override (PUT /admin/tenants/{id}/billing does it all)"
+    )
 
 
 class TenantOut(BaseModel):

@@ -11,12 +11,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth.key_cache import KeyResolver
+from frontdesk.billing import plans
+from frontdesk.billing import service as billing
 from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import NotFound
 from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.kit.time import utcnow
-from frontdesk.models import ApiKey, Tenant
+from frontdesk.models import ApiKey, BillingAccount, Tenant
 from frontdesk.tenants.schemas import TenantCreate, TenantUpdate
 
 
@@ -42,6 +44,11 @@ async def create_tenant(session: AsyncSession, data: TenantCreate) -> Tenant:
     )
     session.add(tenant)
     await session.flush()
+    if data.plan != plans.FREE:  # a plan given at creation is the platform's override
+        session.add(
+            BillingAccount(tenant_id=tenant.id, plan_override=data.plan, override_note="plan set at creation")
+        )
+        await session.flush()
     return tenant
 
 
@@ -62,11 +69,25 @@ async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
-async def update_tenant(session: AsyncSession, tenant_id: uuid.UUID, data: TenantUpdate) -> Tenant:
+async def update_tenant(
+    session: AsyncSession, cache: Cache, tenant_id: uuid.UUID, data: TenantUpdate, *, actor: str
+) -> Tenant:
     tenant = await get_tenant(session, tenant_id)
-    for field, value in data.model_dump(exclude_unset=True).items():
-        if value is not None:
-            setattr(tenant, field, value.lower() if field == "email" else value)
+    if data.name is not None:
+        tenant.name = data.name
+    if data.email is not None:
+        tenant.email = data.email.lower()
+    if data.plan is not None:  # one way to set a plan by hand: the billing override
+        account = await billing.load_account(session, tenant_id)
+        await billing.set_override(
+            session,
+            cache,
+            tenant_id,
+            plan_override=data.plan,
+            comped=bool(account and account.comped),
+            note=account.override_note if account else None,
+            actor=actor,
+        )
     await session.flush()
     return tenant
 

@@ -24,15 +24,15 @@ from typing import Any
 
 import structlog
 from sqlalchemy import and_, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.billing import service as billing
 from frontdesk.channels.crisp.client import CrispClient, CrispError
 from frontdesk.chat import store
 from frontdesk.chat.engine import ChatEngine, ChatInput
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
+from frontdesk.db.upsert import insert_for
 from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit.errors import BadRequest, Conflict, Forbidden, FrontdeskError, NotFound
 from frontdesk.kit.ids import new_id
@@ -80,6 +80,7 @@ async def connect(
 ) -> CrispIntegration:
     """Create or update the tenant's connection. ``key`` and ``signing_secret`` may be omitted
     on an update to keep the stored ones; both are required the first time."""
+    await billing.check_channel(session, CHANNEL)
     integration = await get_integration(session)
     if integration is None:
         if not key or not signing_secret:
@@ -274,7 +275,7 @@ async def _is_our_reply(session: AsyncSession, hook: HookEvent) -> bool:
 
 async def _record_event(session: AsyncSession, tenant_id: uuid.UUID, hook: HookEvent) -> uuid.UUID | None:
     """Insert into the inbox; None when this fingerprint was already received."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    insert = insert_for(session)
     statement = (
         insert(CrispEvent)
         .values(
@@ -290,7 +291,8 @@ async def _record_event(session: AsyncSession, tenant_id: uuid.UUID, hook: HookE
         .on_conflict_do_nothing(index_elements=["tenant_id", "fingerprint"])
         .returning(CrispEvent.id)
     )
-    return await session.scalar(statement)
+    event_id: uuid.UUID | None = await session.scalar(statement)
+    return event_id
 
 
 async def _operator_stepped_in(session: AsyncSession, hook: HookEvent, event_id: uuid.UUID) -> None:

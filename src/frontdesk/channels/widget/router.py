@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 from fastapi.responses import HTMLResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep
 from frontdesk.auth.permissions import CHAT_WRITE
@@ -30,6 +30,7 @@ class WidgetConfig(BaseModel):
     position: str
     show_sources: bool
     placeholder: str | None
+    branding: bool = Field(description='Show "Powered by Frontdesk"')
 
 
 @router.get("/api/v1/widget/config", response_model=WidgetConfig)
@@ -46,6 +47,7 @@ async def widget_config(auth: ChatWrite, runtime: RuntimeDep) -> WidgetConfig:
         position=config.widget.position,
         show_sources=config.widget.show_sources,
         placeholder=config.widget.placeholder,
+        branding=not (config.widget.hide_branding and profile.plan.remove_branding),
     )
 
 

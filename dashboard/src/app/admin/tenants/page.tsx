@@ -1,15 +1,15 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { api, errorMessage } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
 import { formatDate, useGet } from "@/lib/hooks";
 import { tenantCreateSchema } from "@/lib/schemas";
-import { PLANS, type BotConfig, type ConversationSummary, type Page, type Tenant } from "@/lib/types";
+import { PLANS, type BillingOverrideIn, type BotConfig, type ConversationSummary, type Page, type SubscriptionOverview, type Tenant, type TenantBilling } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
-import { Badge, Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Select, Table, TextInput, plainInputClass, selectClass, td, th } from "@/components/ui";
+import { Badge, Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Select, Table, TextInput, plainInputClass, td, th } from "@/components/ui";
 
 const LIMIT = 20;
 
@@ -33,19 +33,6 @@ export default function TenantsPage() {
 
   const replace = (t: Tenant) => {
     if (tenants.data) tenants.setData({ ...tenants.data, items: tenants.data.items.map((x) => (x.id === t.id ? t : x)) });
-  };
-
-  const setPlan = async (t: Tenant, plan: string) => {
-    setBusy(t.id);
-    try {
-      const res = await api.patch<Tenant>(`/admin/tenants/${t.id}`, { plan });
-      replace(res.data);
-      toast(`${t.name} is now on ${plan}`, "success");
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    } finally {
-      setBusy(null);
-    }
   };
 
   const toggle = async (t: Tenant) => {
@@ -122,17 +109,7 @@ export default function TenantsPage() {
                     </p>
                   </td>
                   <td className={td}>
-                    {admin ? (
-                      <select name="plan" aria-label={`Plan of ${t.name}`} className={selectClass} value={t.plan} disabled={busy === t.id} onChange={(e) => void setPlan(t, e.target.value)} data-testid="tenant-plan" data-tenant-id={t.id}>
-                        {PLANS.map((p) => (
-                          <option key={p} value={p}>
-                            {p}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      <Badge>{t.plan}</Badge>
-                    )}
+                    <Badge>{t.plan}</Badge>
                   </td>
                   <td className={td}>
                     {t.suspended_at ? <Badge tone="red">suspended</Badge> : <Badge tone="green">active</Badge>}
@@ -163,7 +140,14 @@ export default function TenantsPage() {
           <Pagination page={page} limit={LIMIT} total={tenants.data.total} onPage={setPage} />
         </>
       )}
-      {inspect && <InspectTenant tenant={inspect} onClose={() => setInspect(null)} />}
+      {inspect && (
+        <InspectTenant
+          tenant={inspect}
+          admin={admin}
+          onBilling={(row) => replace({ ...inspect, plan: row.plan, subscription_status: row.status })}
+          onClose={() => setInspect(null)}
+        />
+      )}
     </>
   );
 }
@@ -208,7 +192,7 @@ function CreateTenant({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-function InspectTenant({ tenant, onClose }: { tenant: Tenant; onClose: () => void }) {
+function InspectTenant({ tenant, admin, onBilling, onClose }: { tenant: Tenant; admin: boolean; onBilling: (row: TenantBilling) => void; onClose: () => void }) {
   const config = useGet<BotConfig>(`/admin/tenants/${tenant.id}/config`);
   const convs = useGet<Page<ConversationSummary>>(`/admin/tenants/${tenant.id}/conversations`, { limit: 10 });
   return (
@@ -223,6 +207,7 @@ function InspectTenant({ tenant, onClose }: { tenant: Tenant; onClose: () => voi
       }
     >
       <div className="space-y-4">
+        {admin && <BillingOverrideForm tenant={tenant} onSaved={onBilling} />}
         <section>
           <h3 className="mb-1 font-medium text-slate-900">Bot config</h3>
           {config.loading && <Loading />}
@@ -256,5 +241,88 @@ function InspectTenant({ tenant, onClose }: { tenant: Tenant; onClose: () => voi
         </section>
       </div>
     </Modal>
+  );
+}
+
+/** Platform admins only: a plan set by hand (wins over Stripe's until cleared), comped, a note. */
+function BillingOverrideForm({ tenant, onSaved }: { tenant: Tenant; onSaved: (row: TenantBilling) => void }) {
+  const { toast } = useFeedback();
+  // the overview lists every account with a subscription or an override: the current values, if any
+  const overview = useGet<SubscriptionOverview>("/admin/billing");
+  const [form, setForm] = useState<BillingOverrideIn | null>(null);
+  const [saving, setSaving] = useState(false);
+
+  useEffect(() => {
+    if (!overview.data || form) return;
+    const row = overview.data.accounts.find((a) => a.tenant_id === tenant.id);
+    setForm({ plan_override: row?.plan_override ?? null, comped: row?.comped ?? false, note: row?.note ?? null });
+  }, [overview.data, form, tenant.id]);
+
+  const save = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!form) return;
+    setSaving(true);
+    try {
+      const note = form.note?.trim() || null;
+      const res = await api.put<TenantBilling>(`/admin/tenants/${tenant.id}/billing`, { ...form, note });
+      setForm({ plan_override: res.data.plan_override, comped: res.data.comped, note: res.data.note });
+      onSaved(res.data);
+      toast(`Billing of ${tenant.name} saved — plan ${res.data.plan}`, "success");
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    } finally {
+      setSaving(false);
+    }
+  };
+
+  return (
+    <section data-testid="billing-override" data-tenant-id={tenant.id}>
+      <h3 className="mb-1 font-medium text-slate-900">Billing override</h3>
+      {overview.error && <ErrorBox message={overview.error} onRetry={() => void overview.reload()} />}
+      {!form && !overview.error && <Loading />}
+      {form && (
+        <form onSubmit={save} className="space-y-2" noValidate>
+          <div className="grid gap-2 sm:grid-cols-2 sm:items-end">
+            <Select
+              label="Plan"
+              name="plan_override"
+              value={form.plan_override ?? ""}
+              onChange={(e) => setForm({ ...form, plan_override: e.target.value || null })}
+              data-testid="billing-override-plan"
+            >
+              <option value="">— Stripe decides —</option>
+              {PLANS.map((p) => (
+                <option key={p} value={p}>
+                  {p}
+                </option>
+              ))}
+            </Select>
+            <label className="flex items-center gap-2 py-2 text-sm text-slate-700">
+              <input
+                type="checkbox"
+                name="comped"
+                checked={form.comped}
+                onChange={(e) => setForm({ ...form, comped: e.target.checked })}
+                className="h-4 w-4 rounded border-slate-300"
+                data-testid="billing-override-comped"
+              />
+              Comped
+            </label>
+          </div>
+          <TextInput
+            label="Note"
+            name="note"
+            maxLength={500}
+            value={form.note ?? ""}
+            onChange={(e) => setForm({ ...form, note: e.target.value })}
+            placeholder="Why (contract, partner, …)"
+            data-testid="billing-override-note"
+          />
+          <Button type="submit" size="sm" loading={saving} data-testid="billing-override-save">
+            Save
+          </Button>
+        </form>
+      )}
+    </section>
   );
 }

@@ -70,6 +70,7 @@ function defaults(c: BotConfig): ConfigForm {
     widget_avatar_url: c.widget?.avatar_url ?? "",
     widget_position: (c.widget?.position === "left" ? "left" : "right") as "left" | "right",
     widget_show_sources: c.widget?.show_sources ?? true,
+    widget_hide_branding: c.widget?.hide_branding ?? false,
     widget_placeholder: c.widget?.placeholder ?? "",
   };
 }
@@ -126,6 +127,7 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
           avatar_url: v.widget_avatar_url || null,
           position: v.widget_position,
           show_sources: v.widget_show_sources,
+          hide_branding: v.widget_hide_branding,
           placeholder: v.widget_placeholder || null,
         },
       });
@@ -255,6 +257,10 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
               <label className="flex items-center gap-2 text-sm text-slate-700">
                 <input type="checkbox" {...register("widget_show_sources")} className="h-4 w-4" />
                 Show sources under answers
+              </label>
+              <label className="flex items-center gap-2 text-sm text-slate-700">
+                <input type="checkbox" {...register("widget_hide_branding")} className="h-4 w-4" />
+                Hide &ldquo;Powered by Frontdesk&rdquo; (Pro and Enterprise plans)
               </label>
             </div>
             <div>
