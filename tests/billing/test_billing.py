@@ -16,12 +16,12 @@ from pydantic import SecretStr
 from sqlalchemy import func, select, update
 
 from frontdesk.app import create_app
-from frontdesk.billing import metering, plans
+from frontdesk.billing import metering, plans, webhooks
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit import generations
 from frontdesk.kit.mail import MemoryMailer
 from frontdesk.kit.time import utcnow
-from frontdesk.models import AuditEvent, BillingAccount, StripeEvent, UsageReport
+from frontdesk.models import AuditEvent, BillingAccount, Message, StripeEvent, UsageReport
 from frontdesk.runtime import Runtime
 from tests import factories
 from tests.fakes.openai_server import FakeOpenAI
@@ -519,3 +519,104 @@ async def test_without_stripe_billing_says_it_is_off(client: httpx.AsyncClient) 
     assert r.status_code == 503 and r.json()["code"] == "billing_unavailable"
     r = await client.post(HOOK, content=b"{}", headers={"Stripe-Signature": "t=1,v1=00"})
     assert r.status_code == 404
+
+
+async def test_an_event_that_fails_to_apply_is_retried_then_set_aside(billing: Billing, monkeypatch) -> None:
+    owner = await billing.owner("Flaky Florist")
+    events = billing.stripe.complete_checkout(await billing.checkout(owner, "starter"))
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setitem(webhooks.HANDLERS, "customer.subscription.created", broken)
+    r = await billing.deliver(events[1])
+    assert r.status_code == 200 and r.json()["status"] == "pending"  # stored: Stripe need not resend
+    event_id = events[1]["id"]
+    for _ in range(webhooks.MAX_ATTEMPTS - 1):
+        assert await webhooks.process(billing.runtime.db, billing.runtime.cache, event_id) == "pending"
+    async with unit_of_work(billing.runtime.db, admin=("tests", "check")) as session:
+        row = await session.get(StripeEvent, event_id)
+        assert row is not None and (row.status, row.attempts) == ("failed", webhooks.MAX_ATTEMPTS)
+        assert "database hiccup" in (row.error or "")
+    assert event_id not in await webhooks.due_events(billing.runtime.db)
+
+    # once the cause is fixed, a later event of the same kind applies normally
+    monkeypatch.undo()
+    again = billing.stripe.event("customer.subscription.created", events[1]["data"]["object"])
+    assert (await billing.deliver(again)).json()["status"] == "processed"
+    assert (await billing.billing(owner))["plan"]["name"] == "starter"
+
+
+async def test_a_plan_the_customer_buys_replaces_an_admins_override(billing: Billing, admin_headers) -> None:
+    owner = await billing.owner("Override Orchids")
+    r = await billing.client.put(
+        f"/api/v1/admin/tenants/{owner.tenant_id}/billing",
+        headers=admin_headers,
+        json={"plan_override": "starter"},
+    )
+    assert r.json()["plan"] == "starter"
+    await billing.subscribe(owner, "pro")
+    state = await billing.billing(owner)
+    assert state["plan"]["name"] == "pro" and state["override"] is None
+    # a comped workspace cannot start a checkout
+    comped = await billing.owner("Comped Cafe")
+    await billing.client.put(
+        f"/api/v1/admin/tenants/{comped.tenant_id}/billing", headers=admin_headers, json={"comped": True}
+    )
+    r = await billing.client.post(f"{BILLING}/checkout", headers=comped.headers, json={"plan": "pro"})
+    assert r.status_code == 409 and "comped" in r.json()["detail"]
+
+
+async def test_a_reset_billing_period_does_not_report_messages_twice(billing: Billing) -> None:
+    """A period that just ended is topped up for an hour, but never with messages that belong to
+    the period that replaced it (a new subscription, a reset billing anchor)."""
+    owner = await billing.owner("Anchor Antiques")
+    await billing.subscribe(owner, "pro")
+    now = utcnow()
+    old_start, old_end = now - timedelta(days=20), now - timedelta(minutes=10)
+    new_start = now - timedelta(days=5)
+    for _ in range(3):
+        await billing.chat(owner)
+    account = await billing.account(owner.tenant_id)
+    async with unit_of_work(billing.runtime.db, tenant_id=owner.tenant_id) as session:
+        # the messages were sent yesterday, inside both the old period and the new one
+        await session.execute(update(Message).values(created_at=now - timedelta(days=1)))
+        await session.execute(
+            update(BillingAccount).values(
+                current_period_start=new_start, current_period_end=now + timedelta(days=25)
+            )
+        )
+        session.add(
+            UsageReport(
+                period_start=old_start,
+                period_end=old_end,
+                identifier=f"fd-earlier-{uuid.uuid4().hex}",
+                event_name="frontdesk_messages",
+                stripe_customer_id=account.stripe_customer_id or "",
+                quantity=0,
+                timestamp=int(old_start.timestamp()),
+                status="sent",
+            )
+        )
+    await metering.plan_reports(billing.runtime.db, now=now)
+    await metering.send_due(billing.runtime.db, billing.runtime.stripe, now=now)
+    assert billing.stripe.meter_total(account.stripe_customer_id or "") == 3
+
+
+async def test_a_cancelled_subscriptions_last_messages_are_still_reported_once(billing: Billing) -> None:
+    owner = await billing.owner("Cancelled Candles")
+    events = await billing.subscribe(owner, "pro")
+    customer = (await billing.account(owner.tenant_id)).stripe_customer_id or ""
+    for _ in range(2):
+        await billing.chat(owner)
+    async with unit_of_work(billing.runtime.db, tenant_id=owner.tenant_id) as session:
+        await session.execute(update(Message).values(created_at=utcnow() - timedelta(seconds=30)))
+    ended = int(utcnow().timestamp())
+    sub = {**events[1]["data"]["object"], "status": "canceled", "ended_at": ended}
+    for item in sub["items"]["data"]:  # the period began an hour ago (the messages are 30 s old)
+        item["current_period_start"] = ended - 3600
+    await billing.deliver(billing.stripe.event("customer.subscription.deleted", sub))
+    assert (await billing.chat(owner)).status_code == 200  # on Free now: not metered
+    for _ in range(2):  # the job runs twice: reported once
+        await metering.report_usage(billing.runtime.db, billing.runtime.stripe)
+    assert billing.stripe.meter_total(customer) == 2

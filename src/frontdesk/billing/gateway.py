@@ -132,5 +132,7 @@ class StripeGateway:
             return await request
         except stripe.StripeError as error:
             message = error.user_message or str(error) or type(error).__name__
+            if isinstance(error, stripe.AuthenticationError):  # its message quotes part of the key
+                message = "Stripe refused this deployment's API key."
             log.warning("stripe.error", kind=type(error).__name__, status=error.http_status, error=message)
             raise StripeFailure(f"Stripe: {message}", extra={"stripe_status": error.http_status}) from None

@@ -20,7 +20,8 @@ from sqlalchemy import func, select, update
 
 from frontdesk.billing import plans
 from frontdesk.billing.gateway import StripeFailure, StripeGateway
-from frontdesk.billing.service import messages_between, subscribed_plan
+from frontdesk.billing.plans import Plan
+from frontdesk.billing.service import LIVE, messages_between
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.upsert import insert_for
@@ -32,9 +33,24 @@ log = structlog.get_logger()
 ACTOR = ("system:billing", "usage metering")
 TAIL = timedelta(hours=1)  # messages at the end of a period are still reported this long after it
 LEASE = timedelta(minutes=2)
-MAX_ATTEMPTS = 12
 FIRST_RETRY = timedelta(seconds=30)
 MAX_RETRY = timedelta(hours=1)
+
+
+def _metered_plan(account: BillingAccount, now: datetime) -> Plan | None:
+    """The plan whose meter counts this account's messages: a live subscription's, or a
+    cancelled one's until its last period's tail is reported."""
+    if account.comped or not account.plan or not plans.exists(account.plan):
+        return None
+    ended_recently = (
+        account.status == "canceled"
+        and account.current_period_end is not None
+        and account.current_period_end > now - TAIL
+    )
+    if account.status not in LIVE and not ended_recently:
+        return None
+    plan = plans.plan_for(account.plan)
+    return plan if plan.meter_event else None
 
 
 async def plan_reports(db: Database, now: datetime | None = None) -> int:
@@ -46,7 +62,7 @@ async def plan_reports(db: Database, now: datetime | None = None) -> int:
                 select(BillingAccount).where(
                     BillingAccount.stripe_customer_id.is_not(None),
                     BillingAccount.current_period_start.is_not(None),
-                    BillingAccount.comped.is_(False),
+                    BillingAccount.current_period_end.is_not(None),
                 )
             )
         ).all()
@@ -59,16 +75,20 @@ async def plan_reports(db: Database, now: datetime | None = None) -> int:
         ).all()
     created = 0
     for account in accounts:
-        name = subscribed_plan(account)
-        plan = plans.plan_for(name) if name else None
-        if plan is None or not plan.meter_event or account.current_period_end is None:
+        plan = _metered_plan(account, now)
+        if plan is None or plan.meter_event is None:
             continue
-        assert account.stripe_customer_id is not None and account.current_period_start is not None
-        periods = {(account.current_period_start, account.current_period_end)}
-        periods |= {(start, end) for tenant_id, start, end in recent if tenant_id == account.tenant_id}
-        for start, end in periods:
+        customer, current = account.stripe_customer_id, account.current_period_start
+        assert customer is not None and current is not None and account.current_period_end is not None
+        periods = {current: (account.current_period_end, min(now, account.current_period_end))}
+        for tenant_id, start, end in recent:
+            if tenant_id == account.tenant_id and start != current:
+                # the tail of an earlier period, never past the start of the current one (a new
+                # subscription or a reset anchor counts those messages itself)
+                periods[start] = (end, min(end, current) if current > start else end)
+        for start, (end, until) in periods.items():
             created += await _report_period(
-                db, account.tenant_id, account.stripe_customer_id, plan.meter_event, start, end, now
+                db, account.tenant_id, customer, plan.meter_event, start, end, until, now
             )
     return created
 
@@ -80,10 +100,13 @@ async def _report_period(
     event_name: str,
     start: datetime,
     end: datetime,
+    until: datetime,
     now: datetime,
 ) -> int:
+    """One outbox row for the messages of [start, until) not yet in a report of that period
+    (reports Stripe refused for good count as reported: sending them again would fail again)."""
     async with unit_of_work(db, tenant_id=tenant_id) as session:
-        counted = await messages_between(session, start, min(now, end))
+        counted = await messages_between(session, start, until)
         reported = int(
             await session.scalar(
                 select(func.coalesce(func.sum(UsageReport.quantity), 0)).where(
@@ -153,13 +176,16 @@ async def send_due(db: Database, gateway: StripeGateway, now: datetime | None = 
             values = {"status": "sent", "sent_at": utcnow(), "last_error": None}
             sent += 1
         except StripeFailure as error:
-            delay = min(FIRST_RETRY * 2 ** (attempts - 1), MAX_RETRY)
+            # an outage is retried until it ends (backoff up to an hour); a refusal is final
+            status = error.extra.get("stripe_status")
+            transient = status is None or status in (409, 429) or status >= 500
             values = {
-                "status": "failed" if attempts >= MAX_ATTEMPTS else "pending",
+                "status": "pending" if transient else "failed",
                 "last_error": error.detail[:2000],
-                "next_attempt_at": utcnow() + delay,
+                "next_attempt_at": utcnow() + min(FIRST_RETRY * 2 ** min(attempts - 1, 10), MAX_RETRY),
             }
-            log.warning(
+            logger = log.warning if transient else log.error
+            logger(
                 "billing.usage_report_failed", identifier=identifier, attempts=attempts, error=error.detail
             )
         async with unit_of_work(db, admin=ACTOR) as session:

@@ -34,7 +34,7 @@ from frontdesk.kit.time import utcnow
 from frontdesk.models import BillingAccount, Invitation, KnowledgeBase, Membership, Message, Tenant
 
 # Stripe subscription statuses that hold a plan (dunning decides what a failed payment allows)
-LIVE = frozenset({"trialing", "active", "past_due", "unpaid", "paused"})
+LIVE = frozenset({"trialing", "active", "past_due", "unpaid"})
 UPGRADE_URL = "/app/billing/"
 
 
@@ -194,7 +194,9 @@ async def tenant_plan(session: AsyncSession) -> Plan:
 
 
 async def check_seat(session: AsyncSession) -> None:
-    """Before an invitation: members plus pending invitations stay within the plan's seats."""
+    """Before an invitation: members plus pending invitations stay within the plan's seats.
+    The tenant's row is locked so that two invitations at once cannot both take the last seat."""
+    await session.execute(select(Tenant.id).with_for_update(key_share=True))
     plan = await tenant_plan(session)
     if plan.seats is not None and await seats_used(session) >= plan.seats:
         raise limit_reached(
@@ -237,6 +239,8 @@ async def _customer(
         account = await ensure_account(session, tenant_id)
         tenant = await session.get(Tenant, tenant_id)
         assert tenant is not None
+        if for_checkout and account.comped:
+            raise Conflict("This workspace is comped by the platform; ask us to change its plan.")
         if for_checkout and account.stripe_subscription_id and account.status in LIVE:
             raise Conflict(
                 f"This workspace already subscribes to the {tenant.plan} plan; "

@@ -20,7 +20,7 @@ from typing import Any
 
 import stripe
 import structlog
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from frontdesk.billing import plans
 from frontdesk.billing.service import LIVE, apply, ensure_account
@@ -88,7 +88,6 @@ async def process(db: Database, cache: Cache, event_id: str) -> str:
             row = await session.get(StripeEvent, event_id, with_for_update=True)
             if row is None or row.status != "received":
                 return row.status if row else "missing"
-            row.attempts += 1
             obj = row.payload.get("data", {}).get("object", {})
             tenant_id = await _tenant_for(session, obj)
             tenant = await session.get(Tenant, tenant_id) if tenant_id else None
@@ -100,17 +99,21 @@ async def process(db: Database, cache: Cache, event_id: str) -> str:
             outcome = HANDLERS[row.type](account, obj, row.created)
             apply(session, cache, tenant, account, actor=ACTOR)
             row.tenant_id, row.status, row.error = tenant.id, "processed", outcome
+            row.attempts += 1
             row.processed_at = utcnow()
             log.info("stripe.event", id=event_id, type=row.type, tenant_id=str(tenant.id), outcome=outcome)
             return "processed"
     except Exception as error:
         log.exception("stripe.event_failed", id=event_id)
+        # the attempt counted in the rolled-back transaction is counted again here
         async with unit_of_work(db, admin=(ACTOR, f"failed {event_id}")) as session:
-            await session.execute(
-                update(StripeEvent)
-                .where(StripeEvent.id == event_id)
-                .values(error=f"{type(error).__name__}: {error}"[:2000])
-            )
+            row = await session.get(StripeEvent, event_id, with_for_update=True)
+            if row is not None and row.status == "received":
+                row.attempts += 1
+                row.error = f"{type(error).__name__}: {error}"[:2000]
+                if row.attempts >= MAX_ATTEMPTS:  # visible to the platform, no longer retried
+                    row.status = "failed"
+                    log.error("stripe.event_abandoned", id=event_id, attempts=row.attempts)
         return "pending"
 
 
@@ -167,6 +170,8 @@ def _on_checkout_completed(account: BillingAccount, checkout: dict[str, Any], cr
         return "not a subscription"
     account.stripe_customer_id = account.stripe_customer_id or _id(checkout.get("customer"))
     subscription = _id(checkout.get("subscription"))
+    if subscription and account.plan_override and not account.comped:
+        account.plan_override, account.override_note = None, None  # what the customer buys wins now
     if not subscription or account.stripe_subscription_id == subscription:
         return "known subscription"
     if account.status in LIVE and account.stripe_event_at > created:
@@ -205,7 +210,7 @@ def _on_subscription(
     account: BillingAccount, sub: dict[str, Any], created: int, *, deleted: bool = False
 ) -> str:
     sub_id = _id(sub.get("id"))
-    if created < account.stripe_event_at:
+    if created < account.stripe_event_at and not deleted:  # an ending is final, whenever it arrives
         return "stale"
     if account.stripe_subscription_id and sub_id != account.stripe_subscription_id:
         if account.status in LIVE and (deleted or sub.get("status") not in LIVE):
@@ -229,6 +234,8 @@ def _on_subscription(
         plan.name if plan else (named if isinstance(named, str) and plans.exists(named) else account.plan)
     )
     account.status = status
+    if deleted:  # the period (and its metered usage) ends when the subscription did
+        end = sub.get("ended_at") or sub.get("canceled_at") or created
     account.current_period_start, account.current_period_end = _time(start), _time(end)
     account.trial_end = _time(sub.get("trial_end"))
     account.trial_used = account.trial_used or account.trial_end is not None

@@ -145,7 +145,7 @@ class ChatEngine:
             )
         # dunning: a suspended bot answers 402; "offline" answers from the knowledge base only
         offline_only = profile.standing.check(utcnow()) == "offline"
-        await self.quota.check(tenant_id, profile.plan, profile.period_start)
+        await self.quota.check(tenant_id, profile.plan, profile.period_start, profile.generation)
 
         redaction = redact(
             inp.message, custom_patterns=profile.pii_patterns, default_region=config.pii.default_region
@@ -214,7 +214,7 @@ class ChatEngine:
                 await store.set_status(session, conversation.id, "handoff")
                 metrics.HANDOFFS.inc()
             conversation_id, asked_at = conversation.id, asked.created_at
-        await self.quota.count(tenant_id, profile.period_start)
+        await self.quota.count(tenant_id, profile.period_start, profile.generation)
         metrics.MESSAGES.labels(inp.channel).inc()
         metrics.INTENTS.labels(metrics.intent_label(intent.intent)).inc()
 

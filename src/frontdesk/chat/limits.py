@@ -72,18 +72,20 @@ class ChatLimiter:
 
 class QuotaCounter:
     """Visitor messages per tenant per billing period (the subscription's, else the calendar
-    month): a cache counter seeded from the database."""
+    month): a cache counter seeded from the database. The key carries the tenant's config
+    generation, which every billing change bumps: after a change the counter is recounted from
+    the database, never carried over from an earlier period's key."""
 
     def __init__(self, db: Database, cache: Cache) -> None:
         self.db = db
         self.cache = cache
 
     @staticmethod
-    def _key(tenant_id: uuid.UUID, since: datetime) -> str:
-        return f"quota:{tenant_id}:{int(since.timestamp())}"
+    def _key(tenant_id: uuid.UUID, since: datetime, generation: int) -> str:
+        return f"quota:{tenant_id}:{int(since.timestamp())}:{generation}"
 
-    async def used(self, tenant_id: uuid.UUID, since: datetime) -> int:
-        raw = await self.cache.get(self._key(tenant_id, since))
+    async def used(self, tenant_id: uuid.UUID, since: datetime, generation: int) -> int:
+        raw = await self.cache.get(self._key(tenant_id, since, generation))
         if raw is not None:
             return int(raw)
         async with unit_of_work(self.db, tenant_id=tenant_id, read_only=True) as session:
@@ -92,13 +94,13 @@ class QuotaCounter:
                 .select_from(Message)
                 .where(Message.role == "user", Message.created_at >= since)
             )
-        await self.cache.add(self._key(tenant_id, since), str(count or 0).encode(), 40 * 86400)
+        await self.cache.add(self._key(tenant_id, since, generation), str(count or 0).encode(), 40 * 86400)
         return int(count or 0)
 
-    async def check(self, tenant_id: uuid.UUID, plan: Plan, since: datetime) -> None:
+    async def check(self, tenant_id: uuid.UUID, plan: Plan, since: datetime, generation: int) -> None:
         if plan.monthly_messages is None:
             return
-        if await self.used(tenant_id, since) >= plan.monthly_messages:
+        if await self.used(tenant_id, since, generation) >= plan.monthly_messages:
             raise QuotaExceeded(
                 f"The {plan.title} plan includes {plan.monthly_messages:,} messages per billing period "
                 "and they are used up. Upgrade the plan under Billing to continue now.",
@@ -110,5 +112,5 @@ class QuotaCounter:
                 },
             )
 
-    async def count(self, tenant_id: uuid.UUID, since: datetime) -> None:
-        await self.cache.incr(self._key(tenant_id, since), ttl=40 * 86400)
+    async def count(self, tenant_id: uuid.UUID, since: datetime, generation: int) -> None:
+        await self.cache.incr(self._key(tenant_id, since, generation), ttl=40 * 86400)

@@ -62,7 +62,8 @@ class StripeEvent(Base):
         ForeignKey("tenants.id", ondelete="SET NULL"), default=None, index=True
     )
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    # received → processed | ignored; failed processing stays received (with error) for the sweep
+    # received → processed | ignored; a failed application stays received (with the error) for the
+    # sweep, and becomes failed after MAX_ATTEMPTS
     status: Mapped[str] = mapped_column(String(16), default="received")
     attempts: Mapped[int] = mapped_column(default=0)
     error: Mapped[str | None] = mapped_column(Text, default=None)

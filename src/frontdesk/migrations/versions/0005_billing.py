@@ -121,7 +121,10 @@ def upgrade() -> None:
 def _keep_existing_plans() -> None:
     """A plan set before billing existed becomes the platform's override (else the first Stripe
     event would derive Free for it)."""
-    tenants = op.get_bind().execute(sa.text("SELECT id, plan FROM tenants WHERE plan <> 'free'")).all()
+    bind = op.get_bind()
+    if bind.dialect.name == "postgresql":  # FORCE'd RLS applies to a non-superuser owner too
+        bind.execute(sa.text("SELECT set_config('app.admin', 'on', true)"))
+    tenants = bind.execute(sa.text("SELECT id, plan FROM tenants WHERE plan <> 'free'")).all()
     if not tenants:
         return
     accounts = sa.table(
