@@ -8,12 +8,13 @@ import uuid
 from datetime import datetime
 
 from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import MemoryStorage, RedisStorage, Storage
+from limits.aio.storage import RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
 from sqlalchemy import func, select
 
 from frontdesk.billing.plans import Plan
 from frontdesk.billing.service import UPGRADE_URL
+from frontdesk.chat.local_window import LocalMovingWindow
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.cache import Cache
@@ -34,7 +35,7 @@ class QuotaExceeded(FrontdeskError):
 def _storage(redis_url: str | None) -> Storage:
     if redis_url:
         return RedisStorage("async+" + redis_url, implementation="redispy", key_prefix="frontdesk:limits")
-    return MemoryStorage()
+    return LocalMovingWindow()
 
 
 class ChatLimiter:
