@@ -1,14 +1,16 @@
 """Load benchmark of POST /api/v1/chat against a bare FastAPI baseline, measured in the same run.
 
-    .venv/bin/python bench/chat.py [--tenants 120] [--concurrency 24] [--seconds 15]
+    .venv/bin/python bench/chat.py [--tenants 120] [--concurrency 24] [--seconds 15] [--rounds 3]
 
 Both servers run as separate processes (pinned to CPU 0; the load generator and the fake LLM
 get the other CPUs) on the local PostgreSQL (as the non-superuser app role,
-RLS on) and call the same fake OpenAI server (zero latency) through the official SDK:
+RLS on) and call the same fake OpenAI server (zero latency) through the official SDK.
+Both stay up and are measured in interleaved rounds (which one goes first alternates), because
+this machine's speed drifts within minutes; each round:
   1. closed loop: `concurrency` clients send back to back → max throughput of each;
-  2. open loop at fixed rates (half the baseline's max, half ours) → latency percentiles at a
-     load the baseline holds; our overhead is the difference.
-Prints a markdown table; results are also written to bench/results/chat-<time>.json.
+  2. open loop at half the baseline's max of that round (a load the baseline holds) → latency
+     percentiles; our p99 overhead is the difference.
+Prints each round, a markdown table and the medians; also written to bench/results/chat-<time>.json.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import asyncio
 import json
 import os
 import random
+import statistics
 import subprocess
 import sys
 import time
@@ -189,8 +192,8 @@ class Recorder:
         self.latencies.append((time.perf_counter() - t0) * 1000)
         self.errors += status != 200
 
-    async def warm(self, client: httpx.AsyncClient) -> None:
-        for _ in range(WARMUP):  # every tenant's caches and the pools, unmeasured
+    async def warm(self, client: httpx.AsyncClient, count: int) -> None:
+        for _ in range(count):  # every tenant's caches and the pools, unmeasured
             await self.send(client)
 
     def result(self, name: str, mode: str, elapsed: float) -> Result:
@@ -208,7 +211,9 @@ class Recorder:
         )
 
 
-async def closed_loop(name: str, base: str, send: Send, concurrency: int, seconds: float) -> Result:
+async def closed_loop(
+    name: str, base: str, send: Send, concurrency: int, seconds: float, warmup: int = WARMUP
+) -> Result:
     recorder = Recorder(send)
     stop = 0.0
 
@@ -218,7 +223,7 @@ async def closed_loop(name: str, base: str, send: Send, concurrency: int, second
 
     limits = httpx.Limits(max_connections=concurrency)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        await recorder.warm(client)
+        await recorder.warm(client, warmup)
         started = time.perf_counter()
         stop = started + seconds  # measured time starts after the warm-up
         await asyncio.gather(*(worker(client) for _ in range(concurrency)))
@@ -226,11 +231,13 @@ async def closed_loop(name: str, base: str, send: Send, concurrency: int, second
     return recorder.result(name, f"closed c={concurrency}", elapsed)
 
 
-async def open_loop(name: str, base: str, send: Send, rate: float, seconds: float) -> Result:
+async def open_loop(
+    name: str, base: str, send: Send, rate: float, seconds: float, warmup: int = WARMUP
+) -> Result:
     recorder = Recorder(send)
     limits = httpx.Limits(max_connections=500)
     async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
-        await recorder.warm(client)
+        await recorder.warm(client, warmup)
         tasks = []
         started = time.perf_counter()
         for i in range(int(rate * seconds)):
@@ -241,6 +248,42 @@ async def open_loop(name: str, base: str, send: Send, rate: float, seconds: floa
         await asyncio.gather(*tasks)
         elapsed = time.perf_counter() - started
     return recorder.result(name, f"open {rate:.0f}/s", elapsed)
+
+
+@dataclass
+class Round:
+    """One comparison: both servers' closed-loop maximum, then both at half the baseline's."""
+
+    number: int
+    closed: dict[str, Result]
+    rate: float
+    opened: dict[str, Result]
+
+    @property
+    def ratio(self) -> float:
+        return self.closed["frontdesk"].rps / self.closed["baseline"].rps
+
+    @property
+    def p99_overhead(self) -> float:
+        return self.opened["frontdesk"].p99_ms - self.opened["baseline"].p99_ms
+
+    def summary(self) -> str:
+        ours, theirs = self.opened["frontdesk"], self.opened["baseline"]
+        return (
+            f"round {self.number}: {self.closed['frontdesk'].rps:.1f} vs {self.closed['baseline'].rps:.1f} req/s "
+            f"(ratio {self.ratio:.2f}); at {self.rate:.0f}/s p99 {ours.p99_ms:.1f} vs {theirs.p99_ms:.1f} ms "
+            f"(overhead {self.p99_overhead:+.1f} ms)"
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "round": self.number,
+            "closed": {k: asdict(v) for k, v in self.closed.items()},
+            "rate": self.rate,
+            "open": {k: asdict(v) for k, v in self.opened.items()},
+            "ratio": self.ratio,
+            "p99_overhead_ms": self.p99_overhead,
+        }
 
 
 def table(results: list[Result]) -> str:
@@ -262,7 +305,8 @@ async def main() -> None:
     )
     parser.add_argument("--tenants", type=int, default=120)
     parser.add_argument("--concurrency", type=int, default=24)
-    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--seconds", type=float, default=15, help="per measured phase")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (the median is reported)")
     args = parser.parse_args()
 
     db = f"frontdesk_bench_{os.getpid()}"
@@ -288,21 +332,10 @@ async def main() -> None:
         "FRONTDESK_LOG_LEVEL": "WARNING",
         "FRONTDESK_LLM_MAX_RETRIES": "0",
     }
-    results: list[Result] = []
+    ours = baseline = None
+    rounds: list[Round] = []
     try:
         ours = start([py, "-m", "frontdesk", "serve", "--port", str(fd_port)], env, fd_port, server=True)
-        try:
-            tenants = await provision(f"http://127.0.0.1:{fd_port}", args.tenants)
-            fd_closed = await closed_loop(
-                "frontdesk",
-                f"http://127.0.0.1:{fd_port}",
-                sender("frontdesk", tenants),
-                args.concurrency,
-                args.seconds,
-            )
-        finally:
-            ours.terminate()
-            ours.wait(timeout=30)
         baseline = start(
             [
                 py,
@@ -319,49 +352,47 @@ async def main() -> None:
             base_port,
             server=True,
         )
-        try:
-            base_send = sender("baseline", tenants)
-            base_closed = await closed_loop(
-                "baseline", f"http://127.0.0.1:{base_port}", base_send, args.concurrency, args.seconds
-            )
-            # latency at a load the baseline holds (half its max) and at half of ours
-            rates = sorted({max(5.0, round(base_closed.rps * 0.5)), max(5.0, round(fd_closed.rps * 0.5))})
-            base_open = [
-                await open_loop("baseline", f"http://127.0.0.1:{base_port}", base_send, r, args.seconds)
-                for r in rates
-            ]
-        finally:
-            baseline.terminate()
-            baseline.wait(timeout=30)
-        ours = start([py, "-m", "frontdesk", "serve", "--port", str(fd_port)], env, fd_port, server=True)
-        try:
-            fd_send = sender("frontdesk", tenants)
-            fd_open = [
-                await open_loop("frontdesk", f"http://127.0.0.1:{fd_port}", fd_send, r, args.seconds)
-                for r in rates
-            ]
-        finally:
-            ours.terminate()
-            ours.wait(timeout=30)
-        results = [fd_closed, base_closed]
-        for ours_at, base_at in zip(fd_open, base_open, strict=True):
-            results += [ours_at, base_at]
+        tenants = await provision(f"http://127.0.0.1:{fd_port}", args.tenants)
+        targets = {
+            "frontdesk": (f"http://127.0.0.1:{fd_port}", sender("frontdesk", tenants)),
+            "baseline": (f"http://127.0.0.1:{base_port}", sender("baseline", tenants)),
+        }
+        for base, send in targets.values():  # every tenant's caches, both servers, unmeasured
+            await closed_loop("warm-up", base, send, args.concurrency, 1.0)
+        # Rounds alternate which server goes first (ABBA…): this machine's speed drifts by
+        # tens of percent within minutes, so each comparison is made between neighbours in time.
+        for n in range(args.rounds):
+            order = list(targets) if n % 2 == 0 else list(reversed(targets))
+            closed = {
+                name: await closed_loop(name, *targets[name], args.concurrency, args.seconds, warmup=50)
+                for name in order
+            }
+            rate = max(5.0, round(closed["baseline"].rps * 0.5))  # a load the baseline holds
+            opened = {
+                name: await open_loop(name, *targets[name], rate, args.seconds, warmup=50) for name in order
+            }
+            rounds.append(Round(n + 1, closed, rate, opened))
+            print(rounds[-1].summary(), flush=True)
     finally:
-        fake.terminate()
+        for proc in (ours, baseline, fake):
+            if proc is not None:
+                proc.terminate()
+                proc.wait(timeout=30)
         await admin_sql(f'DROP DATABASE IF EXISTS "{db}" WITH (FORCE)')
 
     print(f"\n{args.tenants} tenants, each with its own key and knowledge base; fake LLM with zero latency\n")
-    print(table(results))
-    ratio = fd_closed.rps / base_closed.rps if base_closed.rps else float("nan")
-    print(f"\nthroughput ratio frontdesk/baseline (closed loop): {ratio:.2f}  (goal ≥ 0.5)")
-    overhead = {}
-    for rate, ours_at, base_at in zip(rates, fd_open, base_open, strict=True):
-        over = {q: getattr(ours_at, f"{q}_ms") - getattr(base_at, f"{q}_ms") for q in ("p50", "p95", "p99")}
-        overhead[f"{rate:.0f}/s"] = over
-        print(
-            f"overhead at {rate:.0f} req/s: p50 {over['p50']:+.1f} ms, p95 {over['p95']:+.1f} ms, "
-            f"p99 {over['p99']:+.1f} ms  (goal p99 < 50 ms)"
-        )
+    print(table([r for rnd in rounds for r in (*rnd.closed.values(), *rnd.opened.values())]))
+    ratios = [rnd.ratio for rnd in rounds]
+    overheads = [rnd.p99_overhead for rnd in rounds]
+    ratio, overhead = statistics.median(ratios), statistics.median(overheads)
+    print(
+        f"\nthroughput ratio frontdesk/baseline (closed loop), median of {len(rounds)} rounds: {ratio:.2f} "
+        f"(rounds: {', '.join(f'{r:.2f}' for r in ratios)}; goal >= 0.5)"
+    )
+    print(
+        f"p99 overhead at half the baseline's max, median: {overhead:+.1f} ms "
+        f"(rounds: {', '.join(f'{o:+.1f}' for o in overheads)}; goal < 50 ms)"
+    )
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)
     path = out / f"chat-{time.strftime('%Y%m%dT%H%M%S')}.json"
@@ -369,9 +400,9 @@ async def main() -> None:
         json.dumps(
             {
                 "args": vars(args),
-                "results": [asdict(r) for r in results],
-                "throughput_ratio": ratio,
-                "overhead_ms": overhead,
+                "rounds": [rnd.as_dict() for rnd in rounds],
+                "throughput_ratio_median": ratio,
+                "p99_overhead_ms_median": overhead,
             },
             indent=2,
         )
