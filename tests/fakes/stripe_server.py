@@ -79,6 +79,10 @@ def error(status: int, message: str, *, code: str | None = None, param: str | No
     )
 
 
+def no_such_customer(customer: Any, param: str) -> JSONResponse:
+    return error(400, f"No such customer: '{customer}'", code="resource_missing", param=param)
+
+
 def sign(payload: str, secret: str = WEBHOOK_SECRET, timestamp: int | None = None) -> str:
     ts = int(time.time()) if timestamp is None else timestamp
     signature = hmac.new(secret.encode(), f"{ts}.{payload}".encode(), hashlib.sha256).hexdigest()
@@ -352,12 +356,7 @@ class FakeStripe(LoopbackServer):
             if params.get("mode") != "subscription":
                 return error(400, "Only subscription mode is faked.", param="mode")
             if params.get("customer") not in self.customers:
-                return error(
-                    400,
-                    f"No such customer: '{params.get('customer')}'",
-                    code="resource_missing",
-                    param="customer",
-                )
+                return no_such_customer(params.get("customer"), "customer")
             if not params.get("success_url"):
                 return error(400, "Missing required param: success_url.", param="success_url")
             items = params.get("line_items") or []
@@ -407,12 +406,7 @@ class FakeStripe(LoopbackServer):
     async def _create_portal(self, request: Request) -> Response:
         def create(params: dict[str, Any]) -> Any:
             if params.get("customer") not in self.customers:
-                return error(
-                    400,
-                    f"No such customer: '{params.get('customer')}'",
-                    code="resource_missing",
-                    param="customer",
-                )
+                return no_such_customer(params.get("customer"), "customer")
             portal_id = new_id("bps")
             portal = {
                 "id": portal_id,
@@ -447,9 +441,7 @@ class FakeStripe(LoopbackServer):
             if not params.get("event_name"):
                 return error(400, "Missing required param: event_name.", param="event_name")
             if payload.get("stripe_customer_id") not in self.customers:
-                return error(
-                    400, "No such customer.", code="resource_missing", param="payload[stripe_customer_id]"
-                )
+                return no_such_customer(payload.get("stripe_customer_id"), "payload[stripe_customer_id]")
             if not str(payload.get("value", "")).isdigit():
                 return error(400, "payload[value] must be an integer.", param="payload[value]")
             identifier = params.get("identifier") or new_id("mev")

@@ -215,11 +215,14 @@ async def check_document(session: AsyncSession) -> None:
         )
 
 
-async def check_channel(session: AsyncSession, channel: str) -> None:
-    plan = await tenant_plan(session)
+def check_plan_channel(plan: Plan, channel: str) -> None:
     if not plan.allows_channel(channel):
         allowed = ", ".join(sorted(plan.channels))
         raise limit_reached("channels", plan, None, f"these channels: {allowed} (not {channel})")
+
+
+async def check_channel(session: AsyncSession, channel: str) -> None:
+    check_plan_channel(await tenant_plan(session), channel)
 
 
 # --- checkout and portal ------------------------------------------------------------------------

@@ -139,10 +139,7 @@ class ChatEngine:
             config.session_per_minute,
             inp.visitor_ip,
         )
-        if not profile.plan.allows_channel(inp.channel):
-            raise billing.limit_reached(
-                "channels", profile.plan, None, f"these channels: {', '.join(sorted(profile.plan.channels))}"
-            )
+        billing.check_plan_channel(profile.plan, inp.channel)
         # dunning: a suspended bot answers 402; "offline" answers from the knowledge base only
         offline_only = profile.standing.check(utcnow()) == "offline"
         await self.quota.check(tenant_id, profile.plan, profile.period_start, profile.generation)
@@ -388,18 +385,14 @@ class ChatEngine:
         *,
         offline_only: bool = False,
     ) -> LLMProvider:
-        llm = profile.config.llm
-        key = (
-            None
-            if offline_only
-            else (
-                llm.api_key.get_secret_value()
-                if llm.api_key
-                else (
-                    self.settings.openai_api_key.get_secret_value() if self.settings.openai_api_key else None
-                )
-            )
-        )
+        llm, deployment_key = profile.config.llm, self.settings.openai_api_key
+        key: str | None = None
+        if offline_only:  # dunning: knowledge-base answers only
+            pass
+        elif llm.api_key:
+            key = llm.api_key.get_secret_value()
+        elif deployment_key:
+            key = deployment_key.get_secret_value()
         if not key:
             return OfflineResponder(self._offline_context(profile, intent, knowledge, language))
         return OpenAIProvider(
