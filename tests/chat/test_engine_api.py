@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 from pydantic import SecretStr
+from sqlalchemy import select
 
 from frontdesk.billing import plans
+from frontdesk.db.session import unit_of_work
+from frontdesk.models import Message
 from tests import factories
 from tests.conftest import app_client
 from tests.fakes.openai_server import FakeOpenAI
@@ -381,3 +385,34 @@ async def test_llm_picks_the_intent_when_the_rules_are_unsure(
     calls = len(fake_llm.chat_requests)
     await chat(llm_client, t.headers, "How much does the Pro plan cost per month?", session="sure")
     assert len(fake_llm.chat_requests) == calls + 1
+
+
+async def test_message_metadata_follows_the_pii_policy_too(
+    client: httpx.AsyncClient, runtime, tenant_a
+) -> None:
+    async def stored_metadata(session: str) -> dict:
+        r = await client.post(
+            "/api/v1/chat",
+            headers=tenant_a.headers,
+            json={
+                "session_id": session,
+                "message": "hello",
+                "metadata": {"page": "/contact", "visitor_email": "sam@example.com", "visits": 3},
+            },
+        )
+        assert r.status_code == 200, r.text
+        async with unit_of_work(runtime.db, tenant_id=tenant_a.id) as session_:
+            meta = await session_.scalar(
+                select(Message.meta).where(
+                    Message.conversation_id == uuid.UUID(r.json()["conversation_id"]), Message.role == "user"
+                )
+            )
+        return meta["metadata"]
+
+    assert await stored_metadata("redacted-meta") == {
+        "page": "/contact",
+        "visitor_email": "[EMAIL]",
+        "visits": 3,
+    }
+    await put_config(client, tenant_a.headers, pii={"store": "raw"})
+    assert (await stored_metadata("raw-meta"))["visitor_email"] == "sam@example.com"

@@ -191,7 +191,7 @@ class ChatEngine:
                     "confidence": round(intent.confidence, 3),
                     "language": language,
                     "pii": sorted({f.kind for f in redaction.findings}),
-                    **({"metadata": inp.metadata} if inp.metadata else {}),
+                    **({"metadata": self._stored_metadata(profile, inp.metadata)} if inp.metadata else {}),
                 },
                 language=language,
             )
@@ -401,6 +401,19 @@ class ChatEngine:
             timeout_s=self.settings.llm_timeout_seconds,
             max_retries=self.settings.llm_max_retries,
         )
+
+    @staticmethod
+    def _stored_metadata(profile: ChatProfile, metadata: dict[str, Any]) -> dict[str, Any]:
+        """The message's metadata as stored: under the same PII policy as the message itself."""
+        pii = profile.config.pii
+        if pii.store == "raw":
+            return metadata
+        return {
+            key: redact(value, custom_patterns=profile.pii_patterns, default_region=pii.default_region).text
+            if isinstance(value, str)
+            else value
+            for key, value in metadata.items()
+        }
 
     @staticmethod
     def _offline_context(
