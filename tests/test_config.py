@@ -77,3 +77,25 @@ def test_cli_exits_with_the_line_not_a_traceback(tmp_path: Path) -> None:
         r.stderr.strip()
         == "invalid configuration: FRONTDESK_SECRET_KEY is required when FRONTDESK_ENV=production"
     )
+
+
+@pytest.mark.parametrize(
+    ("plans", "expected"),
+    [
+        ("[plans.free]\nseats = 'many'\n", "plan 'free': seats must be a int"),
+        ("[plans.pro]\ntitle = 'Pro'\n", "a plan named 'free' is required"),
+        ("[plans.free]\npast_due_action = 'shrug'\n", "past_due_action must be 'offline' or 'suspend'"),
+        ("[plans.free]\ncolour = 'blue'\n", "unknown field(s) colour"),
+        ("[plans.free\n", "FRONTDESK_PLANS_FILE"),
+    ],
+)
+def test_a_bad_plans_file_is_one_line_naming_the_plan(monkeypatch, tmp_path, plans, expected) -> None:
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "plans.toml"
+    path.write_text(plans)
+    monkeypatch.setenv("FRONTDESK_PLANS_FILE", str(path))
+    with pytest.raises(ConfigError) as info:
+        load_settings()
+    message = str(info.value)
+    assert message.startswith("invalid configuration: FRONTDESK_PLANS_FILE") and expected in message
+    assert "\n" not in message

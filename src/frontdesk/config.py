@@ -136,13 +136,10 @@ def _persisted_secret(var_dir: Path) -> str:
 def _one_line(error: ValidationError) -> str:
     first = error.errors()[0]
     loc = str(first["loc"][0]) if first["loc"] else ""
-    name = (
-        loc
-        if loc.startswith(("OPENAI_", "STRIPE_"))
-        else f"FRONTDESK_{loc.upper()}"
-        if loc
-        else "configuration"
-    )
+    if loc.startswith(("OPENAI_", "STRIPE_")):  # the ecosystem's own names
+        name = loc
+    else:
+        name = f"FRONTDESK_{loc.upper()}" if loc else "configuration"
     message = first["msg"].removeprefix("Value error, ")
     if message.startswith("FRONTDESK_"):
         return f"invalid configuration: {message}"
