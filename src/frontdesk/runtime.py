@@ -19,6 +19,7 @@ from frontdesk.db.engine import Database
 from frontdesk.jobs.broker import install_broker, make_broker
 from frontdesk.kit.cache import Cache, MemoryCache, RedisCache
 from frontdesk.kit.mail import LogMailer, Mailer, SmtpMailer
+from frontdesk.kit.ratelimit import RateLimiter
 
 _current: Runtime | None = None
 
@@ -35,6 +36,7 @@ class Runtime:
     crisp: CrispClient
     mailer: Mailer
     stripe: StripeGateway
+    limits: RateLimiter  # rate limits outside the chat pipeline (auth endpoints)
     previous_broker: AsyncBroker | None = None
     previous_runtime: Runtime | None = None
 
@@ -65,6 +67,7 @@ class Runtime:
         crisp = CrispClient(settings.crisp_api_url)
         mailer = make_mailer(settings)
         stripe = StripeGateway(settings)
+        limits = RateLimiter(settings.redis_url)
         runtime = cls(
             settings,
             db,
@@ -76,6 +79,7 @@ class Runtime:
             crisp,
             mailer,
             stripe,
+            limits,
             install_broker(broker),
             _current,
         )

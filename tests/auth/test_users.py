@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
+from frontdesk.app import create_app
 from frontdesk.auth import users
 from frontdesk.auth.tokens import AccessClaims, issue_access
 from frontdesk.runtime import Runtime
@@ -426,3 +427,30 @@ async def test_an_existing_account_is_never_turned_into_staff(
     with pytest.raises(Exception, match="already exists"):
         await users.create_platform_user(runtime.db, email=squatter.email, password=PASSWORD, role="admin")
     assert (await client.get("/api/v1/admin/tenants", headers=squatter.headers)).status_code == 403
+
+
+async def test_auth_endpoints_are_throttled_per_address(settings) -> None:
+    app = create_app(settings.model_copy(update={"auth_per_minute": 3}))
+
+    def client_from(address: str) -> httpx.AsyncClient:
+        transport = httpx.ASGITransport(app=app, client=(address, 4711))
+        return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+    wrong = {"email": "nobody@example.com", "password": "not the password"}
+    async with (
+        app.router.lifespan_context(app),
+        client_from("203.0.113.5") as c,
+        client_from("198.51.100.7") as d,
+    ):
+        for _ in range(3):
+            assert (await c.post("/api/v1/auth/login", json=wrong)).status_code == 401
+        r = await c.post("/api/v1/auth/login", json=wrong)
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        problem = r.json()
+        assert problem["code"] == "rate_limited" and problem["limit"] == "address_per_minute"
+        assert "3 attempts per minute" in problem["detail"]
+        # each action has its own budget: this address may still ask for a reset link
+        r = await c.post("/api/v1/auth/password/forgot", json={"email": "nobody@example.com"})
+        assert r.status_code == 202
+        # another address is not affected
+        assert (await d.post("/api/v1/auth/login", json=wrong)).status_code == 401

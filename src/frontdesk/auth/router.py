@@ -4,10 +4,11 @@ invitations. Thin: parse, call ``auth.users`` / ``auth.team``, shape the reply."
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, Response, Security, status
+from fastapi import APIRouter, Depends, Request, Response, Security, status
 from fastapi.security import HTTPAuthorizationCredentials
+from limits import RateLimitItemPerMinute
 
 from frontdesk.auth import team, users
 from frontdesk.auth.context import RuntimeDep, bearer, user_claims
@@ -31,6 +32,20 @@ router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
 
 
+def throttled(action: str) -> Any:
+    """Per client address and action: the endpoints that take a password, an email or a
+    one-time token are limited to ``FRONTDESK_AUTH_PER_MINUTE`` attempts a minute (429 with
+    Retry-After) — guessing, sign-up spam and reset-email floods, on top of the per-account
+    lockout."""
+
+    async def throttle(request: Request, runtime: RuntimeDep) -> None:
+        address = request.client.host if request.client else "unknown"
+        per_minute = RateLimitItemPerMinute(runtime.settings.auth_per_minute)
+        await runtime.limits.hit(per_minute, "address", action, address, unit="attempts")
+
+    return Depends(throttle)
+
+
 def _client(request: Request) -> users.Client:
     return users.Client(
         ip=request.client.host if request.client else "", user_agent=request.headers.get("user-agent", "")
@@ -52,7 +67,12 @@ async def _claims(runtime: RuntimeDep, credentials: Bearer) -> AccessClaims:
     return await user_claims(runtime, credentials.credentials)
 
 
-@router.post("/signup", response_model=SignupOut, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "/signup",
+    response_model=SignupOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[throttled("signup")],
+)
 async def signup(data: SignupIn, request: Request, runtime: RuntimeDep) -> SignupOut:
     """Create a workspace (tenant) with its owner, a secret key, a widget key and a default
     configuration; the owner is signed in. The keys are shown only in this answer."""
@@ -74,7 +94,7 @@ async def signup(data: SignupIn, request: Request, runtime: RuntimeDep) -> Signu
     )
 
 
-@router.post("/login", response_model=TokensOut)
+@router.post("/login", response_model=TokensOut, dependencies=[throttled("login")])
 async def login(data: LoginIn, request: Request, runtime: RuntimeDep) -> TokensOut:
     """Email and password → an access token (15 min) and a refresh token. Five failures in a row
     lock the account for a while (429 with Retry-After), doubling each time."""
@@ -154,7 +174,7 @@ async def revoke_session(session_id: uuid.UUID, runtime: RuntimeDep, credentials
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/password/forgot", status_code=status.HTTP_202_ACCEPTED)
+@router.post("/password/forgot", status_code=status.HTTP_202_ACCEPTED, dependencies=[throttled("password")])
 async def forgot_password(data: ForgotIn, request: Request, runtime: RuntimeDep) -> dict[str, str]:
     """Email a reset link (valid one hour). The answer is the same whether or not the account exists."""
     found = await users.request_password_reset(runtime.db, data.email)
@@ -171,14 +191,14 @@ async def forgot_password(data: ForgotIn, request: Request, runtime: RuntimeDep)
     return {"status": "If this email has an account, a reset link is on its way."}
 
 
-@router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT, dependencies=[throttled("password")])
 async def reset_password(data: ResetIn, runtime: RuntimeDep) -> Response:
     """Set a new password with the emailed token; every session of the account is signed out."""
     await users.reset_password(runtime.db, runtime.cache, token=data.token, password=data.password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-@router.post("/invitations/accept", response_model=TokensOut)
+@router.post("/invitations/accept", response_model=TokensOut, dependencies=[throttled("invitation")])
 async def accept_invitation(data: AcceptInvitationIn, request: Request, runtime: RuntimeDep) -> TokensOut:
     """Join a team: creates the account (or, for an existing one, checks its password)."""
     issued = await team.accept(

@@ -2,56 +2,31 @@
 
 from __future__ import annotations
 
-import math
-import time
 import uuid
 from datetime import datetime
 
-from limits import RateLimitItem, RateLimitItemPerMinute
-from limits.aio.storage import RedisStorage, Storage
-from limits.aio.strategies import MovingWindowRateLimiter
+from limits import RateLimitItemPerMinute
 from sqlalchemy import func, select
 
 from frontdesk.billing.plans import Plan
 from frontdesk.billing.service import UPGRADE_URL
-from frontdesk.chat.local_window import LocalMovingWindow
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import FrontdeskError
+from frontdesk.kit.ratelimit import RateLimiter
 from frontdesk.models import Message
 
 VISITOR_IP_SESSIONS = 3  # one address may chat as fast as this many sessions (shared offices, NAT)
-
-
-class RateLimited(FrontdeskError):
-    status, code, title = 429, "rate_limited", "Too many requests"
 
 
 class QuotaExceeded(FrontdeskError):
     status, code, title = 402, "quota_exceeded", "Monthly message quota reached"
 
 
-def _storage(redis_url: str | None) -> Storage:
-    if redis_url:
-        return RedisStorage("async+" + redis_url, implementation="redispy", key_prefix="frontdesk:limits")
-    return LocalMovingWindow()
-
-
 class ChatLimiter:
     def __init__(self, redis_url: str | None) -> None:
-        self.limiter = MovingWindowRateLimiter(_storage(redis_url))
-
-    async def _hit(self, item: RateLimitItem, scope: str, *ids: str) -> None:
-        if await self.limiter.hit(item, scope, *ids):
-            return
-        reset, _ = await self.limiter.get_window_stats(item, scope, *ids)
-        retry = max(1, math.ceil(reset - time.time()))
-        raise RateLimited(
-            f"Rate limit of {item.amount} messages per minute per {scope} reached; retry in {retry} s.",
-            headers={"Retry-After": str(retry)},
-            extra={"limit": f"{scope}_per_minute", "retry_after": retry},
-        )
+        self.limiter = RateLimiter(redis_url)
 
     async def check(
         self,
@@ -64,11 +39,11 @@ class ChatLimiter:
         """Per session, per visitor IP (browser channels: a visitor can mint session ids at
         will, not addresses) and per tenant."""
         per_session = min(plan.session_per_minute, session_per_minute or plan.session_per_minute)
-        await self._hit(RateLimitItemPerMinute(per_session), "session", str(tenant_id), session_key)
+        await self.limiter.hit(RateLimitItemPerMinute(per_session), "session", str(tenant_id), session_key)
         if visitor_ip:
             per_ip = RateLimitItemPerMinute(per_session * VISITOR_IP_SESSIONS)
-            await self._hit(per_ip, "visitor_ip", str(tenant_id), visitor_ip)
-        await self._hit(RateLimitItemPerMinute(plan.tenant_per_minute), "tenant", str(tenant_id))
+            await self.limiter.hit(per_ip, "visitor_ip", str(tenant_id), visitor_ip)
+        await self.limiter.hit(RateLimitItemPerMinute(plan.tenant_per_minute), "tenant", str(tenant_id))
 
 
 class QuotaCounter:

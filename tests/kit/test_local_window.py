@@ -6,8 +6,8 @@ import pytest
 from limits import RateLimitItemPerMinute
 from limits.aio.strategies import MovingWindowRateLimiter
 
-from frontdesk.chat import local_window
-from frontdesk.chat.local_window import LocalMovingWindow
+from frontdesk.kit import local_window
+from frontdesk.kit.local_window import LocalMovingWindow
 
 
 class Clock:
