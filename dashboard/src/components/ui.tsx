@@ -166,18 +166,21 @@ export function Field({
 
 type InputProps = InputHTMLAttributes<HTMLInputElement> & { label: ReactNode; error?: string; hint?: ReactNode };
 
-export const TextInput = forwardRef<HTMLInputElement, InputProps>(function TextInput({ label, error, hint, id, className, ...rest }, ref) {
+/** What every form control gets: an id (its own or a generated one), aria-invalid and the styling. */
+function useControl(id: string | undefined, error: string | undefined, className: string | undefined) {
   const auto = useId();
-  const inputId = id ?? auto;
+  return {
+    id: id ?? auto,
+    "aria-invalid": error ? true : undefined,
+    className: cx(inputBase, error ? "border-red-400" : "border-slate-300", className),
+  };
+}
+
+export const TextInput = forwardRef<HTMLInputElement, InputProps>(function TextInput({ label, error, hint, id, className, ...rest }, ref) {
+  const control = useControl(id, error, className);
   return (
-    <Field label={label} error={error} hint={hint} htmlFor={inputId}>
-      <input
-        ref={ref}
-        id={inputId}
-        aria-invalid={error ? true : undefined}
-        className={cx(inputBase, error ? "border-red-400" : "border-slate-300", className)}
-        {...rest}
-      />
+    <Field label={label} error={error} hint={hint} htmlFor={control.id}>
+      <input ref={ref} {...control} {...rest} />
     </Field>
   );
 });
@@ -185,17 +188,10 @@ export const TextInput = forwardRef<HTMLInputElement, InputProps>(function TextI
 type TextareaProps = TextareaHTMLAttributes<HTMLTextAreaElement> & { label: ReactNode; error?: string; hint?: ReactNode };
 
 export const TextArea = forwardRef<HTMLTextAreaElement, TextareaProps>(function TextArea({ label, error, hint, id, className, ...rest }, ref) {
-  const auto = useId();
-  const inputId = id ?? auto;
+  const control = useControl(id, error, className);
   return (
-    <Field label={label} error={error} hint={hint} htmlFor={inputId}>
-      <textarea
-        ref={ref}
-        id={inputId}
-        aria-invalid={error ? true : undefined}
-        className={cx(inputBase, error ? "border-red-400" : "border-slate-300", className)}
-        {...rest}
-      />
+    <Field label={label} error={error} hint={hint} htmlFor={control.id}>
+      <textarea ref={ref} {...control} {...rest} />
     </Field>
   );
 });
@@ -203,17 +199,10 @@ export const TextArea = forwardRef<HTMLTextAreaElement, TextareaProps>(function 
 type SelectProps = SelectHTMLAttributes<HTMLSelectElement> & { label: ReactNode; error?: string; hint?: ReactNode };
 
 export const Select = forwardRef<HTMLSelectElement, SelectProps>(function Select({ label, error, hint, id, className, children, ...rest }, ref) {
-  const auto = useId();
-  const inputId = id ?? auto;
+  const control = useControl(id, error, className);
   return (
-    <Field label={label} error={error} hint={hint} htmlFor={inputId}>
-      <select
-        ref={ref}
-        id={inputId}
-        aria-invalid={error ? true : undefined}
-        className={cx(inputBase, error ? "border-red-400" : "border-slate-300", className)}
-        {...rest}
-      >
+    <Field label={label} error={error} hint={hint} htmlFor={control.id}>
+      <select ref={ref} {...control} {...rest}>
         {children}
       </select>
     </Field>
