@@ -60,9 +60,6 @@ class Standing:
         return level
 
 
-FULL = Standing(status="active", plan_title="Free")
-
-
 def standing(
     *, status: str, plan: Plan, past_due_since: datetime | None, comped: bool, now: datetime
 ) -> Standing:
