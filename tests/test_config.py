@@ -44,6 +44,7 @@ def test_postgres_url_gets_the_async_driver() -> None:
         ),
         ({"FRONTDESK_REDIS_URL": "http://x"}, "FRONTDESK_REDIS_URL"),
         ({"FRONTDESK_MAX_BODY_BYTES": "lots"}, "FRONTDESK_MAX_BODY_BYTES"),
+        ({"FRONTDESK_OUTBOUND_ALLOW": "10.0.0.0/8,127.0.0.1:99999"}, "FRONTDESK_OUTBOUND_ALLOW"),
     ],
 )
 def test_bad_config_is_one_line_naming_the_variable(monkeypatch, tmp_path, env, expected) -> None:

@@ -13,6 +13,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from frontdesk.billing import plans
+from frontdesk.kit.outbound import AllowRule, OutboundPolicy
 
 VAR_DIR = Path("var")
 
@@ -42,6 +43,10 @@ class Settings(BaseSettings):
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")
     llm_timeout_seconds: float = Field(default=20.0, gt=0, le=300)
     llm_max_retries: int = Field(default=1, ge=0, le=5)
+    # URLs a tenant sets (its LLM endpoint …) may not reach private, loopback or metadata
+    # addresses; this comma-separated list of hosts, addresses or networks (an optional :port
+    # narrows a rule) is reachable anyway: an on-premises LLM, or the test fakes on loopback.
+    outbound_allow: str = ""
     # Crisp's REST API (tests aim it at a fake on loopback) and this deployment's public URL,
     # used for the web hook URL a tenant pastes into Crisp (default: the request's own base URL).
     crisp_api_url: str = "https://api.crisp.chat"
@@ -89,6 +94,21 @@ class Settings(BaseSettings):
         if value is not None:
             plans.load(value)  # a PlanFileError (ValueError) names the plan and field
         return value
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _outbound_rules(cls, value: str) -> str:
+        for rule in value.split(","):
+            if rule.strip():
+                AllowRule.parse(rule)  # ValueError names the rule
+        return value
+
+    @property
+    def outbound(self) -> OutboundPolicy:
+        """The guard for tenant-influenced URLs: https only in production, plus the allow-list."""
+        return OutboundPolicy.build(
+            require_https=self.env == "production", allow=self.outbound_allow.split(",")
+        )
 
     @field_validator("redis_url")
     @classmethod

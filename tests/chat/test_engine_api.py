@@ -315,22 +315,24 @@ async def test_publishable_key_chats_only_from_its_origin(client: httpx.AsyncCli
     ).status_code == 403
 
 
-async def test_tenant_llm_override_and_write_only_key(client: httpx.AsyncClient, tenant_a) -> None:
+async def test_tenant_llm_override_and_write_only_key(settings, runtime) -> None:
+    tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")
     with FakeOpenAI(reply="from the tenant's own endpoint") as own:
-        config = await put_config(
-            client, tenant_a.headers, llm={"base_url": own.base_url, "api_key": "sk-tenant-own"}
-        )
-        assert config["llm"]["api_key_set"] is True and "sk-tenant-own" not in json.dumps(config)
-        assert (await chat(client, tenant_a.headers, "anything?"))[
-            "reply"
-        ] == "from the tenant's own endpoint"
-        assert own.chat_requests[-1].bearer == "sk-tenant-own"
-        # a later PUT without the key keeps it; "" removes it
-        assert (await put_config(client, tenant_a.headers, llm={"base_url": own.base_url}))["llm"][
-            "api_key_set"
-        ]
-        assert not (await put_config(client, tenant_a.headers, llm={"api_key": ""}))["llm"]["api_key_set"]
-    got = (await client.get("/api/v1/config", headers=tenant_a.headers)).text
+        allowed = settings.model_copy(update={"outbound_allow": f"127.0.0.1:{own.port}"})
+        async with app_client(allowed) as client:
+            config = await put_config(
+                client, tenant.headers, llm={"base_url": own.base_url, "api_key": "sk-tenant-own"}
+            )
+            assert config["llm"]["api_key_set"] is True and "sk-tenant-own" not in json.dumps(config)
+            reply = (await chat(client, tenant.headers, "anything?"))["reply"]
+            assert reply == "from the tenant's own endpoint"
+            assert own.chat_requests[-1].bearer == "sk-tenant-own"
+            # a later PUT without the key keeps it; "" removes it (with the base URL: it needs one)
+            config = await put_config(client, tenant.headers, llm={"base_url": own.base_url})
+            assert config["llm"]["api_key_set"]
+            config = await put_config(client, tenant.headers, llm={"api_key": ""})
+            assert not config["llm"]["api_key_set"]
+            got = (await client.get("/api/v1/config", headers=tenant.headers)).text
     assert "sk-tenant-own" not in got
 
 

@@ -259,7 +259,7 @@ class ChatEngine:
             user_message=safe_text,
             model=config.llm.model,
             temperature=config.llm.temperature,
-            max_tokens=config.llm.max_tokens,
+            max_tokens=min(config.llm.max_tokens, profile.plan.max_output_tokens),
         )
         return replace(
             base,
@@ -310,7 +310,9 @@ class ChatEngine:
     async def _fallback(self, prepared: Prepared, error: LLMError) -> LLMResult:
         metrics.LLM_ERRORS.labels(error.code).inc()
         log.warning("chat.llm_failed", code=error.code, error=str(error))
-        prepared.meta["fallback"] = error.code
+        # the transcript says only that the model failed: a tenant's endpoint errors must not
+        # tell it what answers on which port (the log and the metric keep the code)
+        prepared.meta["fallback"] = "the model endpoint failed"
         text = self._offline_reply(
             prepared.profile,
             prepared.intent.intent,
@@ -385,21 +387,26 @@ class ChatEngine:
         *,
         offline_only: bool = False,
     ) -> LLMProvider:
-        llm, deployment_key = profile.config.llm, self.settings.openai_api_key
-        key: str | None = None
+        llm, settings = profile.config.llm, self.settings
+        key, base_url, outbound = None, settings.openai_base_url, None
         if offline_only:  # dunning: knowledge-base answers only
             pass
+        elif llm.base_url:  # the tenant's own endpoint gets the tenant's own key, never ours
+            key = llm.api_key.get_secret_value() if llm.api_key else None
+            base_url, outbound = llm.base_url, settings.outbound
         elif llm.api_key:
             key = llm.api_key.get_secret_value()
-        elif deployment_key:
-            key = deployment_key.get_secret_value()
+        elif settings.openai_api_key:
+            key = settings.openai_api_key.get_secret_value()
         if not key:
             return OfflineResponder(self._offline_context(profile, intent, knowledge, language))
         return OpenAIProvider(
             key,
-            llm.base_url or self.settings.openai_base_url,
-            timeout_s=self.settings.llm_timeout_seconds,
-            max_retries=self.settings.llm_max_retries,
+            base_url,
+            timeout_s=settings.llm_timeout_seconds,
+            max_retries=settings.llm_max_retries,
+            breaker_scope=str(profile.tenant_id),
+            outbound=outbound,
         )
 
     @staticmethod

@@ -10,8 +10,10 @@ forgotten after another cooldown). ``release()`` reports an outcome that says no
 the endpoint's health (a 4xx for one tenant's key, a cancelled call).
 
 The methods never await, so they are atomic within an event loop; a lock makes them safe
-across threads too. Breakers are shared through ``BreakerRegistry``, keyed by endpoint URL,
-so one tenant's broken custom endpoint never opens the breaker of the default endpoint.
+across threads too. Breakers are shared through ``BreakerRegistry``, keyed by endpoint URL
+and tenant: one tenant's broken custom endpoint, or its slow 4,000-token requests to the
+default endpoint, open only that tenant's breaker; an outage of the endpoint opens each
+tenant's breaker after its own few failures.
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ class CircuitBreaker:
 
 
 class BreakerRegistry:
-    """One breaker per key (an endpoint's base URL), created on first use."""
+    """One breaker per key (an endpoint's base URL and a tenant), created on first use."""
 
     def __init__(self, factory: Callable[[], CircuitBreaker] = CircuitBreaker) -> None:
         self._factory = factory

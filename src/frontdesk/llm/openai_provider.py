@@ -2,13 +2,15 @@
 
 One ``AsyncOpenAI`` client (and so one connection pool) is kept per endpoint, key and
 client options, in a small LRU cache: tenants with their own key or base URL reuse theirs
-across requests. ``close_clients()`` closes them at shutdown.
+across requests. ``close_clients()`` closes them at shutdown. A tenant's own endpoint is
+called through the outbound guard (``kit/outbound.py``: public addresses only, pinned, no
+redirects); the deployment's endpoint is the operator's and is called directly.
 
 Every SDK error becomes ``LLMError`` with a fixed, safe message (the provider's own error
 text can echo part of the key, so it is never copied). Only endpoint-health failures
 (timeouts, connection errors, 5xx) count against the endpoint's circuit breaker; a 4xx or
 a 429 belongs to one tenant's key or request, and the breaker is shared by every tenant
-of that endpoint.
+of that endpoint and tenant (``breaker_scope``): one tenant's slow requests open only its own.
 """
 
 from __future__ import annotations
@@ -25,20 +27,30 @@ from openai import AsyncOpenAI, AsyncStream
 from openai._base_client import make_request_options
 from openai.types.chat import ChatCompletion, ChatCompletionChunk, ChatCompletionMessageParam
 
+from frontdesk.kit.outbound import OutboundPolicy, guarded_client
 from frontdesk.llm.base import LLMError, LLMRequest, LLMResult, LLMStream
 from frontdesk.llm.breaker import CircuitBreaker, breakers
 
 PROVIDER_NAME = "openai"
 _CACHE_SIZE = 32
-_ClientKey = tuple[str | None, str, float, int]
+_ClientKey = tuple[str | None, str, float, int, OutboundPolicy | None]
 _clients: OrderedDict[_ClientKey, AsyncOpenAI] = OrderedDict()
 
 
-def _client_for(api_key: str, base_url: str | None, timeout_s: float, max_retries: int) -> AsyncOpenAI:
-    key = (base_url, hashlib.sha256(api_key.encode()).hexdigest(), timeout_s, max_retries)
+def _client_for(
+    api_key: str, base_url: str | None, timeout_s: float, max_retries: int, outbound: OutboundPolicy | None
+) -> AsyncOpenAI:
+    key = (base_url, hashlib.sha256(api_key.encode()).hexdigest(), timeout_s, max_retries, outbound)
     client = _clients.get(key)
     if client is None:
-        client = AsyncOpenAI(api_key=api_key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
+        client = AsyncOpenAI(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout_s,
+            max_retries=max_retries,
+            # the SDK's type names httpx2's client; it takes httpx's too (is_legacy_httpx_async_client)
+            http_client=guarded_client(outbound, timeout=timeout_s) if outbound is not None else None,  # type: ignore[arg-type]
+        )
         _clients[key] = client
         if len(_clients) > _CACHE_SIZE:
             _clients.popitem(last=False)  # dropped, not closed: a request may still be using it
@@ -97,12 +109,16 @@ class OpenAIProvider:
         timeout_s: float = 20,
         max_retries: int = 2,
         breaker: CircuitBreaker | None = None,
+        breaker_scope: str = "",
+        outbound: OutboundPolicy | None = None,
     ) -> None:
+        """``outbound``: the guard, for an endpoint a tenant chose. ``breaker_scope``: whose
+        failures the breaker counts (a tenant id), besides the endpoint."""
         if not api_key:
             raise ValueError("api_key is required (use the offline responder without one)")
-        self._client = _client_for(api_key, base_url, float(timeout_s), max_retries)
+        self._client = _client_for(api_key, base_url, float(timeout_s), max_retries, outbound)
         self.base_url = str(self._client.base_url)
-        self.breaker = breaker if breaker is not None else breakers.get(self.base_url)
+        self.breaker = breaker if breaker is not None else breakers.get(f"{self.base_url} {breaker_scope}")
 
     async def complete(self, req: LLMRequest) -> LLMResult:
         started = time.perf_counter()

@@ -10,6 +10,8 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.kit.errors import Unprocessable
+from frontdesk.kit.outbound import BlockedURL, OutboundPolicy
 from frontdesk.kit.schemas import InputModel
 from frontdesk.models import TenantConfiguration
 from frontdesk.nlu.intents import ACTIONS, intents_from_config
@@ -180,6 +182,24 @@ async def save(
         row.config_data = _stored(new)
     await session.flush()
     return new, row.updated_at
+
+
+def check_endpoint(config: BotConfigIn, outbound: OutboundPolicy) -> None:
+    """A tenant's own LLM endpoint must pass the outbound guard and come with the tenant's own
+    key: the deployment's key only ever goes to the deployment's endpoint."""
+    if not config.llm.base_url:
+        return
+    try:
+        outbound.check_url(config.llm.base_url)
+    except BlockedURL as blocked:
+        raise Unprocessable(
+            f"llm.base_url: {blocked}", extra={"errors": [{"field": "llm.base_url", "message": str(blocked)}]}
+        ) from None
+    if config.llm.api_key is None:
+        message = "a custom base_url needs the endpoint's own api_key"
+        raise Unprocessable(
+            f"llm.api_key: {message}", extra={"errors": [{"field": "llm.api_key", "message": message}]}
+        )
 
 
 def normalize_keywords(words: list[str]) -> re.Pattern[str] | None:

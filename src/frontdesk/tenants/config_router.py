@@ -32,6 +32,7 @@ async def put_config(
     """Replace the configuration. The LLM API key is write-only: omit it to keep the stored one."""
     api_key_sent = "llm" in data.model_fields_set and "api_key" in data.llm.model_fields_set
     config, updated_at = await bot_config.save(session, data, api_key_sent=api_key_sent)
+    bot_config.check_endpoint(config, runtime.settings.outbound)  # raising rolls the save back
     audit.record(session, actor=auth.principal, action="config.update", llm_key_changed=api_key_sent)
 
     async def bump() -> None:
