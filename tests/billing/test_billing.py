@@ -175,7 +175,9 @@ async def test_checkout_and_stripes_events_put_the_workspace_on_the_paid_plan(bi
     )
 
 
-@pytest.mark.parametrize("forgery", ["wrong secret", "tampered body", "stale timestamp", "no header"])
+@pytest.mark.parametrize(
+    "forgery", ["wrong secret", "tampered body", "stale timestamp", "future timestamp", "no header"]
+)
 async def test_a_forged_event_is_400_and_changes_nothing(billing: Billing, forgery: str) -> None:
     owner = await billing.owner("Careful Cakes")
     events = billing.stripe.complete_checkout(await billing.checkout(owner, "starter"))
@@ -187,6 +189,8 @@ async def test_a_forged_event_is_400_and_changes_nothing(billing: Billing, forge
         body = body.replace(b'"active"', b'"trialing"')
     elif forgery == "stale timestamp":
         body, headers = signed(event, timestamp=int(utcnow().timestamp()) - 301)
+    elif forgery == "future timestamp":  # a signature captured for later replay
+        body, headers = signed(event, timestamp=int(utcnow().timestamp()) + 600)
     else:
         headers.pop("Stripe-Signature")
     r = await billing.client.post(HOOK, content=body, headers=headers)

@@ -1,7 +1,8 @@
 """Stripe's web hooks: verified by the SDK, kept in an inbox keyed on the event id, applied once.
 
-- ``verify``: ``stripe.Webhook.construct_event`` with a 5-minute tolerance; nothing is stored
-  unless the signature checks out.
+- ``verify``: ``stripe.Webhook.construct_event`` with a 5-minute tolerance (the SDK checks only
+  the past: a timestamp more than a minute ahead is refused here); nothing is stored unless the
+  signature checks out.
 - ``receive``: the event goes into ``stripe_events`` (a redelivery finds its row: no second
   effect), then it is applied in its own transaction. A failure leaves it ``received`` with
   the error; the periodic sweep applies it again.
@@ -35,6 +36,7 @@ from frontdesk.models import BillingAccount, StripeEvent, Tenant
 
 log = structlog.get_logger()
 TOLERANCE_SECONDS = 300
+CLOCK_SKEW_SECONDS = 60  # how far ahead of our clock a signature's timestamp may be
 WEBHOOK_PATH = "/api/v1/stripe/webhook"
 ACTOR = "stripe:webhook"
 MAX_ATTEMPTS = 5
@@ -52,6 +54,9 @@ def verify(raw: bytes, header: str | None, secret: str) -> dict[str, Any]:
         event: Any = json.loads(raw)
     except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError) as error:
         raise InvalidSignature(f"The Stripe-Signature header does not verify: {error}") from None
+    signed_at = int(dict(part.split("=", 1) for part in (header or "").split(",") if "=" in part)["t"])
+    if signed_at > utcnow().timestamp() + CLOCK_SKEW_SECONDS:
+        raise InvalidSignature("The Stripe-Signature timestamp is in the future.")
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
         raise BadRequest("The body is not a Stripe event.")
     return event
