@@ -576,6 +576,7 @@ async def test_crisp_unreachable_saves_nothing(crisp: Crisp) -> None:
         crisp.client, newcomer.headers, website_id=website, identifier="new-plugin", key="new-key"
     )
     assert r.status_code == 503 and r.json()["code"] == "crisp_unavailable", r.text
+    assert r.headers["retry-after"] == "60"
     assert "new-key" not in r.text
     assert (await status_of(crisp, newcomer))["connected"] is False
     # an update during the outage changes nothing either: hooks still verify with the old secret

@@ -45,7 +45,7 @@ async def connect(
 ) -> None:
     """Create or update the tenant's Crisp connection once Crisp confirms the credentials."""
     async with unit_of_work(db, tenant_id=tenant_id) as session:
-        key = await service.stored_key(session, key=key, signing_secret=signing_secret)
+        key = await service.key_to_verify(session, key=key, signing_secret=signing_secret)
     try:
         await crisp.get_website(website_id=website_id, identifier=identifier, key=key)
     except CrispError as error:
@@ -58,7 +58,8 @@ async def connect(
         if error.retry:
             raise CrispUnavailable(
                 "Crisp could not be reached to confirm these credentials; nothing was changed. "
-                "Try again in a minute."
+                "Try again in a minute.",
+                headers={"Retry-After": "60"},
             ) from None
         raise CrispNotConfirmed(
             "Crisp did not confirm these credentials for this website: check the website ID and "

@@ -72,7 +72,7 @@ async def get_integration(session: AsyncSession) -> CrispIntegration | None:
     return await session.scalar(select(CrispIntegration))
 
 
-async def stored_key(session: AsyncSession, *, key: str | None, signing_secret: str | None) -> str:
+async def key_to_verify(session: AsyncSession, *, key: str | None, signing_secret: str | None) -> str:
     """The plugin key a connect must be verified with: the one sent, else the stored one.
     Checks first that the plan includes Crisp; both secrets are required the first time."""
     await billing.check_channel(session, CHANNEL)
