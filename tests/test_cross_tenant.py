@@ -9,13 +9,16 @@ exactly like missing ones, and B's data is unchanged afterwards. The last test f
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
 import httpx
 import pytest
 
+from frontdesk.channels.crisp.client import CrispClient
+from frontdesk.runtime import Runtime
 from tests import factories
-from tests.fakes.crisp_server import message_event, signed_hook
+from tests.fakes.crisp_server import FakeCrisp, message_event, signed_hook
 
 B_MARK = "BETA-SECRET-7731"
 
@@ -45,6 +48,7 @@ BILLING_ROUTES = {
     ("POST", "/api/v1/stripe/webhook"),
 }
 B_WEBSITE = f"website-{B_MARK}"
+A_WEBSITE = "website-alpha-0001"
 OBJECT_ROUTES = {
     ("GET", "/api/v1/knowledge/{document_id}"): None,
     ("PUT", "/api/v1/knowledge/{document_id}"): {"content": "hijacked"},
@@ -116,8 +120,26 @@ async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], ids: dic
     return "\n".join(parts)
 
 
+@pytest.fixture(scope="module")
+def fake_crisp() -> Iterator[FakeCrisp]:
+    """Crisp, which confirms B's plugin token on B's website and A's on A's (connects ask it)."""
+    with FakeCrisp(website_id=B_WEBSITE, identifier=B_MARK, key="beta-key") as fake:
+        fake.grant(A_WEBSITE, "alpha", "k")
+        yield fake
+
+
 @pytest.fixture
-async def seeded_b(client: httpx.AsyncClient, tenant_b) -> Seeded:
+async def crisp_api(runtime: Runtime, fake_crisp: FakeCrisp) -> AsyncIterator[FakeCrisp]:
+    previous, runtime.crisp = runtime.crisp, CrispClient(fake_crisp.base_url)
+    try:
+        yield fake_crisp
+    finally:
+        client, runtime.crisp = runtime.crisp, previous
+        await client.aclose()
+
+
+@pytest.fixture
+async def seeded_b(client: httpx.AsyncClient, tenant_b, crisp_api: FakeCrisp) -> Seeded:
     h = tenant_b.headers
     assert (await client.put("/api/v1/config", headers=h, json={"bot_name": B_MARK})).status_code == 200
     crisp = {
@@ -222,12 +244,14 @@ async def test_crisp_connection_and_hooks_stay_in_their_tenant(
     client: httpx.AsyncClient, tenant_a, tenant_b, seeded_b
 ) -> None:
     h = tenant_a.headers
-    # A cannot disconnect B (A has no connection of its own) nor take B's Crisp website
+    # A cannot disconnect B (A has no connection of its own) nor take B's Crisp website:
+    # Crisp does not confirm A's plugin token on it
     assert (await client.delete("/api/v1/integrations/crisp", headers=h)).status_code == 404
     taken = {"website_id": B_WEBSITE, "identifier": "alpha", "key": "k", "signing_secret": "s"}
     r = await client.put("/api/v1/integrations/crisp", headers=h, json=taken)
-    assert r.status_code == 409 and B_MARK not in r.text.replace(B_WEBSITE, "")
-    own = {"website_id": "website-alpha-0001", "identifier": "alpha", "key": "k", "signing_secret": "s"}
+    assert r.status_code == 422 and B_MARK not in r.text.replace(B_WEBSITE, "")
+    assert str(tenant_b.id) not in r.text and "beta-key" not in r.text
+    own = {"website_id": A_WEBSITE, "identifier": "alpha", "key": "k", "signing_secret": "s"}
     assert (await client.put("/api/v1/integrations/crisp", headers=h, json=own)).status_code == 200
     # A's key posting an event of B's website (signed with A's secret) is refused, nothing stored
     raw, signed = signed_hook("s", message_event(B_WEBSITE, "b-crisp-visitor", "hello"))

@@ -17,6 +17,7 @@ from sqlalchemy import func, select, update
 
 from frontdesk.app import create_app
 from frontdesk.billing import metering, plans, webhooks
+from frontdesk.channels.crisp.client import CrispClient
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit import generations
 from frontdesk.kit.mail import MemoryMailer
@@ -24,6 +25,7 @@ from frontdesk.kit.time import utcnow
 from frontdesk.models import AuditEvent, BillingAccount, Message, StripeEvent, UsageReport
 from frontdesk.runtime import Runtime
 from tests import factories
+from tests.fakes.crisp_server import FakeCrisp
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.stripe_server import API_KEY, WEBHOOK_SECRET, FakeStripe, signed
 
@@ -410,9 +412,14 @@ async def test_plan_limits_are_enforced_where_things_are_created(billing: Billin
     await billing.subscribe(owner, "pro")
     r = await c.post(docs, headers=owner.headers, json={"name": "d3", "content": "x"})
     assert r.status_code == 201
-    assert (
-        await c.put("/api/v1/integrations/crisp", headers={"X-API-Key": owner.secret_key}, json=crisp)
-    ).status_code == 200
+    with FakeCrisp(website_id=crisp["website_id"], identifier="i", key="k") as fake:  # confirms the connect
+        previous, billing.runtime.crisp = billing.runtime.crisp, CrispClient(fake.base_url)
+        try:
+            r = await c.put("/api/v1/integrations/crisp", headers={"X-API-Key": owner.secret_key}, json=crisp)
+        finally:
+            await billing.runtime.crisp.aclose()
+            billing.runtime.crisp = previous
+    assert r.status_code == 200, r.text
     widget = await c.get("/api/v1/widget/config", headers={"X-API-Key": owner.secret_key})
     assert widget.json()["branding"] is False
 

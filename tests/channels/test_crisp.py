@@ -18,7 +18,7 @@ from frontdesk.channels.crisp import service
 from frontdesk.db.session import unit_of_work
 from frontdesk.jobs import tasks
 from frontdesk.kit.time import utcnow
-from frontdesk.models import Conversation, CrispDelivery, CrispEvent
+from frontdesk.models import AuditEvent, Conversation, CrispDelivery, CrispEvent, CrispIntegration
 from frontdesk.runtime import Runtime
 from tests import factories
 from tests.fakes.crisp_server import FakeCrisp, message_event, signed_hook
@@ -70,9 +70,7 @@ async def connect(client: httpx.AsyncClient, headers: dict[str, str], **fields: 
 
 @pytest.fixture
 async def crisp(settings, fake_crisp: FakeCrisp) -> AsyncIterator[Crisp]:
-    fake_crisp.messages.clear()
-    fake_crisp.refused.clear()
-    fake_crisp.down = False
+    fake_crisp.reset()
     fake_crisp.website_id = website = str(uuid.uuid4())
     app = create_app(settings.model_copy(update={"crisp_api_url": fake_crisp.base_url}))
     async with (
@@ -351,6 +349,7 @@ async def test_the_tenant_is_found_by_token_api_key_or_website(crisp: Crisp) -> 
 
 async def test_another_tenants_webhook_token_cannot_post_into_this_tenant(crisp: Crisp, fake_crisp) -> None:
     other = await factories.tenant_with_key(crisp.runtime, name="Delta Dental")
+    crisp.fake.grant("1f2e3d4c-0000-4000-8000-000000000001", IDENTIFIER, KEY)
     r = await connect(
         crisp.client, other.headers, website_id="1f2e3d4c-0000-4000-8000-000000000001", signing_secret="delta"
     )
@@ -375,7 +374,9 @@ async def test_connection_secrets_are_write_only(crisp: Crisp) -> None:
     assert status["has_key"] and status["has_signing_secret"]
     assert KEY not in str(status) and SECRET not in str(status)
     assert status["webhook_url"].startswith("http://testserver/api/v1/crisp/webhook?token=")
-    # an update without secrets keeps them; hooks still verify with the stored secret
+    # an update without secrets keeps them (Crisp confirms the new identifier with the stored
+    # key); hooks still verify with the stored secret
+    crisp.fake.grant(crisp.website, "renamed-identifier", KEY)
     r = await crisp.client.put(
         "/api/v1/integrations/crisp",
         headers=crisp.tenant.headers,
@@ -420,3 +421,185 @@ def test_webhook_tokens_differ_per_integration_and_secret() -> None:
     assert service.webhook_token("k" * 40, a) == service.webhook_token("k" * 40, a)
     assert service.webhook_token("k" * 40, a) != service.webhook_token("k" * 40, b)
     assert service.webhook_token("k" * 40, a) != service.webhook_token("j" * 40, a)
+
+
+# --- who owns a Crisp website: Crisp says, through the tenant's own plugin credentials ---------
+
+
+async def status_of(crisp: Crisp, tenant: factories.TenantWithKey) -> dict:
+    r = await crisp.client.get("/api/v1/integrations/crisp", headers=tenant.headers)
+    assert r.status_code == 200, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def crisp_audit(crisp: Crisp, tenant_id: uuid.UUID) -> list[AuditEvent]:
+    async with unit_of_work(crisp.runtime.db, tenant_id=tenant_id) as session:
+        return list(
+            (await session.scalars(select(AuditEvent).where(AuditEvent.action.startswith("crisp.")))).all()
+        )
+
+
+@pytest.mark.parametrize("attempt", ["wrong key", "own plugin, not on this website", "unknown website"])
+async def test_a_squatter_cannot_connect_a_website_crisp_does_not_confirm(
+    crisp: Crisp, attempt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The attack: an account types in someone else's Crisp website id (it is public: it is in
+    the site's chat snippet) to claim it first. Crisp must vouch for the credentials."""
+    website = str(uuid.uuid4())  # the real owner's website, not connected to Frontdesk yet
+    crisp.fake.grant(website, "owner-plugin", "owner-key")
+    crisp.fake.grant(str(uuid.uuid4()), "squatter-plugin", "squatter-key")  # a real plugin of theirs
+    guess = {
+        "wrong key": {"identifier": "owner-plugin", "key": "guessed-key-8841"},
+        "own plugin, not on this website": {"identifier": "squatter-plugin", "key": "squatter-key"},
+        "unknown website": {"identifier": "squatter-plugin", "key": "squatter-key"},
+    }[attempt]
+    target = str(uuid.uuid4()) if attempt == "unknown website" else website
+    squatter = await factories.tenant_with_key(crisp.runtime, name="Squatter Shop")
+    capsys.readouterr()
+    r = await connect(crisp.client, squatter.headers, website_id=target, signing_secret="sq", **guess)
+    assert r.status_code == 422, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.json()["code"] == "crisp_not_confirmed"
+    assert "Crisp did not confirm these credentials for this website" in r.json()["detail"]
+    assert crisp.fake.website_lookups[-1] == target  # Crisp was asked, with the squatter's credentials
+    assert guess["key"] not in r.text and guess["key"] not in "".join(capsys.readouterr())
+    assert (await status_of(crisp, squatter))["connected"] is False
+    # nothing changed: the owner connects the website, and its hooks are the owner's
+    owner = await factories.tenant_with_key(crisp.runtime, name="Owner Outfitters")
+    r = await connect(
+        crisp.client, owner.headers, website_id=website, identifier="owner-plugin", key="owner-key"
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["verified_at"] is not None
+    [event] = await crisp_audit(crisp, owner.id)
+    assert (event.action, event.target, event.details["took_over"]) == ("crisp.connect", website, False)
+    assert await crisp_audit(crisp, squatter.id) == []
+
+
+async def test_a_squatter_cannot_take_a_connected_website_either(crisp: Crisp) -> None:
+    squatter = await factories.tenant_with_key(crisp.runtime, name="Squatter Shop")
+    r = await connect(crisp.client, squatter.headers, website_id=crisp.website, key="guessed-key")
+    assert r.status_code == 422 and r.json()["code"] == "crisp_not_confirmed"
+    assert str(crisp.tenant.id) not in r.text and "Gamma" not in r.text
+    status = await status_of(crisp, crisp.tenant)
+    assert status["connected"] and status["website_id"] == crisp.website
+    r = await crisp.hook(message_event(crisp.website, "s-still-ours", "hello"))
+    assert r.status_code == 200 and r.json() == {"status": "accepted"}
+
+
+async def test_the_owner_takes_over_a_website_another_account_connected_first(crisp: Crisp) -> None:
+    """Old data: before connects were verified, a squatter connected the owner's website. The
+    owner proves ownership through Crisp and gets it; the squatter's hooks stop reaching it."""
+    website = str(uuid.uuid4())
+    crisp.fake.grant(website, "owner-plugin", "owner-key")
+    squatter = await factories.tenant_with_key(crisp.runtime, name="Squatter Shop")
+    integration_id = uuid.uuid4()
+    token = service.webhook_token(crisp.runtime.settings.secret_key, integration_id)
+    async with unit_of_work(crisp.runtime.db, tenant_id=squatter.id) as session:
+        session.add(
+            CrispIntegration(
+                id=integration_id,
+                website_id=website,
+                identifier="squatter-plugin",
+                api_key="squatter-key",
+                signing_secret="squatter-secret",
+                webhook_token_hash=service.token_hash(token),
+            )
+        )
+    squatter_url = f"{HOOK}?token={token}"
+    before = await crisp.hook(
+        message_event(website, "s-before", "hello"), secret="squatter-secret", url=squatter_url
+    )
+    assert before.status_code == 200 and before.json() == {"status": "accepted"}
+    assert (await status_of(crisp, squatter))["verified_at"] is None
+
+    owner = await factories.tenant_with_key(crisp.runtime, name="Owner Outfitters")
+    r = await connect(
+        crisp.client,
+        owner.headers,
+        website_id=website,
+        identifier="owner-plugin",
+        key="owner-key",
+        signing_secret="owner-secret",
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["website_id"] == website and r.json()["verified_at"] is not None
+    owner_url = r.json()["webhook_url"].removeprefix("http://testserver")
+
+    # the squatter's connection is gone: its URL, its key and the website id no longer reach it
+    after = await crisp.hook(
+        message_event(website, "s-after", "hello"), secret="squatter-secret", url=squatter_url
+    )
+    assert after.status_code == 404
+    by_key = await crisp.hook(
+        message_event(website, "s-after-key", "hello"),
+        secret="squatter-secret",
+        url=HOOK,
+        headers=squatter.headers,
+    )
+    assert by_key.status_code == 404
+    by_website = await crisp.hook(
+        message_event(website, "s-after-site", "hello"), secret="squatter-secret", url=HOOK
+    )
+    assert by_website.status_code == 401  # the website is the owner's now: the owner's secret signs
+    assert (await status_of(crisp, squatter))["connected"] is False
+    async with unit_of_work(crisp.runtime.db, tenant_id=squatter.id) as session:
+        assert await session.scalar(select(func.count()).select_from(CrispEvent)) == 1  # only "before"
+    # the owner's hooks are the owner's
+    for url in (owner_url, HOOK):
+        r = await crisp.hook(
+            message_event(website, f"s-owner-{len(url)}", "hello"), secret="owner-secret", url=url
+        )
+        assert r.status_code == 200 and r.json() == {"status": "accepted"}, r.text
+    async with unit_of_work(crisp.runtime.db, tenant_id=owner.id) as session:
+        assert await session.scalar(select(func.count()).select_from(CrispEvent)) == 2
+
+    # both sides are on the record; neither learns who the other is
+    [taken] = await crisp_audit(crisp, squatter.id)
+    assert (taken.action, taken.target, taken.actor) == ("crisp.taken_over", website, "system:crisp")
+    assert str(owner.id) not in str(taken.details) and "Owner" not in str(taken.details)
+    [connected] = await crisp_audit(crisp, owner.id)
+    assert (connected.action, connected.target, connected.details["took_over"]) == (
+        "crisp.connect",
+        website,
+        True,
+    )
+    assert str(squatter.id) not in str(connected.details)
+
+
+async def test_crisp_unreachable_saves_nothing(crisp: Crisp) -> None:
+    crisp.fake.down = True
+    newcomer = await factories.tenant_with_key(crisp.runtime, name="Newcomer Nursery")
+    website = str(uuid.uuid4())
+    crisp.fake.grant(website, "new-plugin", "new-key")
+    r = await connect(
+        crisp.client, newcomer.headers, website_id=website, identifier="new-plugin", key="new-key"
+    )
+    assert r.status_code == 503 and r.json()["code"] == "crisp_unavailable", r.text
+    assert r.headers["retry-after"] == "60"
+    assert "new-key" not in r.text
+    assert (await status_of(crisp, newcomer))["connected"] is False
+    # an update during the outage changes nothing either: hooks still verify with the old secret
+    r = await connect(
+        crisp.client, crisp.tenant.headers, website_id=crisp.website, signing_secret="new-secret"
+    )
+    assert r.status_code == 503
+    crisp.fake.down = False
+    assert (await crisp.hook(message_event(crisp.website, "s-outage-kept", "hello"))).status_code == 200
+    r = await connect(
+        crisp.client, newcomer.headers, website_id=website, identifier="new-plugin", key="new-key"
+    )
+    assert r.status_code == 200, r.text
+
+
+async def test_a_connection_made_before_verification_is_verified_by_a_delivered_reply(crisp: Crisp) -> None:
+    async with unit_of_work(crisp.runtime.db, tenant_id=crisp.tenant.id) as session:
+        await session.execute(update(CrispIntegration).values(verified_at=None))
+    assert (await status_of(crisp, crisp.tenant))["verified_at"] is None
+    await crisp.hook(message_event(crisp.website, "s-legacy", "Are you open today?"))
+
+    async def verified() -> bool:
+        return (await status_of(crisp, crisp.tenant))["verified_at"] is not None
+
+    assert await eventually(verified)
+    assert len(crisp.fake.messages) == 1

@@ -9,9 +9,16 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, async_playwright
 
+from tests.fakes.crisp_server import FakeCrisp
 from tests.live import live_server
 
 ARTIFACTS = Path(__file__).parent / "artifacts"  # screenshots (git-ignored)
+# the Crisp website and plugin token the fake Crisp confirms (the dashboard test connects them)
+CRISP_WEBSITE, CRISP_IDENTIFIER, CRISP_KEY = (
+    "5a1e2b3c-4d5e-4f60-8a7b-9c0d1e2f3a4b",
+    "plugin-identifier",
+    "plugin-key",
+)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -25,7 +32,10 @@ CHROMIUM_ARGS = [
 
 @pytest.fixture(scope="module")
 def live(settings) -> Iterator[str]:
-    with live_server(settings) as base:
+    with (
+        FakeCrisp(website_id=CRISP_WEBSITE, identifier=CRISP_IDENTIFIER, key=CRISP_KEY) as crisp,
+        live_server(settings, FRONTDESK_CRISP_API_URL=crisp.base_url) as base,
+    ):
         yield base
 
 

@@ -11,7 +11,7 @@ from playwright.async_api import Browser, ConsoleMessage, Page, expect
 
 from frontdesk.auth import users
 from frontdesk.runtime import Runtime
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, CRISP_IDENTIFIER, CRISP_KEY, CRISP_WEBSITE
 
 PASSWORD = "correct horse battery"
 FAQ = "# Opening hours\nLupin Flowers is open on Sunday from 9:00 to 12:30."
@@ -69,9 +69,9 @@ async def test_signup_wizard_preview_and_keys(browser: Browser, live: str) -> No
     snippet = page.locator("[data-testid=widget-snippet]")
     await expect(snippet).to_contain_text("/widget.js")
     await expect(snippet).to_contain_text('data-key="fd_pk_')
-    await page.fill("[name=website_id]", str(uuid.uuid4()))
-    await page.fill("[name=identifier]", "plugin-identifier")
-    await page.fill("[name=key]", "plugin-key")
+    await page.fill("[name=website_id]", CRISP_WEBSITE)  # the fake Crisp confirms this plugin token on it
+    await page.fill("[name=identifier]", CRISP_IDENTIFIER)
+    await page.fill("[name=key]", CRISP_KEY)
     await page.fill("[name=signing_secret]", "signing-secret")
     await page.click("[data-testid=crisp-save]")
     await expect(page.locator("[data-testid=crisp-webhook-url]")).to_contain_text(

@@ -5,12 +5,21 @@
         ...
         assert crisp.messages[0]["content"] == "…"
 
-``POST /v1/website/{website_id}/conversation/{session_id}/message``: HTTP Basic
-``identifier:key`` and ``X-Crisp-Tier: plugin`` are required (401 otherwise, Crisp's
-``{"error": true, "reason": "invalid_session"}``), the website must be the configured one
-(404 ``website_not_found``), and the body must be a text message from the operator side
-(400 ``invalid_data``). Success: ``{"error": false, "reason": "dispatched", "data":
-{"fingerprint": …}}``. ``fail_next(n, status)`` and ``down = True`` simulate an outage.
+Crisp knows plugin tokens (``identifier:key``) and which websites each plugin is subscribed
+to: the constructor's token on ``website_id`` (tests may reassign ``website_id``), plus any
+``grant(website_id, identifier, key)``. Every route wants HTTP Basic ``identifier:key`` and
+``X-Crisp-Tier: plugin`` (401 ``invalid_session`` otherwise, Crisp's ``{"error": true,
+"reason": …}``); a website Crisp does not know is 404 ``website_not_found``, one the plugin is
+not subscribed to 404 ``not_subscribed``.
+
+- ``GET /v1/website/{website_id}`` ("Get A Website", tiers user and plugin): ``{"error":
+  false, "reason": "resolved", "data": {"website_id", "name", "domain", "logo"}}``. Frontdesk
+  calls it to prove a tenant's plugin token is authorized on the website it connects.
+- ``POST /v1/website/{website_id}/conversation/{session_id}/message``: the body must be a
+  text message from the operator side (400 ``invalid_data``). Success: ``{"error": false,
+  "reason": "dispatched", "data": {"fingerprint": …}}``.
+
+``fail_next(n, status)`` and ``down = True`` simulate an outage (every route).
 
 Also ``signed_hook(secret, body)``: the headers Crisp sends with a plugin web hook.
 """
@@ -48,6 +57,20 @@ def signed_hook(
         "X-Crisp-Signature": sig,
     }
     return raw.encode(), headers
+
+
+def _basic_identifier(header: str | None, tokens: dict[str, str]) -> str | None:
+    """The identifier of a known plugin token in ``Authorization: Basic …``, else None."""
+    if not header or not header.startswith("Basic "):
+        return None
+    try:
+        identifier, _, key = base64.b64decode(header[6:], validate=True).decode().partition(":")
+    except ValueError:
+        return None
+    expected = tokens.get(identifier)
+    return (
+        identifier if expected is not None and hmac.compare_digest(expected.encode(), key.encode()) else None
+    )
 
 
 _fingerprints = itertools.count(169_000_000_000_000)
@@ -104,7 +127,10 @@ class FakeCrisp(LoopbackServer):
         self.website_id, self.identifier, self.key = website_id, identifier, key
         self.messages: list[SentMessage] = []
         self.refused: list[tuple[int, str]] = []  # (status, reason) of every refused request
+        self.website_lookups: list[str] = []  # website ids asked for with GET /v1/website/{id}
         self.down = False
+        self._tokens: dict[str, str] = {}  # identifier → key of the plugin tokens Crisp knows
+        self._subscribed: set[tuple[str, str]] = set()  # (website_id, identifier)
         self._failures: list[int] = []
         self._lock = threading.Lock()
 
@@ -116,35 +142,70 @@ class FakeCrisp(LoopbackServer):
         with self._lock:
             self._failures.extend([status] * n)
 
+    def grant(self, website_id: str, identifier: str, key: str) -> None:
+        """The plugin token ``identifier:key`` exists and is subscribed to ``website_id``."""
+        with self._lock:
+            self._tokens[identifier] = key
+            self._subscribed.add((website_id, identifier))
+
+    def reset(self) -> None:
+        """Forget grants, messages, refusals and outages (a module-scoped fake between tests)."""
+        with self._lock:
+            self._tokens.clear()
+            self._subscribed.clear()
+            self._failures.clear()
+            self.messages.clear()
+            self.refused.clear()
+            self.website_lookups.clear()
+            self.down = False
+
     def _app(self) -> Starlette:
         return Starlette(
             routes=[
+                Route("/v1/website/{website_id}", self._get_website, methods=["GET"]),
                 Route(
                     "/v1/website/{website_id}/conversation/{session_id}/message",
                     self._send_message,
                     methods=["POST"],
-                )
+                ),
             ]
         )
+
+    def _unauthorized(self, request: Request, website_id: str) -> Response | None:
+        """Crisp's checks, in its order: outage, plugin token, website, subscription."""
+        with self._lock:
+            failure = 503 if self.down else (self._failures.pop(0) if self._failures else None)
+            tokens = {**self._tokens, self.identifier: self.key}
+            subscribed = {*self._subscribed, (self.website_id, self.identifier)}
+        if failure is not None:
+            return self._refuse(failure, "service_unavailable" if failure >= 500 else "error")
+        identifier = _basic_identifier(request.headers.get("authorization"), tokens)
+        if identifier is None or request.headers.get("x-crisp-tier") != "plugin":
+            return self._refuse(401, "invalid_session")
+        if website_id not in {w for w, _ in subscribed}:
+            return self._refuse(404, "website_not_found")
+        if (website_id, identifier) not in subscribed:
+            return self._refuse(404, "not_subscribed")
+        return None
+
+    async def _get_website(self, request: Request) -> Response:
+        website_id = request.path_params["website_id"]
+        self.website_lookups.append(website_id)
+        refused = self._unauthorized(request, website_id)
+        if refused is not None:
+            return refused
+        data = {"website_id": website_id, "name": "Gamma Garden", "domain": "gamma.example", "logo": ""}
+        return JSONResponse({"error": False, "reason": "resolved", "data": data})
 
     def _refuse(self, status: int, reason: str) -> Response:
         self.refused.append((status, reason))
         return JSONResponse({"error": True, "reason": reason, "data": {}}, status_code=status)
 
     async def _send_message(self, request: Request) -> Response:
-        with self._lock:
-            failure = 503 if self.down else (self._failures.pop(0) if self._failures else None)
-        if failure is not None:
-            return self._refuse(failure, "service_unavailable" if failure >= 500 else "error")
-        expected = "Basic " + base64.b64encode(f"{self.identifier}:{self.key}".encode()).decode()
-        if (
-            request.headers.get("authorization") != expected
-            or request.headers.get("x-crisp-tier") != "plugin"
-        ):
-            return self._refuse(401, "invalid_session")
         website_id = request.path_params["website_id"]
-        if website_id != self.website_id:
-            return self._refuse(404, "website_not_found")
+        refused = self._unauthorized(request, website_id)
+        if refused is not None:
+            return refused
         try:
             body = json.loads(await request.body())
         except ValueError:

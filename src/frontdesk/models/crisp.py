@@ -14,7 +14,8 @@ from frontdesk.kit.time import utcnow
 
 
 class CrispIntegration(IdMixin, TenantOwned, TimestampMixin, Base):
-    """One per tenant. ``api_key`` and ``signing_secret`` are write-only through the API."""
+    """One per tenant. ``api_key`` and ``signing_secret`` are write-only through the API.
+    A website belongs to the last tenant whose plugin credentials Crisp confirmed for it."""
 
     __tablename__ = "crisp_integrations"
     __table_args__ = (UniqueConstraint("tenant_id"), UniqueConstraint("website_id"))
@@ -26,6 +27,8 @@ class CrispIntegration(IdMixin, TenantOwned, TimestampMixin, Base):
     # SHA-256 of the secret token in the webhook URL (the token is derived, never stored)
     webhook_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # when Crisp last confirmed these credentials for this website (None: connected before the check)
+    verified_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 class CrispEvent(IdMixin, TenantOwned, Base):

@@ -16,7 +16,7 @@ from frontdesk.auth.context import (
     authenticate,
 )
 from frontdesk.auth.permissions import CHAT_WRITE, CONFIG_READ, CONFIG_WRITE
-from frontdesk.channels.crisp import service, signature
+from frontdesk.channels.crisp import flows, service, signature
 from frontdesk.channels.crisp.schemas import CrispConnectIn, CrispStatusOut, DeliveryCounts, HookAck
 from frontdesk.config import Settings
 from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized
@@ -42,6 +42,7 @@ async def _status(session: TenantSession, request: Request, settings: Settings) 
         deliveries=DeliveryCounts(**await service.delivery_counts(session)),
         last_event_at=await service.last_event_at(session),
         updated_at=integration.updated_at,
+        verified_at=integration.verified_at,
     )
 
 
@@ -54,16 +55,30 @@ async def get_crisp(
     return await _status(session, request, settings)
 
 
-@router.put("/api/v1/integrations/crisp", response_model=CrispStatusOut)
+@router.put(
+    "/api/v1/integrations/crisp",
+    response_model=CrispStatusOut,
+    responses={
+        422: {"description": "Crisp did not confirm the plugin credentials for this website"},
+        503: {"description": "Crisp could not be reached to confirm them (nothing was saved)"},
+    },
+)
 async def put_crisp(
     auth: ConfigWrite, session: TenantSession, runtime: RuntimeDep, request: Request, data: CrispConnectIn
 ) -> CrispStatusOut:
     """Connect Crisp or change the connection. ``key`` and ``signing_secret`` are never
-    returned; omit them on an update to keep the stored ones."""
+    returned; omit them on an update to keep the stored ones.
+
+    Crisp must confirm that the plugin token (``identifier`` and ``key``) is authorized on
+    ``website_id`` (Frontdesk asks Crisp's API with them); then the website is this account's,
+    even if another account had connected it (that connection is removed)."""
     settings = runtime.settings
-    await service.connect(
-        session,
+    await flows.connect(
+        runtime.db,
+        runtime.crisp,
+        auth.tenant_id,
         settings.secret_key,
+        actor=auth.principal,
         website_id=data.website_id,
         identifier=data.identifier,
         key=data.key,

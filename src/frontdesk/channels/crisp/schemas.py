@@ -40,6 +40,11 @@ class CrispStatusOut(BaseModel):
     deliveries: DeliveryCounts = DeliveryCounts(pending=0, sent=0, failed=0)
     last_event_at: datetime | None = None
     updated_at: datetime | None = None
+    verified_at: datetime | None = Field(
+        default=None,
+        description="When Crisp last confirmed the plugin credentials for this website "
+        "(empty for a connection made before that check: save it again to verify it)",
+    )
 
 
 class HookAck(BaseModel):

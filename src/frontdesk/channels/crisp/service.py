@@ -24,14 +24,17 @@ from typing import Any
 
 import structlog
 from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.auth import audit
 from frontdesk.billing import service as billing
 from frontdesk.channels.crisp.client import CrispClient, CrispError
 from frontdesk.chat import store
 from frontdesk.chat.engine import ChatEngine, ChatInput
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
+from frontdesk.db.tenancy import admin_scope, current_tenant
 from frontdesk.db.upsert import insert_for
 from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit.errors import BadRequest, Conflict, Forbidden, FrontdeskError, NotFound
@@ -69,21 +72,34 @@ async def get_integration(session: AsyncSession) -> CrispIntegration | None:
     return await session.scalar(select(CrispIntegration))
 
 
-async def connect(
+async def key_to_verify(session: AsyncSession, *, key: str | None, signing_secret: str | None) -> str:
+    """The plugin key a connect must be verified with: the one sent, else the stored one.
+    Checks first that the plan includes Crisp; both secrets are required the first time."""
+    await billing.check_channel(session, CHANNEL)
+    integration = await get_integration(session)
+    if integration is None and (not key or not signing_secret):
+        raise BadRequest("Connecting Crisp needs the plugin key and the web hook signing secret.")
+    return key or (integration.api_key if integration else "")
+
+
+async def save_verified(
     session: AsyncSession,
     secret_key: str,
     *,
+    actor: str,
     website_id: str,
     identifier: str,
-    key: str | None,
+    key: str,
     signing_secret: str | None,
 ) -> CrispIntegration:
-    """Create or update the tenant's connection. ``key`` and ``signing_secret`` may be omitted
-    on an update to keep the stored ones; both are required the first time."""
+    """Create or update the tenant's connection once Crisp has confirmed ``identifier:key`` for
+    ``website_id`` (see ``flows.connect``). Another tenant's connection of the same website is
+    removed: its hooks stop reaching it, and both tenants get an audit record."""
     await billing.check_channel(session, CHANNEL)
+    took_over = await _take_over(session, website_id)
     integration = await get_integration(session)
     if integration is None:
-        if not key or not signing_secret:
+        if not signing_secret:
             raise BadRequest("Connecting Crisp needs the plugin key and the web hook signing secret.")
         integration_id = new_id()
         integration = CrispIntegration(
@@ -96,27 +112,42 @@ async def connect(
         )
         session.add(integration)
     else:
-        integration.website_id, integration.identifier = website_id, identifier
-        if key:
-            integration.api_key = key
+        integration.website_id, integration.identifier, integration.api_key = website_id, identifier, key
         if signing_secret:
             integration.signing_secret = signing_secret
-    if await _website_taken(session, website_id):
-        raise Conflict("This Crisp website is already connected to another account.")
-    await session.flush()
+    integration.verified_at = utcnow()
+    audit.record(session, actor=actor, action="crisp.connect", target=website_id, took_over=took_over)
+    try:
+        await session.flush()
+    except IntegrityError:  # another account proved the same website at the same moment
+        raise Conflict("This Crisp website was connected by another request just now; try again.") from None
     return integration
 
 
-async def _website_taken(session: AsyncSession, website_id: str) -> bool:
-    """Another tenant has this website (the unique index would refuse it; say so clearly)."""
-    from frontdesk.db.tenancy import admin_scope, current_tenant
-
+async def _take_over(session: AsyncSession, website_id: str) -> bool:
+    """Remove another tenant's connection of ``website_id`` (the caller has proved it owns
+    it); the other tenant's audit log says so without naming who took it."""
     tenant_id = current_tenant(session)
-    async with admin_scope(session, actor=f"tenant:{tenant_id}", reason="crisp website uniqueness"):
-        owner = await session.scalar(
-            select(CrispIntegration.tenant_id).where(CrispIntegration.website_id == website_id)
+    async with admin_scope(session, actor=f"tenant:{tenant_id}", reason="crisp website ownership proved"):
+        previous = await session.scalar(
+            select(CrispIntegration).where(
+                CrispIntegration.website_id == website_id, CrispIntegration.tenant_id != tenant_id
+            )
         )
-    return owner is not None and owner != tenant_id
+        if previous is None:
+            return False
+        audit.record(
+            session,
+            actor="system:crisp",
+            action="crisp.taken_over",
+            target=website_id,
+            tenant_id=previous.tenant_id,
+            reason="another account proved through Crisp that it owns this website",
+        )
+        await session.delete(previous)
+        await session.flush()
+    log.warning("crisp.website_taken_over", website_id=website_id, previous_tenant=str(previous.tenant_id))
+    return True
 
 
 async def disconnect(session: AsyncSession) -> None:
@@ -441,6 +472,17 @@ async def deliver(db: Database, client: CrispClient, tenant_id: uuid.UUID, deliv
             update(CrispDelivery)
             .where(CrispDelivery.id == delivery_id)
             .values(status="sent", sent_at=utcnow(), last_error=None, crisp_fingerprint=fingerprint)
+        )
+        # Crisp took a post into this website with these credentials: that proves them too
+        # (a connection made before connects were verified becomes verified here)
+        await session.execute(
+            update(CrispIntegration)
+            .where(
+                CrispIntegration.verified_at.is_(None),
+                CrispIntegration.website_id == creds[0],
+                CrispIntegration.identifier == creds[1],
+            )
+            .values(verified_at=utcnow())
         )
     return "sent"
 
