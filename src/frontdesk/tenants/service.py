@@ -9,6 +9,7 @@ import uuid
 
 from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from frontdesk.auth.key_cache import KeyResolver
 from frontdesk.billing import plans
@@ -123,7 +124,8 @@ async def delete_tenant(session: AsyncSession, keys: KeyResolver, tenant_id: uui
     sessions and tokens."""
     tenant = await get_tenant(session, tenant_id)
     await _invalidate_keys_after_commit(session, keys, tenant_id, revoked=True)
-    elsewhere = exists().where(Membership.user_id == User.id, Membership.tenant_id != tenant_id)
+    other = aliased(Membership)
+    elsewhere = exists().where(other.user_id == User.id, other.tenant_id != tenant_id)
     only_here = list(
         (
             await session.scalars(
