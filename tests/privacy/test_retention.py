@@ -146,5 +146,5 @@ async def test_a_short_retention_cannot_erase_the_billing_periods_usage(
     assert await count(runtime, tenant.id, Conversation, Conversation.session_id == "last-period") == 0
 
 
-async def test_the_retention_job_is_on_the_schedule(runtime: Runtime) -> None:
+def test_the_retention_job_is_on_the_schedule() -> None:
     assert "frontdesk.privacy.apply_retention" in {p.task.task_name for p in periodic.SCHEDULE}

@@ -164,8 +164,12 @@ async def test_deleting_a_tenant_leaves_none_of_its_rows(
     kept = await _owned(runtime, survivor.tenant_id, set())
     assert kept["users"] == set()  # (the survivor's own people are counted through their rows)
 
+    assert (await client.get("/api/v1/customer/business", headers=doomed.headers)).status_code == 200
     r = await client.delete(f"/api/v1/admin/tenants/{doomed.tenant_id}", headers=admin_headers)
     assert r.status_code == 204, r.text
+    # its people's access tokens and its keys stop at once
+    assert (await client.get("/api/v1/customer/business", headers=doomed.headers)).status_code in (401, 403)
+    assert (await client.get("/api/v1/config", headers={"X-API-Key": doomed.secret_key})).status_code == 401
 
     assert await _still_there(runtime, owned) == {}
     assert await _owned(runtime, survivor.tenant_id, set()) == kept

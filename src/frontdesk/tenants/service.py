@@ -117,13 +117,22 @@ def suspended_marker(tenant_id: uuid.UUID) -> str:
     return f"tenant:suspended:{tenant_id}"
 
 
-async def delete_tenant(session: AsyncSession, keys: KeyResolver, tenant_id: uuid.UUID) -> None:
+DELETED_MARK_SECONDS = 3600.0  # longer than an access token lives
+
+
+async def delete_tenant(session: AsyncSession, keys: KeyResolver, cache: Cache, tenant_id: uuid.UUID) -> None:
     """Deletes the tenant and every row it owns: its tables by cascade (``tenant_id`` … ON
     DELETE CASCADE), the Stripe events about it (kept otherwise, without a tenant), and the
     people who were members of this tenant only (platform staff excepted), with their
-    sessions and tokens."""
+    sessions and tokens. Its keys stop at once, and so do access tokens already issued for it
+    (they are refused like a suspended tenant's until they expire)."""
     tenant = await get_tenant(session, tenant_id)
     await _invalidate_keys_after_commit(session, keys, tenant_id, revoked=True)
+
+    async def shut_out() -> None:
+        await cache.set(suspended_marker(tenant_id), b"1", DELETED_MARK_SECONDS)
+
+    after_commit(session, shut_out)
     other = aliased(Membership)
     elsewhere = exists().where(other.user_id == User.id, other.tenant_id != tenant_id)
     only_here = list(
