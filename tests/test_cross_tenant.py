@@ -47,6 +47,8 @@ BILLING_ROUTES = {
     ("POST", "/api/v1/customer/billing/portal"),
     ("POST", "/api/v1/stripe/webhook"),
 }
+# covered by test_privacy_tools_never_reach_the_other_tenant (and its twin under /customer)
+PRIVACY_ROUTES = {("GET", "/api/v1/privacy/export"), ("POST", "/api/v1/privacy/erase")}
 B_WEBSITE = f"website-{B_MARK}"
 A_WEBSITE = "website-alpha-0001"
 OBJECT_ROUTES = {
@@ -263,6 +265,30 @@ async def test_crisp_connection_and_hooks_stay_in_their_tenant(
     assert [c["session_id"] for c in listed] == ["b-visitor"]
 
 
+async def test_privacy_tools_never_reach_the_other_tenant(
+    client: httpx.AsyncClient, runtime, tenant_a, tenant_b, seeded_b
+) -> None:
+    """A's key with the privacy scope, and A's owner, select B's visitor every way: the export is
+    404 like a visitor A never had, the erasure deletes nothing, B's data is unchanged."""
+    _, key = await factories.create_key(runtime, tenant_a.id, name="dpo", scopes=["privacy:manage"])
+    owner = await factories.signup(client, "Alpha Owner")
+    selectors = (
+        {"session_id": "b-visitor"},
+        {"email": "beta@example.com"},
+        {"lead_id": seeded_b.ids["lead_id"]},
+    )
+    for prefix, headers in (("/api/v1", {"X-API-Key": key}), (CUSTOMER, owner.headers)):
+        for selector in selectors:
+            r = await client.get(f"{prefix}/privacy/export", headers=headers, params=selector)
+            assert r.status_code == 404, (prefix, selector, r.text)
+            assert B_MARK not in r.text
+            r = await client.post(f"{prefix}/privacy/erase", headers=headers, json=selector)
+            assert r.status_code == 200 and set(r.json().values()) == {0}, (prefix, selector, r.text)
+    assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
+    listed = (await client.get("/api/v1/conversations", headers=tenant_b.headers)).json()["items"]
+    assert [c["session_id"] for c in listed] == ["b-visitor"]
+
+
 SHARED_PREFIXES = ("/api/v1/config", "/api/v1/knowledge", "/api/v1/conversations", "/api/v1/leads")
 
 
@@ -323,6 +349,8 @@ def test_every_tenant_operation_is_in_this_suite(app) -> None:
         | CUSTOMER_READS
         | set(CUSTOMER_WRITES)
         | set(CUSTOMER_OBJECTS)
+        | PRIVACY_ROUTES
+        | {(m, customer_twin(p)) for m, p in PRIVACY_ROUTES}
     )
     operations = {
         (method.upper(), path)

@@ -31,6 +31,7 @@ from frontdesk.observability.middleware import BodySizeLimitMiddleware, RequestC
 from frontdesk.runtime import Runtime
 from frontdesk.tenants import config_router, customer_router
 from frontdesk.tenants import router as tenants_router
+from frontdesk.visitor_data import router as privacy_router
 
 
 def _customer_operation_id(route: APIRoute) -> str:
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         knowledge_router.router,
         conversations_router.router,
         leads_router.router,
+        privacy_router.router,
     ):
         app.include_router(shared, prefix="/api/v1")
         app.include_router(

@@ -15,6 +15,7 @@ from frontdesk.jobs.broker import task
 from frontdesk.kit.time import utcnow
 from frontdesk.models import ApiKey
 from frontdesk.runtime import current_runtime
+from frontdesk.visitor_data import retention
 
 log = structlog.get_logger()
 KEY_RETENTION = timedelta(days=30)
@@ -75,3 +76,9 @@ async def report_usage() -> int:
     runtime = current_runtime()
     _, sent = await metering.report_usage(runtime.db, runtime.stripe)
     return sent
+
+
+@task(task_name="frontdesk.privacy.apply_retention")
+async def apply_retention() -> int:
+    """Delete visitor messages, leads and Crisp rows older than each tenant's retention period."""
+    return await retention.apply_all(current_runtime().db)

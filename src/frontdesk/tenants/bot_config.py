@@ -73,6 +73,15 @@ class WidgetSettings(InputModel):
     )
 
 
+class PrivacySettings(InputModel):
+    retention_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=3650,
+        description="Delete visitor messages and leads older than this many days (empty: keep them)",
+    )
+
+
 class BotConfigIn(InputModel):
     business_name: str = Field(default="", max_length=200)
     bot_name: str = Field(default="Assistant", min_length=1, max_length=80)
@@ -93,6 +102,7 @@ class BotConfigIn(InputModel):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     session_per_minute: int | None = Field(default=None, ge=1, le=600, description="Stricter than the plan")
     widget: WidgetSettings = Field(default_factory=WidgetSettings)
+    privacy: PrivacySettings = Field(default_factory=PrivacySettings)
 
     @field_validator("intents")
     @classmethod
@@ -133,6 +143,7 @@ class BotConfigOut(BaseModel):
     llm: LlmSettingsOut
     session_per_minute: int | None
     widget: dict[str, Any]
+    privacy: dict[str, Any]
     updated_at: datetime | None
 
 

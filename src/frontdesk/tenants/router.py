@@ -102,8 +102,13 @@ async def reactivate_tenant(session: AdminSession, runtime: RuntimeDep, tenant_i
 
 
 @admin.delete("/{tenant_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def delete_tenant(session: AdminSession, runtime: RuntimeDep, tenant_id: uuid.UUID) -> Response:
-    await service.delete_tenant(session, runtime.keys, tenant_id)
+async def delete_tenant(
+    session: AdminSession, runtime: RuntimeDep, actor: AdminActor, tenant_id: uuid.UUID
+) -> Response:
+    """Delete the tenant and everything it owns (conversations, leads, keys, its only-here users …)."""
+    await service.delete_tenant(session, runtime.keys, runtime.cache, tenant_id)
+    # on the platform's record: the tenant's own log goes with it
+    audit.record(session, actor=actor.principal, action="tenants.delete", target=f"tenant:{tenant_id}")
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 

@@ -7,8 +7,9 @@ import secrets
 import unicodedata
 import uuid
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import delete, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from frontdesk.auth.key_cache import KeyResolver
 from frontdesk.billing import plans
@@ -18,7 +19,7 @@ from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import NotFound
 from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.kit.time import utcnow
-from frontdesk.models import ApiKey, BillingAccount, Tenant
+from frontdesk.models import ApiKey, BillingAccount, Membership, StripeEvent, Tenant, User
 from frontdesk.tenants.schemas import TenantCreate, TenantUpdate
 
 
@@ -116,12 +117,44 @@ def suspended_marker(tenant_id: uuid.UUID) -> str:
     return f"tenant:suspended:{tenant_id}"
 
 
-async def delete_tenant(session: AsyncSession, keys: KeyResolver, tenant_id: uuid.UUID) -> None:
-    """Deletes the tenant and, by cascade, every row it owns."""
+DELETED_MARK_SECONDS = 3600.0  # longer than an access token lives
+
+
+async def delete_tenant(session: AsyncSession, keys: KeyResolver, cache: Cache, tenant_id: uuid.UUID) -> None:
+    """Deletes the tenant and every row it owns: its tables by cascade (``tenant_id`` … ON
+    DELETE CASCADE), the Stripe events about it (kept otherwise, without a tenant), and the
+    people who were members of this tenant only (platform staff excepted), with their
+    sessions and tokens. Its keys stop at once, and so do access tokens already issued for it
+    (they are refused like a suspended tenant's until they expire)."""
     tenant = await get_tenant(session, tenant_id)
     await _invalidate_keys_after_commit(session, keys, tenant_id, revoked=True)
+
+    async def shut_out() -> None:
+        await cache.set(suspended_marker(tenant_id), b"1", DELETED_MARK_SECONDS)
+
+    after_commit(session, shut_out)
+    other = aliased(Membership)
+    elsewhere = exists().where(other.user_id == User.id, other.tenant_id != tenant_id)
+    only_here = list(
+        (
+            await session.scalars(
+                select(User.id)
+                .join(Membership, Membership.user_id == User.id)
+                .where(Membership.tenant_id == tenant_id, User.platform_role.is_(None), ~elsewhere)
+            )
+        ).all()
+    )
+    await session.execute(
+        delete(StripeEvent)
+        .where(StripeEvent.tenant_id == tenant_id)
+        .execution_options(synchronize_session=False)
+    )
     await session.delete(tenant)
     await session.flush()
+    if only_here:
+        await session.execute(
+            delete(User).where(User.id.in_(only_here)).execution_options(synchronize_session=False)
+        )
 
 
 async def _invalidate_keys_after_commit(

@@ -1,0 +1,1 @@
+"""A visitor's data: export and erasure of one visitor, and per-tenant retention."""
