@@ -10,7 +10,7 @@ from alembic.config import Config
 from sqlalchemy import text
 
 from frontdesk.db.engine import make_null_pool_engine
-from frontdesk.db.rls import APP_ROLE, setup_role_sql
+from frontdesk.db.rls import APP_ROLE, admin_key_sql, setup_role_sql
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -35,16 +35,35 @@ def check(url: str) -> None:
     command.check(alembic_config(url))
 
 
-async def setup_roles(admin_url: str, *, role: str = APP_ROLE, password: str | None = None) -> None:
+async def setup_roles(
+    admin_url: str, *, admin_scope_key: str, role: str = APP_ROLE, password: str | None = None
+) -> None:
+    """Create (or fix) the app role and record the admin-scope key (``db/tenancy.admin_scope_key``)
+    the app presents to enter an admin scope. Idempotent."""
     engine = make_null_pool_engine(admin_url)
     if engine.dialect.name != "postgresql":
         await engine.dispose()
         raise ValueError("setup-roles applies to PostgreSQL only")
     async with engine.begin() as conn:
-        for statement in setup_role_sql(role, password):
+        for statement in [*setup_role_sql(role, password), *admin_key_sql(admin_scope_key)]:
             await conn.execute(text(statement))
     await engine.dispose()
 
 
-def setup_roles_sync(admin_url: str, *, role: str = APP_ROLE, password: str | None = None) -> None:
-    asyncio.run(setup_roles(admin_url, role=role, password=password))
+def setup_roles_sync(
+    admin_url: str, *, admin_scope_key: str, role: str = APP_ROLE, password: str | None = None
+) -> None:
+    asyncio.run(setup_roles(admin_url, admin_scope_key=admin_scope_key, role=role, password=password))
+
+
+async def install_admin_scope_key(admin_url: str, admin_scope_key: str) -> None:
+    """Record the admin-scope key on PostgreSQL (after migrating; no-op on SQLite)."""
+    engine = make_null_pool_engine(admin_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return
+        async with engine.begin() as conn:
+            for statement in admin_key_sql(admin_scope_key):
+                await conn.execute(text(statement))
+    finally:
+        await engine.dispose()
