@@ -8,9 +8,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.db.engine import make_null_pool_engine
-from frontdesk.db.rls import APP_ROLE, admin_key_sql, setup_role_sql
+from frontdesk.db.rls import ADMIN_SCOPE_READY_SQL, ADMIN_SCOPE_SQL, APP_ROLE, admin_key_sql, setup_role_sql
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -45,8 +46,9 @@ async def setup_roles(
         await engine.dispose()
         raise ValueError("setup-roles applies to PostgreSQL only")
     async with engine.begin() as conn:
-        for statement in [*setup_role_sql(role, password), *admin_key_sql(admin_scope_key)]:
+        for statement in setup_role_sql(role, password):
             await conn.execute(text(statement))
+        await _record_admin_scope_key(conn, admin_scope_key)
     await engine.dispose()
 
 
@@ -63,7 +65,13 @@ async def install_admin_scope_key(admin_url: str, admin_scope_key: str) -> None:
         if engine.dialect.name != "postgresql":
             return
         async with engine.begin() as conn:
-            for statement in admin_key_sql(admin_scope_key):
-                await conn.execute(text(statement))
+            await _record_admin_scope_key(conn, admin_scope_key)
     finally:
         await engine.dispose()
+
+
+async def _record_admin_scope_key(conn: AsyncConnection, admin_scope_key: str) -> None:
+    if not await conn.scalar(text(ADMIN_SCOPE_READY_SQL)):  # not migrated yet (the migrations create it too)
+        for statement in ADMIN_SCOPE_SQL:
+            await conn.execute(text(statement))
+    await conn.execute(text(admin_key_sql(admin_scope_key)))

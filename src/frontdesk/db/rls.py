@@ -184,15 +184,16 @@ END $$""",
     ]
 
 
-def admin_key_sql(admin_scope_key: str) -> list[str]:
-    """Record (the hash of) the key the application presents to enter an admin scope."""
+ADMIN_SCOPE_READY_SQL = f"SELECT to_regclass('{PRIVATE_SCHEMA}.admin_scope') IS NOT NULL"
+
+
+def admin_key_sql(admin_scope_key: str) -> str:
+    """Record (the hash of) the key the application presents to enter an admin scope (into the
+    table ``ADMIN_SCOPE_SQL`` creates, which migrations run)."""
     if not admin_scope_key:
         raise ValueError("the admin-scope key is empty")
     digest = hashlib.sha256(admin_scope_key.encode()).hexdigest()
-    return [
-        *ADMIN_SCOPE_SQL,
-        f"UPDATE {PRIVATE_SCHEMA}.admin_scope SET app_key_hash = decode('{digest}', 'hex')",
-    ]
+    return f"UPDATE {PRIVATE_SCHEMA}.admin_scope SET app_key_hash = decode('{digest}', 'hex')"
 
 
 def _literal(value: str) -> str:
