@@ -177,9 +177,7 @@ async def test_app_role_cannot_reach_the_admin_scope_key(runtime: Runtime, attem
         await engine.dispose()
 
 
-async def test_every_policy_is_tenant_or_admin_scope_and_none_trusts_a_plain_setting(
-    runtime: Runtime,
-) -> None:
+async def test_every_policy_trusts_only_the_tenant_or_the_admin_scope_check(runtime: Runtime) -> None:
     async with runtime.db.engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -202,12 +200,10 @@ async def test_every_policy_is_tenant_or_admin_scope_and_none_trusts_a_plain_set
     policies: dict[str, set[str]] = {}
     for table, name, qual, check in rows:
         policies.setdefault(table, set()).add(name)
-        assert "'app.admin'" not in qual + check, (table, name)
-        if name == "admin_scope":
-            assert "frontdesk_admin_scope_active()" in qual and "frontdesk_admin_scope_active()" in check
-        else:
-            assert name == "tenant_isolation" and "admin_scope" not in qual + check, (table, name)
-    assert forced and all(policies[table] == {"tenant_isolation", "admin_scope"} for table in forced)
+        for expression in (qual, check):
+            assert "'app.admin'" not in expression, (table, name)
+            assert "frontdesk_admin_scope_active()" in expression, (table, name)
+    assert forced and all(policies[table] == {"tenant_isolation"} for table in forced)
 
 
 async def test_a_deployment_with_another_key_cannot_enter_an_admin_scope(

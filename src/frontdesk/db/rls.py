@@ -1,19 +1,19 @@
 """PostgreSQL Row-Level Security: the second, database-side layer of tenant isolation.
 
-Every tenant table gets two permissive policies:
+Every tenant table gets one policy, ``tenant_isolation``, that lets a row through when
 
-- ``tenant_isolation``: the row's tenant is the per-transaction setting ``app.tenant_id``
-  (set by ``db/tenancy.py`` at the start of each transaction);
-- ``admin_scope``: the transaction is inside an admin scope, which only a holder of the
-  deployment's admin-scope key can start. ``frontdesk_admin_scope(key)`` (SECURITY DEFINER)
-  checks the key against a hash the app role cannot read and sets ``app.admin_scope`` to a
-  token bound to this backend and this transaction (a keyed hash, under a key in the
-  ``frontdesk_private`` schema the app role has no access to); the policy recomputes it.
-  Setting ``app.admin_scope`` (or the old ``app.admin``) by hand, or replaying a token seen
-  in another transaction, lifts nothing.
+- the transaction is inside an admin scope, which only a holder of the deployment's
+  admin-scope key can start: ``frontdesk_admin_scope(key)`` (SECURITY DEFINER) checks the key
+  against a hash the app role cannot read and sets ``app.admin_scope`` to a token bound to this
+  backend and this transaction (a keyed hash under a random key in the ``frontdesk_private``
+  schema, which the app role cannot use); the policy recomputes it. Setting
+  ``app.admin_scope`` (or the old ``app.admin``) by hand, or replaying a token seen in another
+  transaction, lifts nothing;
+- or the row belongs to the per-transaction setting ``app.tenant_id`` (set by
+  ``db/tenancy.py`` at the start of each transaction), or the table's own rule.
 
-FORCE makes the policies apply to the table owner too; only superusers and BYPASSRLS roles
-skip them, which is why the application connects as a role that has neither
+FORCE makes the policy apply to the table owner too; only superusers and BYPASSRLS roles
+skip it, which is why the application connects as a role that has neither
 (``frontdesk db setup-roles``). See docs/architecture.md, "Tenancy".
 """
 
@@ -105,14 +105,14 @@ MIGRATION_ADMIN_SCOPE_SQL = (
 
 
 def policy_sql(table: str, column: str = "tenant_id", *, rule: str | None = None) -> list[str]:
-    rule = f"({rule or f'{column} = {_CURRENT_TENANT}'})"
+    # One policy, the admin scope first: inside an admin scope each row is let through on the
+    # InitPlan's value alone (PostgreSQL orders separate permissive policies by name, not by us).
+    rule = f"({_ADMIN_SCOPE} OR ({rule or f'{column} = {_CURRENT_TENANT}'}))"
     return [
         f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
-        f"DROP POLICY IF EXISTS admin_scope ON {table}",
         f"CREATE POLICY tenant_isolation ON {table} USING {rule} WITH CHECK {rule}",
-        f"CREATE POLICY admin_scope ON {table} USING ({_ADMIN_SCOPE}) WITH CHECK ({_ADMIN_SCOPE})",
     ]
 
 
@@ -147,7 +147,6 @@ def enable_rls_custom(table: str, tenant_rule: str) -> None:
 def disable_rls(table: str) -> None:
     if op.get_bind().dialect.name != "postgresql":
         return
-    op.execute(f"DROP POLICY IF EXISTS admin_scope ON {table}")
     op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
     op.execute(f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY")
     op.execute(f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY")

@@ -2,9 +2,9 @@
 
 Until now every policy let a transaction through when ``app.admin = 'on'``, a setting any
 role can set: one SQL injection, or anything holding an app-role connection, could read every
-tenant. The policies are rewritten (``db/rls.policy_sql``): ``tenant_isolation`` keyed on
-``app.tenant_id`` only, and ``admin_scope``, which holds only when the transaction entered an
-admin scope through ``frontdesk_admin_scope(key)`` with the deployment's key. PostgreSQL only.
+tenant. The policies are rewritten (``db/rls.policy_sql``): the admin arm holds only when the
+transaction entered an admin scope through ``frontdesk_admin_scope(key)`` with the deployment's
+key; otherwise rows are keyed on ``app.tenant_id``. PostgreSQL only.
 
 Revision ID: 0007
 Revises: 0005
@@ -90,6 +90,5 @@ def downgrade() -> None:
         return
     for table, rule in _rules().items():
         both = f"({_LEGACY_ADMIN} OR {rule})"
-        op.execute(f"DROP POLICY IF EXISTS admin_scope ON {table}")
         op.execute(f"DROP POLICY IF EXISTS tenant_isolation ON {table}")
         op.execute(f"CREATE POLICY tenant_isolation ON {table} USING {both} WITH CHECK {both}")
