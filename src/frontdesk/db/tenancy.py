@@ -160,7 +160,7 @@ def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
 _SET_TENANT = text(
     "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.admin_scope', '', true)"
 )
-_SET_ADMIN = text("SELECT set_config('app.tenant_id', :tenant, true), frontdesk_admin_scope(:key)")
+_SET_ADMIN = text("SELECT set_config('app.tenant_id', :tenant, true), public.frontdesk_admin_scope(:key)")
 
 
 def _set_pg_settings(connection: Connection, info: dict[str, Any]) -> None:
