@@ -35,11 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from frontdesk.db import migrate  # noqa: E402
+from frontdesk.db.tenancy import admin_scope_key  # noqa: E402
 from tests.live import free_port  # noqa: E402
 
 PG_ADMIN = os.environ.get("BENCH_PG_ADMIN_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 WARMUP = 400  # requests before measuring: each tenant's profile, index and quota counter get loaded
 ADMIN_TOKEN = "bench-admin-token-" + "x" * 24
+SECRET_KEY = "b" * 40
 QUESTIONS = [
     "When are you open on {d}?",
     "How much does the {p} plan cost?",
@@ -315,7 +317,7 @@ async def main() -> None:
     owner = f"{base_url}/{db}"
     app_url = owner.replace("postgres@", "frontdesk_app@", 1)
     await asyncio.to_thread(migrate.upgrade, owner)
-    await migrate.setup_roles(owner)
+    await migrate.setup_roles(owner, admin_scope_key=admin_scope_key(SECRET_KEY))
 
     if OTHER_CPUS != SERVER_CPUS:
         os.sched_setaffinity(0, OTHER_CPUS)  # this load generator and (inherited) the fake LLM
@@ -328,7 +330,7 @@ async def main() -> None:
         "FRONTDESK_DATABASE_URL": app_url,
         "FRONTDESK_DATABASE_ADMIN_URL": owner,
         "FRONTDESK_ADMIN_TOKEN": ADMIN_TOKEN,
-        "FRONTDESK_SECRET_KEY": "b" * 40,
+        "FRONTDESK_SECRET_KEY": SECRET_KEY,
         "FRONTDESK_LOG_LEVEL": "WARNING",
         "FRONTDESK_LLM_MAX_RETRIES": "0",
     }

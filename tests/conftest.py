@@ -26,6 +26,7 @@ from frontdesk.config import Settings
 from frontdesk.db import migrate
 from frontdesk.db.rls import APP_ROLE
 from frontdesk.db.session import unit_of_work
+from frontdesk.db.tenancy import admin_scope_key
 from frontdesk.kit.mail import MemoryMailer
 from frontdesk.models import Tenant
 from frontdesk.runtime import Runtime
@@ -37,6 +38,7 @@ PG_ADMIN = os.environ.get(
 )
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 ADMIN_TOKEN = "test-admin-token-" + "x" * 24
+SECRET_KEY = "s" * 40
 
 
 def pg_url(database: str, user: str) -> str:
@@ -65,7 +67,7 @@ def database_urls(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str
     asyncio.run(admin(f'CREATE DATABASE "{name}"'))
     owner = pg_url(name, "postgres")
     migrate.upgrade(owner)
-    migrate.setup_roles_sync(owner)
+    migrate.setup_roles_sync(owner, admin_scope_key=admin_scope_key(SECRET_KEY))
     try:
         yield {"app": pg_url(name, APP_ROLE), "owner": owner}
     finally:
@@ -77,7 +79,7 @@ def make_settings(urls: dict[str, str], tmp: Path, **overrides: object) -> Setti
         "database_url": urls["app"],
         "database_admin_url": urls["owner"],
         "admin_token": ADMIN_TOKEN,
-        "secret_key": "s" * 40,
+        "secret_key": SECRET_KEY,
         "var_dir": tmp,
         "log_json": True,
         "gc_freeze": False,

@@ -91,6 +91,10 @@ def migrate() -> None:
 
     settings = _settings()
     upgrade(settings.migration_url)
+    from frontdesk.db.migrate import install_admin_scope_key
+    from frontdesk.db.tenancy import admin_scope_key
+
+    asyncio.run(install_admin_scope_key(settings.migration_url, admin_scope_key(settings.secret_key)))
     typer.echo("database is up to date")
 
 
@@ -101,15 +105,22 @@ def setup_roles(
         str | None, typer.Option(envvar="FRONTDESK_APP_ROLE_PASSWORD", help="Its password")
     ] = None,
 ) -> None:
-    """Create the PostgreSQL role the app connects as (no superuser, no BYPASSRLS) and grant it DML.
+    """Create the PostgreSQL role the app connects as (no superuser, no BYPASSRLS) and grant it DML;
+    record the admin-scope key derived from FRONTDESK_SECRET_KEY (the app's own).
 
     Run it with FRONTDESK_DATABASE_ADMIN_URL (or FRONTDESK_DATABASE_URL) pointing at the owner role.
     """
     from frontdesk.db.migrate import setup_roles_sync
+    from frontdesk.db.tenancy import admin_scope_key
 
     settings = _settings()
     try:
-        setup_roles_sync(settings.migration_url, role=role, password=password)
+        setup_roles_sync(
+            settings.migration_url,
+            admin_scope_key=admin_scope_key(settings.secret_key),
+            role=role,
+            password=password,
+        )
     except ValueError as error:
         typer.echo(str(error), err=True)
         raise typer.Exit(2) from None

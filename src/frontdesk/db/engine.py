@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import NullPool
 
 from frontdesk.config import Settings
+from frontdesk.db.tenancy import ADMIN_SCOPE_KEY, admin_scope_key
 
 
 def _ensure_sqlite_dir(url: str) -> None:
@@ -60,8 +61,13 @@ class Database:
             if settings.database_read_url
             else self.engine
         )
-        self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        self.read_sessionmaker = async_sessionmaker(self.read_engine, expire_on_commit=False, autoflush=False)
+        info = {ADMIN_SCOPE_KEY: admin_scope_key(settings.secret_key)}
+        self.sessionmaker = async_sessionmaker(
+            self.engine, expire_on_commit=False, autoflush=False, info=info
+        )
+        self.read_sessionmaker = async_sessionmaker(
+            self.read_engine, expire_on_commit=False, autoflush=False, info=info
+        )
 
     @property
     def dialect(self) -> str:

@@ -8,9 +8,10 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from frontdesk.db.engine import make_null_pool_engine
-from frontdesk.db.rls import APP_ROLE, setup_role_sql
+from frontdesk.db.rls import ADMIN_SCOPE_READY_SQL, ADMIN_SCOPE_SQL, APP_ROLE, admin_key_sql, setup_role_sql
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
@@ -35,7 +36,11 @@ def check(url: str) -> None:
     command.check(alembic_config(url))
 
 
-async def setup_roles(admin_url: str, *, role: str = APP_ROLE, password: str | None = None) -> None:
+async def setup_roles(
+    admin_url: str, *, admin_scope_key: str, role: str = APP_ROLE, password: str | None = None
+) -> None:
+    """Create (or fix) the app role and record the admin-scope key (``db/tenancy.admin_scope_key``)
+    the app presents to enter an admin scope. Idempotent."""
     engine = make_null_pool_engine(admin_url)
     if engine.dialect.name != "postgresql":
         await engine.dispose()
@@ -43,8 +48,30 @@ async def setup_roles(admin_url: str, *, role: str = APP_ROLE, password: str | N
     async with engine.begin() as conn:
         for statement in setup_role_sql(role, password):
             await conn.execute(text(statement))
+        await _record_admin_scope_key(conn, admin_scope_key)
     await engine.dispose()
 
 
-def setup_roles_sync(admin_url: str, *, role: str = APP_ROLE, password: str | None = None) -> None:
-    asyncio.run(setup_roles(admin_url, role=role, password=password))
+def setup_roles_sync(
+    admin_url: str, *, admin_scope_key: str, role: str = APP_ROLE, password: str | None = None
+) -> None:
+    asyncio.run(setup_roles(admin_url, admin_scope_key=admin_scope_key, role=role, password=password))
+
+
+async def install_admin_scope_key(admin_url: str, admin_scope_key: str) -> None:
+    """Record the admin-scope key on PostgreSQL (after migrating; no-op on SQLite)."""
+    engine = make_null_pool_engine(admin_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            return
+        async with engine.begin() as conn:
+            await _record_admin_scope_key(conn, admin_scope_key)
+    finally:
+        await engine.dispose()
+
+
+async def _record_admin_scope_key(conn: AsyncConnection, admin_scope_key: str) -> None:
+    if not await conn.scalar(text(ADMIN_SCOPE_READY_SQL)):  # not migrated yet (the migrations create it too)
+        for statement in ADMIN_SCOPE_SQL:
+            await conn.execute(text(statement))
+    await conn.execute(text(admin_key_sql(admin_scope_key)))

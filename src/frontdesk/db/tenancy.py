@@ -4,11 +4,15 @@ Every ORM statement that touches a tenant-owned model is scoped to the session's
 (``with_loader_criteria``), every new tenant-owned row is stamped with it, and a statement
 with no tenant raises ``TenancyError`` unless the session is inside an explicit, audited
 ``admin_scope``. On PostgreSQL the same tenant is set per transaction (``app.tenant_id``)
-and Row-Level Security policies enforce it a second time.
+and Row-Level Security policies enforce it a second time; an admin scope is entered there by
+presenting the deployment's admin-scope key to ``frontdesk_admin_scope()`` (``db/rls.py``),
+which the app role's SQL alone cannot do.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -18,6 +22,7 @@ from typing import Any
 import structlog
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
 from sqlalchemy.sql.util import find_tables
@@ -26,11 +31,18 @@ from frontdesk.db.base import TenantOwned
 
 TENANT_KEY = "frontdesk.tenant_id"
 ADMIN_KEY = "frontdesk.admin_scope"
+ADMIN_SCOPE_KEY = "frontdesk.admin_scope_key"  # session.info: the key PostgreSQL checks (Database sets it)
 audit_log = structlog.get_logger("frontdesk.audit")
 
 
 class TenancyError(RuntimeError):
     """A tenant-owned model was touched without a tenant (and outside an admin scope)."""
+
+
+def admin_scope_key(secret_key: str) -> str:
+    """The key this deployment presents to PostgreSQL to enter an admin scope, derived from
+    FRONTDESK_SECRET_KEY (whoever holds that can already sign platform-admin tokens)."""
+    return hmac.new(secret_key.encode(), b"frontdesk:database-admin-scope", hashlib.sha256).hexdigest()
 
 
 def current_tenant(session: Session | AsyncSession) -> uuid.UUID | None:
@@ -145,17 +157,29 @@ def _stamp_new_rows(session: Session, _ctx: Any, _instances: Any) -> None:
             raise TenancyError(f"{type(obj).__name__} moved to another tenant")
 
 
-_SET_CONFIG = text("SELECT set_config('app.tenant_id', :tenant, true), set_config('app.admin', :admin, true)")
+_SET_TENANT = text(
+    "SELECT set_config('app.tenant_id', :tenant, true), set_config('app.admin_scope', '', true)"
+)
+_SET_ADMIN = text("SELECT set_config('app.tenant_id', :tenant, true), public.frontdesk_admin_scope(:key)")
 
 
 def _set_pg_settings(connection: Connection, info: dict[str, Any]) -> None:
     if connection.dialect.name != "postgresql":
         return
     tenant = info.get(TENANT_KEY)
-    connection.execute(
-        _SET_CONFIG,
-        {"tenant": str(tenant) if tenant else "", "admin": "on" if info.get(ADMIN_KEY) else "off"},
-    )
+    params = {"tenant": str(tenant) if tenant else ""}
+    if not info.get(ADMIN_KEY):
+        connection.execute(_SET_TENANT, params)
+        return
+    key = info.get(ADMIN_SCOPE_KEY)
+    if not key:
+        raise TenancyError(
+            "admin scope on PostgreSQL needs the admin-scope key (open sessions with Database)"
+        )
+    try:
+        connection.execute(_SET_ADMIN, {**params, "key": key})
+    except DBAPIError as error:  # its message would carry the key among the statement's parameters
+        raise TenancyError(f"PostgreSQL refused the admin scope: {error.orig}") from None
 
 
 @event.listens_for(Session, "after_begin")

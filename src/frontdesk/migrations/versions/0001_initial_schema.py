@@ -12,7 +12,7 @@ from alembic import op
 
 import frontdesk.db.base
 from frontdesk.db.base import JSONType
-from frontdesk.db.rls import disable_rls, enable_rls
+from frontdesk.db.rls import disable_rls, drop_admin_scope, enable_rls
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -180,6 +180,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in (*TENANT_TABLES, "tenants"):
         disable_rls(table)
+    drop_admin_scope()
     with op.batch_alter_table("messages", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_messages_tenant_id"))
         batch_op.drop_index("ix_messages_conversation_created")

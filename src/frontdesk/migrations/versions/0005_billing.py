@@ -14,7 +14,7 @@ from alembic import op
 
 import frontdesk.db.base
 from frontdesk.db.base import JSONType
-from frontdesk.db.rls import disable_rls, enable_rls, enable_rls_custom
+from frontdesk.db.rls import MIGRATION_ADMIN_SCOPE_SQL, disable_rls, enable_rls, enable_rls_custom
 
 revision: str = "0005"
 down_revision: str | None = "0004"
@@ -123,7 +123,8 @@ def _keep_existing_plans() -> None:
     event would derive Free for it)."""
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":  # FORCE'd RLS applies to a non-superuser owner too
-        bind.execute(sa.text("SELECT set_config('app.admin', 'on', true)"))
+        bind.execute(sa.text("SELECT set_config('app.admin', 'on', true)"))  # tenants' policy until 0007
+        bind.execute(sa.text(MIGRATION_ADMIN_SCOPE_SQL))  # the policies enable_rls writes now
     tenants = bind.execute(sa.text("SELECT id, plan FROM tenants WHERE plan <> 'free'")).all()
     if not tenants:
         return
