@@ -30,6 +30,8 @@ def test_newest_key_encrypts_and_any_listed_key_decrypts() -> None:
     assert rotated is not None and both.is_current(rotated)
     assert both.reencrypt(rotated) is None  # already under the newest key
     assert Keyring([NEW]).decrypt(rotated) == "old secret"
+    left_in_plaintext = both.reencrypt("sk-canary-plain")  # rotation encrypts stray plaintext too
+    assert left_in_plaintext is not None and both.decrypt(left_in_plaintext) == "sk-canary-plain"
 
 
 def test_a_missing_key_is_a_clear_error_not_garbage() -> None:

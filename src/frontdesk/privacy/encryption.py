@@ -151,7 +151,7 @@ def decrypt(stored: str) -> str:
 class EncryptedString(TypeDecorator[str]):
     """A string column stored encrypted under the process's keyring.
 
-    Size it for the ciphertext: about 4/3 of the plaintext plus 48 characters. Rows cannot be
+    Size it for the ciphertext: about 4/3 of the plaintext (in UTF-8 bytes) plus 56 characters. Rows cannot be
     looked up by its value (every encryption differs)."""
 
     impl = String
