@@ -3,8 +3,8 @@
 What is rotated is found, not listed: every ``EncryptedString`` column and every JSON column
 marked ``SECRET_DOCUMENT`` (its ``enc:v1:`` strings, at any depth). Rows are read and
 rewritten in batches by primary key, each batch its own short transaction (the app keeps
-serving), with the rows locked on PostgreSQL and a column only rewritten if it still holds
-what was read. Values already under the newest key are left alone, so running it again is
+serving) that locks what it rewrites (the rows on PostgreSQL, the database on SQLite), and a
+column is only rewritten if it still holds what was read. Values already under the newest key are left alone, so running it again is
 harmless. A value no configured key decrypts is reported and skipped, and the run fails.
 """
 
@@ -16,6 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import MetaData, Table
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.db.base import JSONType
 from frontdesk.db.engine import Database
@@ -83,7 +84,7 @@ async def rotate(
 
 
 async def _rotate_batch(
-    session: Any, target: Target, keyring: Keyring, after: Any, limit: int, progress: Progress
+    session: AsyncSession, target: Target, keyring: Keyring, after: Any, limit: int, progress: Progress
 ) -> list[Any]:
     [pk] = target.table.primary_key.columns
     # plain types: read and write the stored text, not through EncryptedString
@@ -94,6 +95,10 @@ async def _rotate_batch(
         *(sa.column(name, JSONType) for name in target.documents),
     )
     key = raw.c[pk.name]
+    if session.get_bind().dialect.name == "sqlite":
+        # the write lock before reading (SQLite has no FOR UPDATE, and its driver begins the
+        # transaction only at the first write): no save can slip in between read and rewrite
+        await session.execute(sa.update(raw).where(sa.false()).values({pk.name: key}))
     query = sa.select(raw).order_by(key).limit(limit).with_for_update()
     if after is not None:
         query = query.where(key > after)
