@@ -218,7 +218,7 @@ async def test_rotation_moves_every_secret_to_the_new_key_and_the_old_one_can_go
         )
         counts = {p.table: p.rotated for p in done}
         assert counts["crisp_integrations"] >= 4 and counts["tenant_configurations"] >= 2
-        assert [p.unreadable for p in done] == [[], []]
+        assert all(not p.unreadable for p in done)
         assert len(lines) >= 4  # one report per batch of one row
         again = await rotate(app.runtime.db, keyring, batch_size=1)
         assert sum(p.rotated for p in again) == 0  # idempotent
@@ -251,3 +251,17 @@ async def test_a_wrong_key_is_a_clear_error_not_garbage(start, fake_llm, fake_cr
             assert r.status_code == 500 and r.json()["code"] == "secret_unreadable", r.text
             assert "decrypted" in r.json()["detail"]
         assert len(fake_llm.chat_requests) == calls  # no garbage key went to the model
+
+
+async def test_crisp_credentials_must_be_printable_ascii(client: httpx.AsyncClient, tenant_a) -> None:
+    """So that the ciphertext always fits its column (500 characters of 4-byte UTF-8 would not)."""
+    for field in ("key", "signing_secret"):
+        body = {
+            "website_id": WEBSITE,
+            "identifier": IDENTIFIER,
+            "key": "k",
+            "signing_secret": "s",
+            field: "🔑" * 500,
+        }
+        r = await client.put("/api/v1/integrations/crisp", headers=tenant_a.headers, json=body)
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == field, r.text
