@@ -29,6 +29,8 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "FRONTDESK_VAR_DIR": str(settings.var_dir),
         "FRONTDESK_AUTH_PER_MINUTE": str(settings.auth_per_minute),
     }
+    if settings.encryption_keys:  # the same keys as this process: both read the stored secrets
+        env["FRONTDESK_ENCRYPTION_KEYS"] = settings.encryption_keys.get_secret_value()
     if settings.database_admin_url:
         env["FRONTDESK_DATABASE_ADMIN_URL"] = settings.database_admin_url
     if settings.admin_token:

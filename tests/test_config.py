@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import base64
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from frontdesk.config import ConfigError, Settings, load_settings
+from frontdesk.config import ConfigError, Settings, load_settings, new_encryption_key
+
+GOOD_KEY = new_encryption_key()
 
 
 def test_embedded_defaults(tmp_path: Path, monkeypatch) -> None:
@@ -22,6 +25,11 @@ def test_embedded_defaults(tmp_path: Path, monkeypatch) -> None:
     assert (tmp_path / "var" / "secret_key").read_text() == s.secret_key
     assert load_settings().secret_key == s.secret_key
     assert len(s.secret_key) >= 32
+    # so is a generated encryption key (stored secrets must stay readable across restarts)
+    assert s.encryption_keys is not None
+    assert (tmp_path / "var" / "encryption_key").read_text() == s.encryption_keys.get_secret_value()
+    assert load_settings().encryption_key_bytes == s.encryption_key_bytes
+    assert [len(k) for k in s.encryption_key_bytes] == [32]
 
 
 def test_postgres_url_gets_the_async_driver() -> None:
@@ -42,6 +50,19 @@ def test_postgres_url_gets_the_async_driver() -> None:
             {"FRONTDESK_ENV": "production", "FRONTDESK_SECRET_KEY": "k" * 40},
             "FRONTDESK_PUBLIC_URL is required",
         ),
+        (
+            {
+                "FRONTDESK_ENV": "production",
+                "FRONTDESK_SECRET_KEY": "k" * 40,
+                "FRONTDESK_PUBLIC_URL": "https://fd.test",
+            },
+            "FRONTDESK_ENCRYPTION_KEYS is required",
+        ),
+        ({"FRONTDESK_ENCRYPTION_KEYS": "hunter2"}, "FRONTDESK_ENCRYPTION_KEYS: key 1 of 1 is not 32 bytes"),
+        ({"FRONTDESK_ENCRYPTION_KEYS": f"{GOOD_KEY},hunter2=="}, "FRONTDESK_ENCRYPTION_KEYS: key 2 of 2"),
+        ({"FRONTDESK_ENCRYPTION_KEYS": f"{GOOD_KEY},,{GOOD_KEY}"}, "FRONTDESK_ENCRYPTION_KEYS: key 2 of 3"),
+        ({"FRONTDESK_ENCRYPTION_KEYS": f"{GOOD_KEY}, {GOOD_KEY}"}, "key 2 of 2 repeats an earlier key"),
+        ({"FRONTDESK_ENCRYPTION_KEYS": GOOD_KEY[:-3] + "@@="}, "FRONTDESK_ENCRYPTION_KEYS: key 1 of 1"),
         ({"FRONTDESK_REDIS_URL": "http://x"}, "FRONTDESK_REDIS_URL"),
         ({"FRONTDESK_MAX_BODY_BYTES": "lots"}, "FRONTDESK_MAX_BODY_BYTES"),
         ({"FRONTDESK_OUTBOUND_ALLOW": "10.0.0.0/8,127.0.0.1:99999"}, "FRONTDESK_OUTBOUND_ALLOW"),
@@ -56,6 +77,16 @@ def test_bad_config_is_one_line_naming_the_variable(monkeypatch, tmp_path, env, 
         load_settings()
     message = str(info.value)
     assert expected in message and "\n" not in message
+    assert "hunter2" not in message and GOOD_KEY not in message  # never echo a key
+
+
+def test_encryption_keys_newest_first(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    newer = new_encryption_key()
+    monkeypatch.setenv("FRONTDESK_ENCRYPTION_KEYS", f" {newer} , {GOOD_KEY.rstrip('=')}")  # padding optional
+    keys = load_settings().encryption_key_bytes
+    assert [base64.urlsafe_b64encode(k).decode() for k in keys] == [newer, GOOD_KEY]
+    assert not (tmp_path / "var" / "encryption_key").exists()  # nothing generated when configured
 
 
 def test_cli_exits_with_the_line_not_a_traceback(tmp_path: Path) -> None:

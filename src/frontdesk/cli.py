@@ -7,11 +7,14 @@ import json
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from frontdesk.config import Settings, exit_on_bad_config
+
+if TYPE_CHECKING:
+    from frontdesk.privacy.encryption import Keyring
 
 app = typer.Typer(help="Frontdesk: multi-tenant AI chatbot platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -22,6 +25,10 @@ app.add_typer(tenants_app, name="tenants")
 app.add_typer(keys_app, name="keys")
 admin_app = typer.Typer(help="Platform users (staff).", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
+secrets_app = typer.Typer(
+    help="Encryption of stored secrets (FRONTDESK_ENCRYPTION_KEYS).", no_args_is_help=True
+)
+app.add_typer(secrets_app, name="secrets")
 
 T = TypeVar("T")
 
@@ -48,6 +55,12 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
+def _keyring(settings: Settings) -> Keyring:
+    from frontdesk.privacy.encryption import Keyring
+
+    return Keyring.from_settings(settings)
+
+
 def _echo_json(data: Any) -> None:
     typer.echo(json.dumps(data, indent=2, default=str))
 
@@ -65,7 +78,7 @@ def serve(
     if settings.is_sqlite:
         from frontdesk.db.migrate import upgrade
 
-        upgrade(settings.migration_url)
+        upgrade(settings.migration_url, keyring=_keyring(settings))
     if workers > 1 and not settings.redis_url:
         # Without Redis, processes can't tell each other about revoked keys: keep caches short.
         os.environ.setdefault("FRONTDESK_API_KEY_CACHE_SECONDS", "1")
@@ -90,7 +103,7 @@ def migrate() -> None:
     from frontdesk.db.migrate import upgrade
 
     settings = _settings()
-    upgrade(settings.migration_url)
+    upgrade(settings.migration_url, keyring=_keyring(settings))
     from frontdesk.db.migrate import install_admin_scope_key
     from frontdesk.db.tenancy import admin_scope_key
 
@@ -277,6 +290,47 @@ def keys_revoke(key_id: Annotated[uuid.UUID, typer.Argument(help="Key id")]) -> 
         typer.echo("no such key", err=True)
         raise typer.Exit(1)
     typer.echo(f"revoked {key_id}")
+
+
+@secrets_app.command("generate-key")
+def secrets_generate_key() -> None:
+    """Print a new encryption key (put it first in FRONTDESK_ENCRYPTION_KEYS)."""
+    from frontdesk.config import new_encryption_key
+
+    typer.echo(new_encryption_key())
+
+
+@secrets_app.command("rotate")
+def secrets_rotate(
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Rows per transaction")] = 200,
+) -> None:
+    """Re-encrypt every stored secret with the newest key of FRONTDESK_ENCRYPTION_KEYS.
+
+    Runs while the app serves (one short transaction per batch) and may be run again. When it
+    succeeds, the older keys can be dropped from FRONTDESK_ENCRYPTION_KEYS.
+    """
+    from frontdesk.privacy.encryption import Keyring
+    from frontdesk.privacy.rotation import Progress, rotate
+
+    settings = _settings()
+    keyring = Keyring.from_settings(settings)
+    typer.echo(f"re-encrypting with key {keyring.newest} (configured: {', '.join(keyring.key_ids)})")
+
+    def report(progress: Progress) -> None:
+        typer.echo(f"  {progress.table}: {progress.rows} rows read, {progress.rotated} values re-encrypted")
+
+    async def work(runtime: Any) -> list[Progress]:
+        return await rotate(runtime.db, keyring, batch_size=batch_size, on_batch=report)
+
+    results = _run(settings, work)
+    unreadable = [line for progress in results for line in progress.unreadable]
+    for line in unreadable:
+        typer.echo(f"cannot decrypt {line}", err=True)
+    if unreadable:
+        typer.echo(f"{len(unreadable)} secrets were not re-encrypted: keep the old keys", err=True)
+        raise typer.Exit(1)
+    rotated = sum(progress.rotated for progress in results)
+    typer.echo(f"done: {rotated} values re-encrypted; every stored secret is under key {keyring.newest}")
 
 
 @app.command()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import secrets
 import sys
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -33,6 +36,9 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     redis_url: str | None = None
     secret_key: str = ""
+    # Keys that encrypt stored secrets (tenant LLM keys, Crisp credentials …): comma-separated,
+    # newest first, each 32 bytes in URL-safe base64 (`frontdesk secrets generate-key`).
+    encryption_keys: SecretStr | None = None
     admin_token: str | None = None
     max_body_bytes: int = Field(default=1_048_576, ge=1024)
     api_key_cache_seconds: float = Field(default=300.0, gt=0)
@@ -88,6 +94,14 @@ class Settings(BaseSettings):
             raise ValueError("must be a postgresql:// or sqlite:/// URL")
         return value
 
+    @field_validator("encryption_keys")
+    @classmethod
+    def _encryption_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None or not value.get_secret_value().strip():
+            return None
+        decode_encryption_keys(value.get_secret_value())  # ValueError names the key by position
+        return value
+
     @field_validator("plans_file")
     @classmethod
     def _plans_readable(cls, value: Path | None) -> Path | None:
@@ -130,7 +144,21 @@ class Settings(BaseSettings):
             self.secret_key = _persisted_secret(self.var_dir)
         elif len(self.secret_key) < 32:
             raise ValueError("FRONTDESK_SECRET_KEY must be at least 32 characters")
+        if self.encryption_keys is None:
+            if self.env == "production":
+                raise ValueError("FRONTDESK_ENCRYPTION_KEYS is required when FRONTDESK_ENV=production")
+            self.encryption_keys = SecretStr(
+                _persisted_secret(
+                    self.var_dir, "encryption_key", new_encryption_key, "FRONTDESK_ENCRYPTION_KEYS"
+                )
+            )
         return self
+
+    @property
+    def encryption_key_bytes(self) -> list[bytes]:
+        """The encryption keys, newest first (encrypt with the first, decrypt with any)."""
+        assert self.encryption_keys is not None  # set by _defaults
+        return decode_encryption_keys(self.encryption_keys.get_secret_value())
 
     @property
     def is_sqlite(self) -> bool:
@@ -141,18 +169,48 @@ class Settings(BaseSettings):
         return self.database_admin_url or self.database_url
 
 
-def _persisted_secret(var_dir: Path) -> str:
-    path = var_dir / "secret_key"
+def _persisted_secret(
+    var_dir: Path,
+    name: str = "secret_key",
+    generate: Callable[[], str] = lambda: secrets.token_urlsafe(48),
+    variable: str = "FRONTDESK_SECRET_KEY",
+) -> str:
+    """Development only: a generated secret kept in ``var_dir/name`` (mode 600) across restarts."""
+    path = var_dir / name
     if path.exists():
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(48)
+    key = generate()
     path.write_text(key)
     path.chmod(0o600)
-    structlog.get_logger().warning(
-        "secret_key.generated", path=str(path), hint="set FRONTDESK_SECRET_KEY in production"
-    )
+    structlog.get_logger().warning(f"{name}.generated", path=str(path), hint=f"set {variable} in production")
     return key
+
+
+def new_encryption_key() -> str:
+    """A fresh key for FRONTDESK_ENCRYPTION_KEYS: 32 random bytes, URL-safe base64."""
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+
+
+def decode_encryption_keys(value: str) -> list[bytes]:
+    """``"k1,k2"`` → the raw keys, newest first; ValueError (naming the key's position, never
+    its value) unless each is 32 bytes in URL-safe (or standard) base64 and none repeats."""
+    parts = [part.strip() for part in value.split(",")]
+    keys: list[bytes] = []
+    for number, part in enumerate(parts, start=1):
+        try:
+            key = base64.b64decode(part + "=" * (-len(part) % 4), altchars=b"-_", validate=True)
+        except (binascii.Error, ValueError):
+            key = b""
+        if len(key) != 32:
+            raise ValueError(
+                f"key {number} of {len(parts)} is not 32 bytes in URL-safe base64 "
+                "(make one with `frontdesk secrets generate-key`)"
+            )
+        if key in keys:
+            raise ValueError(f"key {number} of {len(parts)} repeats an earlier key")
+        keys.append(key)
+    return keys
 
 
 def _one_line(error: ValidationError) -> str:

@@ -20,6 +20,7 @@ from frontdesk.jobs.broker import install_broker, make_broker
 from frontdesk.kit.cache import Cache, MemoryCache, RedisCache
 from frontdesk.kit.mail import LogMailer, Mailer, SmtpMailer
 from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.privacy.encryption import Keyring, install_keyring
 
 _current: Runtime | None = None
 
@@ -39,11 +40,13 @@ class Runtime:
     limits: RateLimiter  # rate limits outside the chat pipeline (auth endpoints)
     previous_broker: AsyncBroker | None = None
     previous_runtime: Runtime | None = None
+    previous_keyring: Keyring | None = None
 
     @classmethod
     async def start(cls, settings: Settings, *, worker: bool = False) -> Runtime:
         global _current
         plans.install(settings.plans_file)
+        previous_keyring = install_keyring(Keyring.from_settings(settings))  # stored secrets
         redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
         cache: Cache = RedisCache(redis) if redis is not None else MemoryCache()
         db = Database(settings)
@@ -82,6 +85,7 @@ class Runtime:
             limits,
             install_broker(broker),
             _current,
+            previous_keyring,
         )
         _current = runtime
         return runtime
@@ -90,6 +94,7 @@ class Runtime:
         global _current
         await self.broker.shutdown()
         install_broker(self.previous_broker)
+        install_keyring(self.previous_keyring)
         await self.crisp.aclose()
         await self.stripe.aclose()
         await self.db.dispose()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from alembic import command
 from alembic.config import Config
@@ -16,19 +17,23 @@ from frontdesk.db.rls import ADMIN_SCOPE_READY_SQL, ADMIN_SCOPE_SQL, APP_ROLE, a
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def alembic_config(url: str) -> Config:
+def alembic_config(url: str, keyring: Any = None) -> Config:
+    """``keyring`` (privacy.encryption.Keyring): for migrations that encrypt or decrypt stored
+    secrets; without one they use the process's, else the settings' keys."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["url"] = url
+    if keyring is not None:
+        config.attributes["keyring"] = keyring
     return config
 
 
-def upgrade(url: str, revision: str = "head") -> None:
-    command.upgrade(alembic_config(url), revision)
+def upgrade(url: str, revision: str = "head", *, keyring: Any = None) -> None:
+    command.upgrade(alembic_config(url, keyring), revision)
 
 
-def downgrade(url: str, revision: str) -> None:
-    command.downgrade(alembic_config(url), revision)
+def downgrade(url: str, revision: str, *, keyring: Any = None) -> None:
+    command.downgrade(alembic_config(url, keyring), revision)
 
 
 def check(url: str) -> None:

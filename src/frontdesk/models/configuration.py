@@ -8,6 +8,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, IdMixin, JSONType, TenantOwned
 from frontdesk.kit.time import utcnow
+from frontdesk.privacy.encryption import SECRET_DOCUMENT
 
 
 class TenantConfiguration(IdMixin, TenantOwned, Base):
@@ -15,5 +16,6 @@ class TenantConfiguration(IdMixin, TenantOwned, Base):
     __table_args__ = (UniqueConstraint("tenant_id", "config_type"),)
 
     config_type: Mapped[str] = mapped_column(String(64))
-    config_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    # secrets in it (the bot's llm.api_key) are privacy.encryption ciphertext
+    config_data: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict, info=SECRET_DOCUMENT)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -11,19 +11,21 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, IdMixin, JSONType, TenantOwned, TimestampMixin
 from frontdesk.kit.time import utcnow
+from frontdesk.privacy.encryption import EncryptedString
 
 
 class CrispIntegration(IdMixin, TenantOwned, TimestampMixin, Base):
-    """One per tenant. ``api_key`` and ``signing_secret`` are write-only through the API.
-    A website belongs to the last tenant whose plugin credentials Crisp confirmed for it."""
+    """One per tenant. ``api_key`` and ``signing_secret`` are write-only through the API and
+    stored encrypted. A website belongs to the last tenant whose plugin credentials Crisp
+    confirmed for it."""
 
     __tablename__ = "crisp_integrations"
     __table_args__ = (UniqueConstraint("tenant_id"), UniqueConstraint("website_id"))
 
     website_id: Mapped[str] = mapped_column(String(64))
     identifier: Mapped[str] = mapped_column(String(200))
-    api_key: Mapped[str] = mapped_column(String(500))
-    signing_secret: Mapped[str] = mapped_column(String(500))
+    api_key: Mapped[str] = mapped_column(EncryptedString(1000))
+    signing_secret: Mapped[str] = mapped_column(EncryptedString(1000))
     # SHA-256 of the secret token in the webhook URL (the token is derived, never stored)
     webhook_token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -15,6 +15,7 @@ from frontdesk.kit.outbound import BlockedURL, OutboundPolicy
 from frontdesk.kit.schemas import InputModel
 from frontdesk.models import TenantConfiguration
 from frontdesk.nlu.intents import ACTIONS, intents_from_config
+from frontdesk.privacy.encryption import decrypt, encrypt
 from frontdesk.privacy.redaction import CustomPattern, compile_custom_patterns
 
 CONFIG_TYPE = "bot"
@@ -148,15 +149,20 @@ class BotConfigOut(BaseModel):
 
 
 def _stored(config: BotConfigIn) -> dict[str, Any]:
+    """The document to store: the LLM key encrypted (privacy.encryption)."""
     data = config.model_dump(mode="json", exclude={"llm"})
     data["llm"] = config.llm.model_dump(mode="json", exclude={"api_key"})
-    data["llm"]["api_key"] = config.llm.api_key.get_secret_value() if config.llm.api_key else None
+    data["llm"]["api_key"] = encrypt(config.llm.api_key.get_secret_value()) if config.llm.api_key else None
     return data
 
 
 def parse(data: dict[str, Any] | None) -> BotConfigIn:
-    """The stored document as a config (defaults for anything missing)."""
-    return BotConfigIn.model_validate(data or {})
+    """The stored document as a config (defaults for anything missing, the LLM key decrypted)."""
+    data = data or {}
+    llm = data.get("llm")
+    if isinstance(llm, dict) and llm.get("api_key"):
+        data = {**data, "llm": {**llm, "api_key": decrypt(llm["api_key"])}}
+    return BotConfigIn.model_validate(data)
 
 
 def public(config: BotConfigIn, updated_at: datetime | None) -> BotConfigOut:

@@ -14,11 +14,20 @@ class CrispConnectIn(InputModel):
         min_length=8, max_length=64, pattern=r"^[A-Za-z0-9-]+$", description="Crisp website ID"
     )
     identifier: str = Field(min_length=1, max_length=200, description="Plugin token identifier")
+    # printable ASCII (what Crisp issues), so that the stored ciphertext fits its column
     key: str | None = Field(
-        default=None, min_length=1, max_length=500, description="Plugin token key (write-only)"
+        default=None,
+        min_length=1,
+        max_length=500,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Plugin token key (write-only)",
     )
     signing_secret: str | None = Field(
-        default=None, min_length=1, max_length=500, description="Web hook signing secret (write-only)"
+        default=None,
+        min_length=1,
+        max_length=500,
+        pattern=r"^[\x21-\x7e]+$",
+        description="Web hook signing secret (write-only)",
     )
 
 
