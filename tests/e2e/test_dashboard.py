@@ -3,6 +3,7 @@ roles, admin suspension, validation, phone and desktop widths, no console errors
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
@@ -18,10 +19,12 @@ FAQ = "# Opening hours\nLupin Flowers is open on Sunday from 9:00 to 12:30."
 
 
 def watch_console(page: Page) -> list[str]:
+    """Console errors, page errors and Content-Security-Policy violations (each page sends a CSP
+    that allows only its own scripts: a refused inline script would show up here)."""
     errors: list[str] = []
 
     def collect(message: ConsoleMessage) -> None:
-        if message.type == "error":
+        if message.type == "error" or "Content Security Policy" in message.text:
             errors.append(f"{page.url}: {message.text}")
 
     page.on("console", collect)
@@ -268,3 +271,41 @@ async def test_main_pages_render_without_console_errors(browser: Browser, live: 
         await shot(page, f"{path.strip('/').replace('/', '-') or 'root'}-{width}")
     assert errors == []
     await page.close()
+
+
+async def test_sign_in_survives_a_reload_with_no_token_readable_by_scripts(
+    browser: Browser, live: str
+) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    errors = watch_console(page)
+    email = f"cookie-{uuid.uuid4().hex[:6]}@lupin.test"
+    await sign_up(page, live, email)
+    await page.goto(f"{live}/app/")
+    await expect(page.locator("body")).to_contain_text(email)
+    # the refresh token is an HttpOnly, Secure, SameSite=Strict cookie for the auth routes only
+    [cookie] = [c for c in await context.cookies() if c["name"] == "fd_refresh"]
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+    assert cookie["path"] == "/api/v1/auth"
+    # and no token is anywhere a script can read it
+    readable = await page.evaluate(
+        "() => JSON.stringify([document.cookie, {...localStorage}, {...sessionStorage}])"
+    )
+    assert "fd_refresh" not in readable and "eyJ" not in readable and cookie["value"] not in readable
+    # a reload (new page, empty memory) stays signed in through the cookie
+    await page.reload()
+    await expect(page).to_have_url(f"{live}/app/")
+    await expect(page.locator("body")).to_contain_text(email)
+    response = await page.goto(f"{live}/app/settings/")
+    assert response is not None
+    csp = await response.header_value("content-security-policy")
+    assert csp and "script-src 'self' 'sha256-" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+    await expect(page.locator("[name=bot_name]")).to_be_visible()
+    # signing out clears the cookie and the session: a reload lands on the sign-in page
+    await page.click("[data-testid=logout]")
+    await expect(page).to_have_url(f"{live}/login/")
+    assert [c for c in await context.cookies() if c["name"] == "fd_refresh"] == []
+    await page.goto(f"{live}/app/")
+    await expect(page).to_have_url(re.compile(rf"{re.escape(live)}/login/"))
+    assert errors == []
+    await context.close()
