@@ -108,7 +108,7 @@ class NulGuard:
 
 # Python's json accepts NaN, Infinity and -Infinity, and reads 1e999 as infinity; none is JSON
 # (RFC 8259), and PostgreSQL's jsonb refuses them. Bodies that might hold one are parsed strictly.
-_SUSPECT = re.compile(rb"NaN|Infinity|[eE][+]?0*\d{3}")
+_SUSPECT = re.compile(rb"NaN|Infinity|[eE][+]?0*\d{3}|\d{300}")
 
 
 class _NotFinite(ValueError):
@@ -183,7 +183,7 @@ class StrictJsonGuard:
                 422,
                 "validation_error",
                 "Validation error",
-                f"body: {found} is not a JSON number (numbers must be finite)",
+                f"body: {found[:40]} is not a JSON number (numbers must be finite)",
                 errors=[
                     {
                         "loc": ["body"],
