@@ -9,10 +9,14 @@ import uuid
 import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from frontdesk.auth import users
 from frontdesk.runtime import Runtime
 from tests.e2e.conftest import ARTIFACTS
+from tests.fakes.loopback import LoopbackServer
 
 PASSWORD = "correct horse battery"
 FAQ = "# Opening hours\nLupin Flowers is open on Sunday from 9:00 to 12:30."
@@ -309,3 +313,37 @@ async def test_sign_in_survives_a_reload_with_no_token_readable_by_scripts(
     await expect(page).to_have_url(re.compile(rf"{re.escape(live)}/login/"))
     assert errors == []
     await context.close()
+
+
+class FramingSite(LoopbackServer):
+    """Another site that puts the dashboard's sign-in page in a frame (clickjacking)."""
+
+    name = "framing-site"
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
+
+    def _app(self) -> Starlette:
+        async def home(_: object) -> HTMLResponse:
+            return HTMLResponse(
+                "<!doctype html><html lang='en'><head><title>Win a prize</title></head><body>"
+                f"<iframe id='victim' src='{self.target}' width='800' height='600'></iframe></body></html>"
+            )
+
+        return Starlette(routes=[Route("/", home)])
+
+
+async def test_another_site_cannot_frame_the_dashboard(browser: Browser, live: str) -> None:
+    with FramingSite(f"{live}/login/") as site:
+        page = await browser.new_page()
+        await page.goto(f"http://127.0.0.1:{site.port}/")
+        await page.wait_for_load_state("networkidle")
+        # the browser refuses to render the page in the frame: no sign-in form to click on
+        await expect(page.frame_locator("#victim").locator("[name=email]")).to_have_count(0)
+        await page.close()
+    # the same page opened directly has its form
+    page = await browser.new_page()
+    await page.goto(f"{live}/login/")
+    await expect(page.locator("[name=email]")).to_have_count(1)
+    await page.close()
