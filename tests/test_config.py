@@ -131,3 +131,25 @@ def test_a_bad_plans_file_is_one_line_naming_the_plan(monkeypatch, tmp_path, pla
     message = str(info.value)
     assert message.startswith("invalid configuration: FRONTDESK_PLANS_FILE") and expected in message
     assert "\n" not in message
+
+
+def test_trusted_hosts_from_the_environment(monkeypatch, tmp_path) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FRONTDESK_ALLOWED_HOSTS", "api.example.com, *.desk.example.com")
+    monkeypatch.setenv("FRONTDESK_PUBLIC_URL", "https://desk.example.com/")
+    monkeypatch.delenv("FRONTDESK_ENV", raising=False)
+    development = load_settings()
+    assert development.trusted_hosts == [
+        "127.0.0.1",
+        "localhost",
+        "testserver",
+        "desk.example.com",
+        "api.example.com",
+        "*.desk.example.com",
+    ]
+    monkeypatch.setenv("FRONTDESK_ENV", "production")
+    monkeypatch.setenv("FRONTDESK_SECRET_KEY", "k" * 40)
+    assert load_settings().trusted_hosts == ["desk.example.com", "api.example.com", "*.desk.example.com"]
+    monkeypatch.setenv("FRONTDESK_PUBLIC_URL", "desk.example.com")
+    with pytest.raises(ConfigError, match="FRONTDESK_PUBLIC_URL"):
+        load_settings()

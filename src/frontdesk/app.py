@@ -21,7 +21,9 @@ from frontdesk.chat import router as chat_router
 from frontdesk.config import Settings, get_settings
 from frontdesk.jobs import periodic
 from frontdesk.kit import gc_tuning
+from frontdesk.kit.browser import BrowserHeadersMiddleware
 from frontdesk.kit.errors import install_error_handlers
+from frontdesk.kit.guards import HostGuard, NulGuard, StrictJsonGuard
 from frontdesk.knowledge import router as knowledge_router
 from frontdesk.leads import router as leads_router
 from frontdesk.observability import health
@@ -95,8 +97,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(widget_router.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(web.router)  # last: the dashboard takes whatever no route above took
+    app.add_middleware(StrictJsonGuard)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(WidgetCorsMiddleware)
+    app.add_middleware(NulGuard)
+    app.add_middleware(HostGuard, allowed_hosts=settings.trusted_hosts)
+    app.add_middleware(BrowserHeadersMiddleware, hsts=settings.env == "production")
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(RequestContextMiddleware)
     return app

@@ -9,11 +9,12 @@ import sys
 from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
+from urllib.parse import urlsplit
 
 import structlog
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from frontdesk.billing import plans
 from frontdesk.kit.outbound import AllowRule, OutboundPolicy
@@ -57,6 +58,9 @@ class Settings(BaseSettings):
     # used for the web hook URL a tenant pastes into Crisp (default: the request's own base URL).
     crisp_api_url: str = "https://api.crisp.chat"
     public_url: str | None = None
+    # Host names the server answers to (Host header), besides FRONTDESK_PUBLIC_URL's (and, in
+    # development, 127.0.0.1, localhost and testserver): comma-separated, `*.example.com` allowed.
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Outgoing email (password resets, invitations): printed to the log unless SMTP is set.
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)
@@ -80,6 +84,28 @@ class Settings(BaseSettings):
         """Base of links we hand out (emails, web hook URLs): the configured public URL, else the
         request's own (development only: production requires FRONTDESK_PUBLIC_URL)."""
         return (self.public_url or request_base_url).rstrip("/")
+
+    @property
+    def trusted_hosts(self) -> list[str]:
+        """Every Host header the server answers to; others get 400 (no links built from a forged Host)."""
+        hosts = ["127.0.0.1", "localhost", "testserver"] if self.env == "development" else []
+        if self.public_url:
+            hosts.append(urlsplit(self.public_url).hostname or "")
+        return list(dict.fromkeys(h for h in [*hosts, *self.allowed_hosts] if h))
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _host_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [h.strip().lower() for h in value.split(",") if h.strip()]
+        return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _public_url(cls, value: str | None) -> str | None:
+        if value and not (value.startswith(("http://", "https://")) and urlsplit(value).hostname):
+            raise ValueError("must be an http(s):// URL with a host name")
+        return value or None
 
     @field_validator("database_url", "database_read_url", "database_admin_url")
     @classmethod

@@ -106,7 +106,7 @@ class Runtime:
 
 def make_mailer(settings: Settings) -> Mailer:
     if not settings.smtp_host:
-        return LogMailer()
+        return LogMailer(show_body=settings.env == "development")
     password = settings.smtp_password.get_secret_value() if settings.smtp_password else None
     return SmtpMailer(
         settings.smtp_host, settings.smtp_port, settings.mail_from, settings.smtp_user, password

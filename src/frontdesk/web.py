@@ -5,12 +5,15 @@ problem+json 404s)."""
 from __future__ import annotations
 
 import mimetypes
+from functools import lru_cache
 from pathlib import Path
+from urllib.parse import quote
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from starlette.convertors import Convertor, register_url_convertor
 
+from frontdesk.kit.browser import page_policy
 from frontdesk.kit.errors import NotFound
 
 
@@ -44,22 +47,39 @@ def _file_for(path: str) -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+@lru_cache(maxsize=256)
+def _policy(path: Path, mtime_ns: int) -> str:
+    return page_policy(path.read_bytes())
+
+
+def _html_headers(found: Path) -> dict[str, str]:
+    """A page's CSP allows exactly its own inline scripts (hashed once per file version)."""
+    return {"Content-Security-Policy": _policy(found, found.stat().st_mtime_ns)}
+
+
+def _not_found() -> Response:
+    missing = DASHBOARD_DIR / "404.html"
+    if not missing.is_file():
+        return Response(status_code=404)
+    return FileResponse(missing, status_code=404, media_type="text/html", headers=_html_headers(missing))
+
+
 @router.api_route("/{path:page}", methods=["GET", "HEAD"])
 async def dashboard(path: str, request: Request) -> Response:
     if not (DASHBOARD_DIR / "index.html").is_file():
         raise NotFound("The dashboard is not built: run `make dashboard` (needs Node.js).")
+    if path.startswith(("/", "\\")) or "\\" in path:
+        # `//evil.example/x` would redirect to `//evil.example/x/`: another site (open redirect)
+        return _not_found()
     if path and not path.endswith("/") and "." not in path.rsplit("/", 1)[-1]:
         # trailingSlash export: /app → /app/ (keeps relative links and the query string)
         query = f"?{request.url.query}" if request.url.query else ""
-        return Response(status_code=308, headers={"Location": f"/{path}/{query}"})
+        location = quote(f"/{path}/", safe="/:@!$&'()*+,;=-._~")  # no tab, CR or backslash tricks
+        return Response(status_code=308, headers={"Location": f"{location}{query}"})
     found = _file_for(path)
     if found is None:
-        missing = DASHBOARD_DIR / "404.html"
-        return (
-            FileResponse(missing, status_code=404, media_type="text/html")
-            if missing.is_file()
-            else Response(status_code=404)
-        )
+        return _not_found()
     media_type = mimetypes.guess_type(found.name)[0] or "application/octet-stream"
     cache = IMMUTABLE if "/_next/static/" in f"/{path}" else "no-cache"
-    return FileResponse(found, media_type=media_type, headers={"Cache-Control": cache})
+    headers = {"Cache-Control": cache, **(_html_headers(found) if media_type == "text/html" else {})}
+    return FileResponse(found, media_type=media_type, headers=headers)

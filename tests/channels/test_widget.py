@@ -143,4 +143,4 @@ async def test_the_demo_page_embeds_a_working_key_in_development_only(settings) 
     async with app_client(
         settings.model_copy(update={"env": "production", "public_url": "https://fd.test"})
     ) as client:
-        assert (await client.get("/demo")).status_code == 404
+        assert (await client.get("/demo", headers={"Host": "fd.test"})).status_code == 404

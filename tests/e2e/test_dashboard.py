@@ -3,25 +3,32 @@ roles, admin suspension, validation, phone and desktop widths, no console errors
 
 from __future__ import annotations
 
+import re
 import uuid
 
 import httpx
 import pytest
 from playwright.async_api import Browser, ConsoleMessage, Page, expect
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse
+from starlette.routing import Route
 
 from frontdesk.auth import users
 from frontdesk.runtime import Runtime
 from tests.e2e.conftest import ARTIFACTS, CRISP_IDENTIFIER, CRISP_KEY, CRISP_WEBSITE
+from tests.fakes.loopback import LoopbackServer
 
 PASSWORD = "correct horse battery"
 FAQ = "# Opening hours\nLupin Flowers is open on Sunday from 9:00 to 12:30."
 
 
 def watch_console(page: Page) -> list[str]:
+    """Console errors, page errors and Content-Security-Policy violations (each page sends a CSP
+    that allows only its own scripts: a refused inline script would show up here)."""
     errors: list[str] = []
 
     def collect(message: ConsoleMessage) -> None:
-        if message.type == "error":
+        if message.type == "error" or "Content Security Policy" in message.text:
             errors.append(f"{page.url}: {message.text}")
 
     page.on("console", collect)
@@ -267,4 +274,76 @@ async def test_main_pages_render_without_console_errors(browser: Browser, live: 
             assert overflow <= 1, (path, overflow)
         await shot(page, f"{path.strip('/').replace('/', '-') or 'root'}-{width}")
     assert errors == []
+    await page.close()
+
+
+async def test_sign_in_survives_a_reload_with_no_token_readable_by_scripts(
+    browser: Browser, live: str
+) -> None:
+    context = await browser.new_context(viewport={"width": 1280, "height": 900})
+    page = await context.new_page()
+    errors = watch_console(page)
+    email = f"cookie-{uuid.uuid4().hex[:6]}@lupin.test"
+    await sign_up(page, live, email)
+    await page.goto(f"{live}/app/")
+    await expect(page.locator("body")).to_contain_text(email)
+    # the refresh token is an HttpOnly, Secure, SameSite=Strict cookie for the auth routes only
+    [cookie] = [c for c in await context.cookies() if c["name"] == "fd_refresh"]
+    assert cookie["httpOnly"] and cookie["secure"] and cookie["sameSite"] == "Strict"
+    assert cookie["path"] == "/api/v1/auth"
+    # and no token is anywhere a script can read it
+    readable = await page.evaluate(
+        "() => JSON.stringify([document.cookie, {...localStorage}, {...sessionStorage}])"
+    )
+    assert "fd_refresh" not in readable and "eyJ" not in readable and cookie["value"] not in readable
+    # a reload (new page, empty memory) stays signed in through the cookie
+    await page.reload()
+    await expect(page).to_have_url(f"{live}/app/")
+    await expect(page.locator("body")).to_contain_text(email)
+    response = await page.goto(f"{live}/app/settings/")
+    assert response is not None
+    csp = await response.header_value("content-security-policy")
+    assert csp and "script-src 'self' 'sha256-" in csp and "unsafe-inline" not in csp.split("style-src")[0]
+    await expect(page.locator("[name=bot_name]")).to_be_visible()
+    # signing out clears the cookie and the session: a reload lands on the sign-in page
+    await page.click("[data-testid=logout]")
+    await expect(page).to_have_url(f"{live}/login/")
+    assert [c for c in await context.cookies() if c["name"] == "fd_refresh"] == []
+    await page.goto(f"{live}/app/")
+    await expect(page).to_have_url(re.compile(rf"{re.escape(live)}/login/"))
+    assert errors == []
+    await context.close()
+
+
+class FramingSite(LoopbackServer):
+    """Another site that puts the dashboard's sign-in page in a frame (clickjacking)."""
+
+    name = "framing-site"
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target = target
+
+    def _app(self) -> Starlette:
+        async def home(_: object) -> HTMLResponse:
+            return HTMLResponse(
+                "<!doctype html><html lang='en'><head><title>Win a prize</title></head><body>"
+                f"<iframe id='victim' src='{self.target}' width='800' height='600'></iframe></body></html>"
+            )
+
+        return Starlette(routes=[Route("/", home)])
+
+
+async def test_another_site_cannot_frame_the_dashboard(browser: Browser, live: str) -> None:
+    with FramingSite(f"{live}/login/") as site:
+        page = await browser.new_page()
+        await page.goto(f"http://127.0.0.1:{site.port}/")
+        await page.wait_for_load_state("networkidle")
+        # the browser refuses to render the page in the frame: no sign-in form to click on
+        await expect(page.frame_locator("#victim").locator("[name=email]")).to_have_count(0)
+        await page.close()
+    # the same page opened directly has its form
+    page = await browser.new_page()
+    await page.goto(f"{live}/login/")
+    await expect(page.locator("[name=email]")).to_have_count(1)
     await page.close()

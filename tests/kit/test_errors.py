@@ -79,7 +79,7 @@ async def test_unexpected_error_is_500_without_internals(app, client: httpx.Asyn
 
     try:
         transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-        async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
             r = await c.get("/api/v1/_boom")
         body = assert_problem(r, 500, "internal_error")
         assert "hunter2" not in r.text and "Traceback" not in r.text and "RuntimeError" not in body["detail"]

@@ -1,8 +1,9 @@
 /**
  * The one API client. Same-origin, relative URLs (`/api/v1/...`).
- * Stores the access + refresh tokens in localStorage, attaches the Bearer token,
- * and on a 401 swaps the (single-use) refresh token for new tokens once, then retries.
- * If the refresh fails, tokens are cleared and the browser goes to /login/.
+ * The access token lives only in memory; the refresh token is an HttpOnly cookie that no script
+ * can read (the server sets it because every request says `X-Frontdesk-Client: dashboard`).
+ * On page load and on a 401, the cookie is swapped for a new access token once (the cookie
+ * rotates), then the request is retried. If the refresh fails, the browser goes to /login/.
  */
 import axios, { AxiosError, type AxiosRequestConfig, type InternalAxiosRequestConfig } from "axios";
 import type { Tokens } from "./types";
@@ -10,32 +11,41 @@ import type { Tokens } from "./types";
 /** sessionStorage key: the publishable key returned once by signup, for the onboarding snippet. */
 export const PK_STORAGE = "fd_onboarding_pk";
 
-const ACCESS = "fd_access";
-const REFRESH = "fd_refresh";
+/** Tells the API to keep the refresh token in its HttpOnly cookie (and a cross-site form cannot send it). */
+const CLIENT_HEADER = { "X-Frontdesk-Client": "dashboard" };
+/** localStorage flag (not a secret): whether a refresh cookie is worth trying on page load. */
+const SIGNED_IN = "fd_signed_in";
+
+let accessToken: string | null = null;
+
+if (typeof window !== "undefined") {
+  // tokens kept by earlier versions of the dashboard: never again readable by scripts
+  window.localStorage.removeItem("fd_access");
+  window.localStorage.removeItem("fd_refresh");
+}
 
 export function getAccessToken(): string | null {
-  if (typeof window === "undefined") return null;
-  return window.localStorage.getItem(ACCESS);
+  return accessToken;
 }
 
-export function getRefreshToken(): string | null {
-  if (typeof window === "undefined") return null;
-  return window.localStorage.getItem(REFRESH);
+/** Whether this browser signed in and may still hold a refresh cookie. */
+export function maybeSignedIn(): boolean {
+  return typeof window !== "undefined" && window.localStorage.getItem(SIGNED_IN) === "1";
 }
 
-export function setTokens(t: Pick<Tokens, "access_token" | "refresh_token">): void {
-  window.localStorage.setItem(ACCESS, t.access_token);
-  window.localStorage.setItem(REFRESH, t.refresh_token);
+export function setTokens(t: Pick<Tokens, "access_token">): void {
+  accessToken = t.access_token;
+  window.localStorage.setItem(SIGNED_IN, "1");
 }
 
 export function clearTokens(): void {
-  window.localStorage.removeItem(ACCESS);
-  window.localStorage.removeItem(REFRESH);
+  accessToken = null;
+  if (typeof window !== "undefined") window.localStorage.removeItem(SIGNED_IN);
 }
 
 export const api = axios.create({
   baseURL: "/api/v1",
-  headers: { Accept: "application/json, application/problem+json" },
+  headers: { Accept: "application/json, application/problem+json", ...CLIENT_HEADER },
   timeout: 60_000,
 });
 
@@ -55,7 +65,8 @@ function tokenExpiry(token: string): number | null {
   }
 }
 
-function refreshOnce(): Promise<string | null> {
+/** A new access token from the refresh cookie, or null when signed out. */
+export function refreshOnce(): Promise<string | null> {
   // single flight: concurrent callers share one refresh (the refresh token is single-use)
   refreshing ??= refreshTokens().finally(() => {
     setTimeout(() => {
@@ -69,7 +80,7 @@ api.interceptors.request.use(async (config) => {
   let token = getAccessToken();
   const url = config.url ?? "";
   // refresh a token that is about to expire before sending, instead of collecting a 401
-  if (token && getRefreshToken() && !NO_REFRESH.some((p) => url.includes(p))) {
+  if (token && !NO_REFRESH.some((p) => url.includes(p))) {
     const exp = tokenExpiry(token);
     if (exp !== null && exp * 1000 < Date.now() + 15_000) {
       token = (await refreshOnce()) ?? token;
@@ -82,16 +93,25 @@ api.interceptors.request.use(async (config) => {
 });
 
 async function refreshTokens(): Promise<string | null> {
-  const rt = getRefreshToken();
-  if (!rt) return null;
-  try {
-    // plain axios: no interceptors, no stale Authorization header
-    const res = await axios.post<Tokens>("/api/v1/auth/refresh", { refresh_token: rt });
-    setTokens(res.data);
-    return res.data.access_token;
-  } catch {
-    return null;
+  if (!maybeSignedIn()) return null;
+  const call = async (): Promise<string | null> => {
+    try {
+      // plain axios: no interceptors, no stale Authorization header; the cookie goes along
+      const res = await axios.post<Tokens>("/api/v1/auth/refresh", {}, { headers: CLIENT_HEADER });
+      setTokens(res.data);
+      return res.data.access_token;
+    } catch (err) {
+      const status = axios.isAxiosError(err) ? err.response?.status : undefined;
+      if (status === 401 || status === 403) clearTokens(); // signed out or expired (not a network blip)
+      return null;
+    }
+  };
+  // one refresh at a time across this site's tabs: each rotates the cookie, and a cookie sent
+  // twice would look stolen and end the session
+  if (typeof navigator !== "undefined" && navigator.locks) {
+    return navigator.locks.request("fd-refresh", call);
   }
+  return call();
 }
 
 function goToLogin(): void {

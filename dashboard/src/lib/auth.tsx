@@ -1,7 +1,7 @@
 "use client";
 
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { api, clearTokens, getAccessToken, getRefreshToken, setTokens } from "./api";
+import { api, clearTokens, getAccessToken, refreshOnce, setTokens } from "./api";
 import type { Me, Tokens } from "./types";
 
 type Status = "loading" | "authed" | "anon";
@@ -10,7 +10,7 @@ interface AuthState {
   status: Status;
   me: Me | null;
   /** Store tokens (after login/signup/invite) and load the user. */
-  signIn: (tokens: Pick<Tokens, "access_token" | "refresh_token">) => Promise<Me>;
+  signIn: (tokens: Pick<Tokens, "access_token">) => Promise<Me>;
   reload: () => Promise<Me | null>;
   logout: () => Promise<void>;
   can: (permission: string) => boolean;
@@ -27,7 +27,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [me, setMe] = useState<Me | null>(null);
 
   const reload = useCallback(async (): Promise<Me | null> => {
-    if (!getAccessToken() && !getRefreshToken()) {
+    // a page load: the access token is only ever in memory, so get one from the refresh cookie
+    if (!getAccessToken() && !(await refreshOnce())) {
       setMe(null);
       setStatus("anon");
       return null;
@@ -45,11 +46,11 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   useEffect(() => {
-    // localStorage is read only here (after hydration)
+    // only after hydration
     void reload();
   }, [reload]);
 
-  const signIn = useCallback(async (tokens: Pick<Tokens, "access_token" | "refresh_token">) => {
+  const signIn = useCallback(async (tokens: Pick<Tokens, "access_token">) => {
     setTokens(tokens);
     const res = await api.get<Me>("/auth/me");
     setMe(res.data);

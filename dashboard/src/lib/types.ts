@@ -1,6 +1,6 @@
 export interface Tokens {
   access_token: string;
-  refresh_token: string;
+  refresh_token: string | null; // null for the dashboard: its refresh token is an HttpOnly cookie
   token_type?: string;
   expires_in: number;
   session_id: string;

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Request, Response, Security, status
 from fastapi.security import HTTPAuthorizationCredentials
 from limits import RateLimitItemPerMinute
 
-from frontdesk.auth import team, users
+from frontdesk.auth import cookies, team, users
 from frontdesk.auth.context import RuntimeDep, bearer, user_claims
 from frontdesk.auth.schemas import (
     AcceptInvitationIn,
@@ -52,10 +52,15 @@ def _client(request: Request) -> users.Client:
     )
 
 
-def _tokens(issued: users.Issued) -> TokensOut:
+def _tokens(issued: users.Issued, request: Request, response: Response) -> TokensOut:
+    """Both tokens in JSON; for the dashboard, the refresh token as its cookie instead."""
+    refresh_token: str | None = issued.refresh_token
+    if cookies.wants_cookie(request):
+        cookies.set_refresh(response, issued.refresh_token)
+        refresh_token = None
     return TokensOut(
         access_token=issued.access_token,
-        refresh_token=issued.refresh_token,
+        refresh_token=refresh_token,
         expires_in=issued.expires_in,
         session_id=issued.session_id,
     )
@@ -73,7 +78,7 @@ async def _claims(runtime: RuntimeDep, credentials: Bearer) -> AccessClaims:
     status_code=status.HTTP_201_CREATED,
     dependencies=[throttled("signup")],
 )
-async def signup(data: SignupIn, request: Request, runtime: RuntimeDep) -> SignupOut:
+async def signup(data: SignupIn, request: Request, response: Response, runtime: RuntimeDep) -> SignupOut:
     """Create a workspace (tenant) with its owner, a secret key, a widget key and a default
     configuration; the owner is signed in. The keys are shown only in this answer."""
     done = await users.signup(
@@ -87,7 +92,7 @@ async def signup(data: SignupIn, request: Request, runtime: RuntimeDep) -> Signu
         client=_client(request),
     )
     return SignupOut(
-        **_tokens(done.issued).model_dump(),
+        **_tokens(done.issued, request, response).model_dump(),
         tenant_id=done.tenant.id,
         secret_key=done.secret_key,
         publishable_key=done.publishable_key,
@@ -95,7 +100,7 @@ async def signup(data: SignupIn, request: Request, runtime: RuntimeDep) -> Signu
 
 
 @router.post("/login", response_model=TokensOut, dependencies=[throttled("login")])
-async def login(data: LoginIn, request: Request, runtime: RuntimeDep) -> TokensOut:
+async def login(data: LoginIn, request: Request, response: Response, runtime: RuntimeDep) -> TokensOut:
     """Email and password → an access token (15 min) and a refresh token. Five failures in a row
     lock the account for a while (429 with Retry-After), doubling each time."""
     issued = await users.login(
@@ -106,21 +111,25 @@ async def login(data: LoginIn, request: Request, runtime: RuntimeDep) -> TokensO
         tenant_id=data.tenant_id,
         client=_client(request),
     )
-    return _tokens(issued)
+    return _tokens(issued, request, response)
 
 
 @router.post("/refresh", response_model=TokensOut)
-async def refresh(data: RefreshIn, runtime: RuntimeDep) -> TokensOut:
-    """A refresh token is single use. Presenting one again revokes its whole session."""
-    return _tokens(
-        await users.refresh(
-            runtime.db, runtime.cache, runtime.settings.secret_key, refresh_token=data.refresh_token
-        )
-    )
+async def refresh(
+    request: Request, response: Response, runtime: RuntimeDep, data: RefreshIn | None = None
+) -> TokensOut:
+    """A refresh token is single use. Presenting one again revokes its whole session. The
+    dashboard sends none: its cookie is read (same-origin requests with its header only)."""
+    token = data.refresh_token if data is not None else None
+    if token is None:
+        token = cookies.refresh_from_cookie(request, runtime.settings.public_url)
+    issued = await users.refresh(runtime.db, runtime.cache, runtime.settings.secret_key, refresh_token=token)
+    return _tokens(issued, request, response)
 
 
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 async def logout(runtime: RuntimeDep, credentials: Bearer) -> Response:
+    """Revokes this session; the dashboard's refresh cookie is cleared."""
     claims = await _claims(runtime, credentials)
     await users.revoke_session(
         runtime.db,
@@ -130,7 +139,9 @@ async def logout(runtime: RuntimeDep, credentials: Bearer) -> Response:
         reason="logout",
         actor=f"user:{claims.user_id}",
     )
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
+    signed_out = Response(status_code=status.HTTP_204_NO_CONTENT)
+    cookies.clear_refresh(signed_out)
+    return signed_out
 
 
 @router.get("/me", response_model=MeOut)
@@ -199,7 +210,9 @@ async def reset_password(data: ResetIn, runtime: RuntimeDep) -> Response:
 
 
 @router.post("/invitations/accept", response_model=TokensOut, dependencies=[throttled("invitation")])
-async def accept_invitation(data: AcceptInvitationIn, request: Request, runtime: RuntimeDep) -> TokensOut:
+async def accept_invitation(
+    data: AcceptInvitationIn, request: Request, response: Response, runtime: RuntimeDep
+) -> TokensOut:
     """Join a team: creates the account (or, for an existing one, checks its password)."""
     issued = await team.accept(
         runtime.db,
@@ -209,4 +222,4 @@ async def accept_invitation(data: AcceptInvitationIn, request: Request, runtime:
         name=data.name,
         client=_client(request),
     )
-    return _tokens(issued)
+    return _tokens(issued, request, response)

@@ -99,12 +99,20 @@ class LoginIn(InputModel):
 
 
 class RefreshIn(InputModel):
-    refresh_token: str = Field(min_length=1, max_length=200)
+    refresh_token: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="Absent for the dashboard, whose refresh token is its HttpOnly cookie",
+    )
 
 
 class TokensOut(BaseModel):
     access_token: str
-    refresh_token: str = Field(description="Single use: each refresh returns a new one")
+    refresh_token: str | None = Field(
+        description="Single use: each refresh returns a new one. Null with `X-Frontdesk-Client: "
+        "dashboard`: the token is then an HttpOnly cookie scoped to /api/v1/auth"
+    )
     token_type: str = "bearer"  # noqa: S105 - the OAuth token type, not a secret
     expires_in: int
     session_id: uuid.UUID

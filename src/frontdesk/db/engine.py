@@ -22,7 +22,7 @@ def _ensure_sqlite_dir(url: str) -> None:
 def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
-        engine = create_async_engine(url, connect_args={"timeout": 30})
+        engine = create_async_engine(url, connect_args={"timeout": 30}, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
     return create_async_engine(
@@ -32,6 +32,7 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         pool_pre_ping=False,
         pool_recycle=1800,
         connect_args={"server_settings": {"application_name": "frontdesk"}},
+        hide_parameters=True,  # errors and SQL logs never show values (password hashes, tokens, secrets)
     )
 
 
@@ -46,7 +47,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 def make_null_pool_engine(url: str) -> AsyncEngine:
     """A short-lived engine (CLI, migrations) that keeps no connections open."""
-    engine = create_async_engine(url, poolclass=NullPool)
+    engine = create_async_engine(url, poolclass=NullPool, hide_parameters=True)
     if url.startswith("sqlite"):
         _ensure_sqlite_dir(url)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -28,10 +28,18 @@ class Mailer(Protocol):
 
 
 class LogMailer:
-    """Development: the email (with its link) is printed to the log instead of being sent."""
+    """No SMTP host. In development the email (with its link) is printed to the log instead of
+    being sent; otherwise only that an email was dropped: a reset or invitation link in a log
+    would let whoever reads the logs take over the account."""
+
+    def __init__(self, *, show_body: bool) -> None:
+        self.show_body = show_body
 
     async def send(self, mail: Mail) -> None:
-        log.info("mail.logged", to=mail.to, subject=mail.subject, body=mail.body)
+        if self.show_body:
+            log.info("mail.logged", to=mail.to, subject=mail.subject, body=mail.body)
+        else:
+            log.warning("mail.not_sent", to=mail.to, subject=mail.subject, hint="set FRONTDESK_SMTP_HOST")
 
 
 class MemoryMailer:

@@ -14,6 +14,7 @@ SECRET_VALUES = re.compile(
     r"(fd_(?:sk|pk)_)[A-Za-z0-9_-]{6,}"  # our API keys
     r"|(Bearer\s+)[A-Za-z0-9._~+/=-]{6,}"  # bearer tokens
     r"|(://)[^/\s:@]*:[^/\s@]+(?=@)"  # credentials in URLs
+    r"|(\$argon2(?:id|i|d)\$)[^\s'\",)]+"  # password hashes (argon2's PHC string)
 )
 
 

@@ -25,6 +25,11 @@ from frontdesk.tenants.bot_config import BotConfigIn
 from frontdesk.tenants.schemas import TenantCreate
 
 SLUG = "demo"
+# a tenant's page as the widget sees it: our script only, the page's own <style>
+POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; "
+    "object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 STATE_FILE = "demo-widget.json"
 SAMPLE = """# Opening hours
 Demo Bikes is open Monday to Friday 9:00-18:00 and Saturday 10:00-14:00.

@@ -89,4 +89,4 @@ async def demo_page(request: Request, runtime: RuntimeDep) -> HTMLResponse:
         raise NotFound()
     origin = str(request.base_url).rstrip("/")
     key = await demo.demo_key(runtime.db, runtime.cache, settings.var_dir, origin)
-    return HTMLResponse(demo.page(key))
+    return HTMLResponse(demo.page(key), headers={"Content-Security-Policy": demo.POLICY})
