@@ -61,8 +61,8 @@ def start(settings: Settings, runtime: Runtime, fake_llm: FakeOpenAI, fake_crisp
     """``async with start(*keys) as app``: the app with FRONTDESK_ENCRYPTION_KEYS = keys (on the
     test database; ``runtime`` so that the tenants are deleted after the test)."""
     fake_llm.reset()
-    fake_crisp.messages.clear()
-    fake_crisp.refused.clear()
+    fake_crisp.reset()
+    fake_crisp.grant(WEBSITE, IDENTIFIER, CANARY_KEY)  # Crisp confirms the canary plugin token
 
     @contextlib.asynccontextmanager
     async def run(*keys: str) -> AsyncIterator[App]:
@@ -206,7 +206,9 @@ async def test_rotation_moves_every_secret_to_the_new_key_and_the_old_one_can_go
 ) -> None:
     async with start(OLD) as app:
         tenants = [await factories.tenant_with_key(app.runtime, name=f"Rotating {i}") for i in range(2)]
-        await save_secrets(app, tenants[0], website=str(uuid.uuid4()))  # a website holds one tenant
+        other_website = str(uuid.uuid4())  # a website holds one tenant
+        fake_crisp.grant(other_website, IDENTIFIER, CANARY_KEY)
+        await save_secrets(app, tenants[0], website=other_website)
         await save_secrets(app, tenants[1])
 
     # (plus the suite's own key, for whatever other tests left in the shared database)
