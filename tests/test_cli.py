@@ -172,9 +172,10 @@ def test_secrets_rotate_moves_stored_secrets_to_the_new_key(run, tmp_path: Path)
         async with unit_of_work(runtime.db, tenant_id=tenant) as session:
             config = BotConfigIn.model_validate({"llm": {"api_key": canaries[0]}})
             await bot_config.save(session, config, api_key_sent=True)
-            await crisp.connect(
+            await crisp.save_verified(  # as if Crisp had confirmed the plugin token
                 session,
                 "c" * 40,
+                actor="tests",
                 website_id="website-1",
                 identifier="i",
                 key=canaries[1],

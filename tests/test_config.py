@@ -149,6 +149,7 @@ def test_trusted_hosts_from_the_environment(monkeypatch, tmp_path) -> None:
     ]
     monkeypatch.setenv("FRONTDESK_ENV", "production")
     monkeypatch.setenv("FRONTDESK_SECRET_KEY", "k" * 40)
+    monkeypatch.setenv("FRONTDESK_ENCRYPTION_KEYS", GOOD_KEY)
     assert load_settings().trusted_hosts == ["desk.example.com", "api.example.com", "*.desk.example.com"]
     monkeypatch.setenv("FRONTDESK_PUBLIC_URL", "desk.example.com")
     with pytest.raises(ConfigError, match="FRONTDESK_PUBLIC_URL"):

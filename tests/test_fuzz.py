@@ -16,12 +16,18 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from tests.conftest import ADMIN_TOKEN
+from tests.fakes.crisp_server import FakeCrisp
 from tests.live import live_server
 
 
 @pytest.fixture(scope="session")
 def fuzz_target(settings) -> Iterator[dict[str, str]]:
-    with live_server(settings) as base:
+    # Crisp answers (and refuses the fuzzer's credentials): connecting asks it first, and a Crisp
+    # that cannot be reached is a 503 by design
+    with (
+        FakeCrisp(website_id="fuzz", identifier="fuzz", key="fuzz") as crisp,
+        live_server(settings, FRONTDESK_CRISP_API_URL=crisp.base_url) as base,
+    ):
         admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         tenant = httpx.post(
             f"{base}/api/v1/admin/tenants",
