@@ -5,7 +5,8 @@ an inverted index of TF-IDF vectors over word and character-trigram features of 
 so ``classify`` costs a few regex scans and a sparse dot product.
 
 Keywords and examples match case- and accent-insensitively on whole words (a trailing plural
-"s"/"es" is allowed); patterns are regexes searched case-insensitively in the raw message.
+"s"/"es" is allowed); patterns are regexes searched case-insensitively in the raw message. A
+tenant's patterns run on RE2 (linear time, ``kit.tenant_regex``); the built-in ones on ``re``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from frontdesk.privacy.redaction import compile_tenant_regex
+from frontdesk.kit.tenant_regex import TenantRegex, compile_tenant_regex
 
 ACTIONS = frozenset({"answer", "capture_lead", "offer_booking", "handoff"})
 OTHER = "other"
@@ -241,6 +242,9 @@ BUILTIN_INTENTS: tuple[IntentDefinition, ...] = (
 )
 
 
+_BUILTIN_PATTERNS = frozenset(p for d in BUILTIN_INTENTS for p in d.patterns)
+
+
 def _fold(text: str) -> str:
     """Lowercase, strip accents, keep letters and digits as space-separated words."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -280,7 +284,14 @@ def _keyword_regex(keywords: Sequence[str]) -> re.Pattern[str] | None:
 @dataclass(frozen=True)
 class _Rules:
     keywords: re.Pattern[str] | None
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[re.Pattern[str] | TenantRegex, ...]
+
+
+def _compile_pattern(pattern: str) -> re.Pattern[str] | TenantRegex:
+    """Ours on ``re`` (Unicode ``\\w``, ``\\b``); anything a tenant wrote on RE2, which cannot hang."""
+    if pattern in _BUILTIN_PATTERNS:
+        return re.compile(pattern, re.IGNORECASE)
+    return compile_tenant_regex(pattern, ignore_case=True)
 
 
 class IntentClassifier:
@@ -303,7 +314,7 @@ class IntentClassifier:
         self._rules = {
             d.name: _Rules(
                 _keyword_regex(d.keywords),
-                tuple(re.compile(p, re.IGNORECASE) for p in d.patterns),
+                tuple(_compile_pattern(p) for p in d.patterns),
             )
             for d in merged.values()
         }

@@ -1,7 +1,7 @@
 """PII redaction with typed placeholders, and contact details pulled from a visitor's message.
 
 Detected: emails, phone numbers (``phonenumbers``, valid numbers only), card numbers
-(13-19 digits, Luhn), IBANs (ISO 13616 mod-97), IPv4/IPv6 addresses and tenant patterns.
+(13-19 digits, Luhn), IBANs (ISO 13616 mod-97), IPv4/IPv6 addresses and tenant patterns (run by RE2, see ``kit.tenant_regex``).
 When matches overlap, the earliest-starting, longest one wins. Phones are only sought outside
 emails, cards, IBANs and IPs, so a card is never reported as a phone.
 """
@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-MAX_PATTERN_LENGTH = 200
+from frontdesk.kit.tenant_regex import TenantRegex, compile_tenant_regex
+
 MAX_CUSTOM_PATTERNS = 50
 DEFAULT_REGION = "US"
 
@@ -60,84 +61,12 @@ class CustomPattern:
 @dataclass(frozen=True)
 class CompiledPattern:
     name: str
-    regex: re.Pattern[str]
+    regex: TenantRegex  # RE2: linear time, whatever the tenant wrote
 
 
 # --- tenant regexes ----------------------------------------------------------------------
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
-_BOUNDED_RE = re.compile(r"\{(\d*)(,?)(\d*)\}")
-
-
-def _quantifier_at(pattern: str, i: int) -> tuple[int, bool, bool]:
-    """(length, may repeat, unbounded) of a non-possessive quantifier at ``i``; length 0 if none."""
-    if i < len(pattern) and pattern[i] in "*+?":
-        n, repeats, unbounded = 1, pattern[i] != "?", pattern[i] != "?"
-    elif (m := _BOUNDED_RE.match(pattern, i)) is not None:
-        low, comma, high = m.groups()
-        n, unbounded = len(m.group(0)), bool(comma and not high)
-        repeats = unbounded or int(high or low or "0") > 1
-    else:
-        return 0, False, False
-    if pattern[i + n : i + n + 1] == "+":  # possessive: never backtracks
-        return n + 1, False, False
-    return n + (pattern[i + n : i + n + 1] == "?"), repeats, unbounded
-
-
-def _has_nested_quantifier(pattern: str) -> bool:
-    """True for the classic catastrophic shape: a repeated group holding a repeat, like ``(a+)+``."""
-    stack: list[tuple[bool, bool]] = [(False, False)]  # (holds an unbounded repeat, atomic) per group
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-        elif ch == "[":
-            i += 2 if pattern[i + 1 : i + 2] == "]" or pattern[i + 1 : i + 3] == "^]" else 1
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-            i += 1
-        elif ch == "(":
-            stack.append((False, pattern.startswith("(?>", i)))
-            i += 1
-            continue
-        elif ch == ")" and len(stack) > 1:
-            inner, atomic = stack.pop()
-            i += 1
-            n, repeats, unbounded = _quantifier_at(pattern, i)
-            if inner and repeats and not atomic:
-                return True
-            if (inner and not atomic) or unbounded:
-                stack[-1] = (True, stack[-1][1])
-            i += n
-            continue
-        else:
-            i += 1
-        n, _, unbounded = _quantifier_at(pattern, i)
-        if unbounded:
-            stack[-1] = (True, stack[-1][1])
-        i += n
-    return False
-
-
-def compile_tenant_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a tenant-supplied regex, or raise ``ValueError`` saying why it is refused."""
-    if not isinstance(pattern, str) or not pattern.strip():
-        raise ValueError("pattern must be a non-empty string")
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise ValueError(f"pattern is {len(pattern)} characters long; the limit is {MAX_PATTERN_LENGTH}")
-    try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
-    if _has_nested_quantifier(pattern):
-        raise ValueError(
-            f"pattern {pattern!r} repeats a group that itself repeats (like (a+)+), which can take "
-            "exponential time; make the inner repeat possessive (a++) or the group atomic (?>...)"
-        )
-    if compiled.fullmatch("") is not None:
-        raise ValueError(f"pattern {pattern!r} matches the empty string")
-    return compiled
 
 
 @functools.lru_cache(maxsize=256)
@@ -301,9 +230,9 @@ def _phones(text: str, region: str) -> Iterator[Finding]:
 
 def _customs(text: str, patterns: tuple[CompiledPattern, ...]) -> Iterator[Finding]:
     for p in patterns:
-        for m in p.regex.finditer(text):
-            if m.end() > m.start():
-                yield Finding(f"custom:{p.name}", m.group(), m.start(), m.end())
+        for start, end in p.regex.spans(text):
+            if end > start:
+                yield Finding(f"custom:{p.name}", text[start:end], start, end)
 
 
 _PRIORITY = {"email": 0, "iban": 1, "card": 2, "ip": 3, "phone": 5}
