@@ -69,29 +69,43 @@ class CompiledPattern:
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
 
 
+def _compile_one(p: CustomPattern) -> CompiledPattern:
+    if not isinstance(p.name, str) or not _NAME_RE.fullmatch(p.name):
+        raise ValueError(f"custom pattern name {p.name!r} must be 1-40 letters, digits, '_' or '-'")
+    try:
+        return CompiledPattern(p.name, compile_tenant_regex(p.pattern))
+    except ValueError as exc:
+        raise ValueError(f"custom pattern {p.name!r}: {exc}") from None
+
+
 @functools.lru_cache(maxsize=256)
 def _compile_cached(patterns: tuple[CustomPattern, ...]) -> tuple[CompiledPattern, ...]:
     if len(patterns) > MAX_CUSTOM_PATTERNS:
         raise ValueError(f"{len(patterns)} custom patterns given; the limit is {MAX_CUSTOM_PATTERNS}")
     compiled: list[CompiledPattern] = []
-    seen: set[str] = set()
     for p in patterns:
-        if not isinstance(p.name, str) or not _NAME_RE.fullmatch(p.name):
-            raise ValueError(f"custom pattern name {p.name!r} must be 1-40 letters, digits, '_' or '-'")
-        if p.name in seen:
+        if any(c.name == p.name for c in compiled):
             raise ValueError(f"custom pattern name {p.name!r} is used twice")
-        seen.add(p.name)
-        try:
-            regex = compile_tenant_regex(p.pattern)
-        except ValueError as exc:
-            raise ValueError(f"custom pattern {p.name!r}: {exc}") from None
-        compiled.append(CompiledPattern(p.name, regex))
+        compiled.append(_compile_one(p))
     return tuple(compiled)
 
 
 def compile_custom_patterns(patterns: Sequence[CustomPattern]) -> tuple[CompiledPattern, ...]:
     """Validate and compile tenant patterns (cached); raises ``ValueError`` on the first bad one."""
     return _compile_cached(tuple(patterns))
+
+
+def usable_custom_patterns(patterns: Sequence[CustomPattern]) -> tuple[CustomPattern, ...]:
+    """The patterns of a config saved under older rules that still compile (RE2 refuses some
+    patterns Python's ``re`` took); the others are left out rather than failing every message."""
+    usable: dict[str, CustomPattern] = {}
+    for p in patterns[:MAX_CUSTOM_PATTERNS]:
+        try:
+            _compile_one(p)
+        except ValueError:
+            continue
+        usable.setdefault(p.name, p)
+    return tuple(usable.values())
 
 
 # --- detectors ---------------------------------------------------------------------------
