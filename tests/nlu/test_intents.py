@@ -179,6 +179,10 @@ def test_without_builtins_only_tenant_intents_match() -> None:
         ([{"name": "x", "patterns": [r"(\w+) \1"]}], r"pattern 1: .*RE2 syntax.*invalid escape"),
         ([{"name": "x", "patterns": ["ok", r"refund(?! policy)"]}], r"pattern 2: .*RE2 syntax"),
         ([{"name": "x", "patterns": [".*"]}], "empty string"),
+        (
+            [{"name": f"i{i}", "patterns": [rf"\pL+-{i}{j}" for j in range(9)]} for i in range(2)],
+            "intent patterns are too complex together",
+        ),
         (["pricing"], "must be an object"),
         ({"name": "x"}, "must be a list"),
     ],

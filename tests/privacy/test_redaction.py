@@ -192,6 +192,15 @@ def test_invalid_custom_patterns_are_rejected_with_a_reason(pattern: CustomPatte
         redact("anything", custom_patterns=[pattern])
 
 
+def test_custom_patterns_that_together_cost_too_much_per_character_are_rejected() -> None:
+    # \pL is ~1,200 RE2 instructions: RE2 stays linear, but the constant grows with the program
+    compile_custom_patterns([CustomPattern(f"p{i}", rf"\pL+-{i:04}") for i in range(16)])
+    with pytest.raises(ValueError, match="too complex together"):
+        compile_custom_patterns([CustomPattern(f"p{i}", rf"\pL+-{i:04}") for i in range(17)])
+    with pytest.raises(ValueError, match="too complex together"):
+        compile_custom_patterns([CustomPattern("words", r"[\pL\pN]{3,40}")])
+
+
 def test_duplicate_custom_pattern_names_are_rejected() -> None:
     with pytest.raises(ValueError, match="used twice"):
         compile_custom_patterns([CustomPattern("x", "a"), CustomPattern("x", "b")])

@@ -117,6 +117,12 @@ async def test_patterns_re2_refuses_are_422_naming_the_field(
         assert error["field"] == "intents"
         assert "intent #1 ('orders')" in error["message"] and "pattern 2" in error["message"]
         assert "RE2 syntax" in error["message"]
+    # RE2 is linear, but its constant grows with the program: a config's patterns have a budget
+    many = [{"name": f"p{i}", "pattern": rf"\pL+-{i:04}"} for i in range(20)]
+    r = await client.put("/api/v1/config", headers=tenant_a.headers, json={"pii": {"custom_patterns": many}})
+    assert r.status_code == 422, r.text
+    (error,) = r.json()["errors"]
+    assert error["field"] == "pii.custom_patterns" and "too complex together" in error["message"]
     # nothing was saved
     config = (await client.get("/api/v1/config", headers=tenant_a.headers)).json()
     assert config["pii"]["custom_patterns"] == [] and config["intents"] == []

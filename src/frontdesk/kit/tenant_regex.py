@@ -19,6 +19,8 @@ MAX_PATTERN_LENGTH = 200
 # RE2's budget per pattern for its compiled program and DFA cache; a pattern whose program does
 # not fit (``[\pL\pN]{100}`` …) is refused, and the DFA never grows past it.
 MAX_MEMORY_BYTES = 1 << 20
+# RE2 runs in time linear in (text length × program size): what a config's patterns may add up to
+MAX_TOTAL_PROGRAM_SIZE = 20_000
 SYNTAX_HINT = "RE2 syntax: no backreferences, lookaround, atomic groups or possessive quantifiers"
 
 
@@ -31,6 +33,11 @@ class TenantRegex:
         self.pattern = pattern
         self.ignore_case = ignore_case
         self._regex = regex
+
+    @property
+    def program_size(self) -> int:
+        """RE2 instructions: what matching costs per character, at worst."""
+        return int(self._regex.programsize)
 
     def search(self, text: str) -> bool:
         return self._regex.search(text) is not None
@@ -84,3 +91,13 @@ def is_supported(pattern: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def check_total_size(regexes: list[TenantRegex], what: str) -> None:
+    """Refuse a set of patterns (one config's) that together would cost too much per message."""
+    total = sum(r.program_size for r in regexes)
+    if total > MAX_TOTAL_PROGRAM_SIZE:
+        raise ValueError(
+            f"{what} are too complex together ({total:,} RE2 instructions; the limit is "
+            f"{MAX_TOTAL_PROGRAM_SIZE:,}): use fewer patterns, or narrower classes than \\pL and '.'"
+        )

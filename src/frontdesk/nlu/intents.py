@@ -19,7 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from frontdesk.kit.tenant_regex import TenantRegex, compile_tenant_regex, is_supported
+from frontdesk.kit.tenant_regex import (
+    TenantRegex,
+    check_total_size,
+    compile_tenant_regex,
+    is_supported,
+)
 
 ACTIONS = frozenset({"answer", "capture_lead", "offer_booking", "handoff"})
 OTHER = "other"
@@ -427,7 +432,17 @@ def intents_from_config(data: list[dict[str, Any]]) -> list[IntentDefinition]:
         if name != OTHER and not (definition.keywords or definition.patterns or definition.examples):
             raise ValueError(f"{where}: no keywords, patterns or examples, so it could never match")
         result.append(definition)
+    check_total_size(_tenant_regexes(result), "the intent patterns")
     return result
+
+
+def _tenant_regexes(definitions: list[IntentDefinition]) -> list[TenantRegex]:
+    return [
+        compile_tenant_regex(p, ignore_case=True)
+        for d in definitions
+        for p in d.patterns
+        if p not in _OURS_NEEDING_RE
+    ]
 
 
 def intents_from_stored_config(data: list[dict[str, Any]]) -> tuple[list[IntentDefinition], list[str]]:
@@ -444,7 +459,10 @@ def intents_from_stored_config(data: list[dict[str, Any]]) -> tuple[list[IntentD
             skipped += [f"intent {entry.get('name')!r}: pattern {p!r}" for p in patterns if p not in usable]
             entry["patterns"] = usable
         try:
-            kept += intents_from_config([entry])
+            candidate = intents_from_config([entry])
+            check_total_size(_tenant_regexes(kept + candidate), "the intent patterns")
         except ValueError as exc:
             skipped.append(str(exc))
+            continue
+        kept += candidate
     return kept, skipped

@@ -16,7 +16,12 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-from frontdesk.kit.tenant_regex import TenantRegex, compile_tenant_regex
+from frontdesk.kit.tenant_regex import (
+    MAX_TOTAL_PROGRAM_SIZE,
+    TenantRegex,
+    check_total_size,
+    compile_tenant_regex,
+)
 
 MAX_CUSTOM_PATTERNS = 50
 DEFAULT_REGION = "US"
@@ -87,6 +92,7 @@ def _compile_cached(patterns: tuple[CustomPattern, ...]) -> tuple[CompiledPatter
         if any(c.name == p.name for c in compiled):
             raise ValueError(f"custom pattern name {p.name!r} is used twice")
         compiled.append(_compile_one(p))
+    check_total_size([c.regex for c in compiled], "the custom patterns")
     return tuple(compiled)
 
 
@@ -99,12 +105,15 @@ def usable_custom_patterns(patterns: Sequence[CustomPattern]) -> tuple[CustomPat
     """The patterns of a config saved under older rules that still compile (RE2 refuses some
     patterns Python's ``re`` took); the others are left out rather than failing every message."""
     usable: dict[str, CustomPattern] = {}
+    size = 0
     for p in patterns[:MAX_CUSTOM_PATTERNS]:
         try:
-            _compile_one(p)
+            compiled = _compile_one(p)
         except ValueError:
             continue
-        usable.setdefault(p.name, p)
+        if p.name not in usable and size + compiled.regex.program_size <= MAX_TOTAL_PROGRAM_SIZE:
+            usable[p.name] = p
+            size += compiled.regex.program_size
     return tuple(usable.values())
 
 
