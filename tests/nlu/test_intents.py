@@ -116,6 +116,18 @@ def test_tenant_intent_wins_for_its_keywords() -> None:
     assert classifier.classify("how much does the pro plan cost?").intent == "pricing"
 
 
+def test_tenant_patterns_match_case_insensitively_on_re2() -> None:
+    (tracking,) = intents_from_config(
+        [{"name": "tracking", "patterns": [r"\btrack(ing)?\s+(my\s+)?order\b"]}]
+    )
+    classifier = IntentClassifier([tracking])
+    assert classifier.classify("Hi, can I TRACK MY ORDER please").intent == "tracking"
+    assert classifier.classify("the racetrack order of events").intent != "tracking"
+    # a nested repeat that backtracks exponentially in Python's re answers at once here
+    (nested,) = intents_from_config([{"name": "nested", "patterns": ["(a|aa)+b"]}])
+    assert IntentClassifier([nested]).classify("a" * 4000).intent == "other"
+
+
 def test_tenant_intent_from_examples_only() -> None:
     returns = IntentDefinition("returns", examples=["how do I return an item", "can I send it back"])
     assert IntentClassifier([returns]).classify("How do I return these shoes?").intent == "returns"
@@ -164,8 +176,13 @@ def test_without_builtins_only_tenant_intents_match() -> None:
         ([{"name": "x", "keywords": [" "]}], "non-empty strings"),
         ([{"name": "x"}], "could never match"),
         ([{"name": "x", "keywords": ["a"]}, {"name": "x", "keywords": ["b"]}], "defined twice"),
-        ([{"name": "x", "patterns": ["(a+)+$"]}], "exponential"),
+        ([{"name": "x", "patterns": [r"(\w+) \1"]}], r"pattern 1: .*RE2 syntax.*invalid escape"),
+        ([{"name": "x", "patterns": ["ok", r"refund(?! policy)"]}], r"pattern 2: .*RE2 syntax"),
         ([{"name": "x", "patterns": [".*"]}], "empty string"),
+        (
+            [{"name": f"i{i}", "patterns": [rf"\pL+-{i}{j}" for j in range(9)]} for i in range(2)],
+            "intent patterns are too complex together",
+        ),
         (["pricing"], "must be an object"),
         ({"name": "x"}, "must be a list"),
     ],

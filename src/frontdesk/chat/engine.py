@@ -46,6 +46,10 @@ log = structlog.get_logger()
 RESPONSE_CACHE_SECONDS = 3600.0
 HISTORY_CHARS = 6000
 SNIPPET_CHARS = 300
+# What POST /chat accepts; longer messages from other channels (Crisp) are cut to it, and metadata
+# strings to the second, so redaction and a tenant's regexes only ever scan bounded text.
+MAX_MESSAGE_CHARS = 4000
+MAX_METADATA_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -130,6 +134,8 @@ class ChatEngine:
     # -- phase 1 ---------------------------------------------------------------------------
     async def prepare(self, tenant_id: uuid.UUID, inp: ChatInput) -> Prepared:
         started = time.perf_counter()
+        if len(inp.message) > MAX_MESSAGE_CHARS:
+            inp = replace(inp, message=inp.message[:MAX_MESSAGE_CHARS])
         profile = await self.profiles.get(tenant_id)
         config = profile.config
         await self.limiter.check(
@@ -416,7 +422,11 @@ class ChatEngine:
         if pii.store == "raw":
             return metadata
         return {
-            key: redact(value, custom_patterns=profile.pii_patterns, default_region=pii.default_region).text
+            key: redact(
+                value[:MAX_METADATA_CHARS],
+                custom_patterns=profile.pii_patterns,
+                default_region=pii.default_region,
+            ).text
             if isinstance(value, str)
             else value
             for key, value in metadata.items()

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
+import structlog
+
 from frontdesk.billing import service as billing
 from frontdesk.billing.plans import Plan, plan_for
 from frontdesk.billing.standing import Standing
@@ -20,10 +22,12 @@ from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.time import utcnow
 from frontdesk.models import Tenant
-from frontdesk.nlu.intents import IntentClassifier, intents_from_config
-from frontdesk.privacy.redaction import CustomPattern
+from frontdesk.nlu.intents import IntentClassifier, intents_from_stored_config
+from frontdesk.privacy.redaction import CustomPattern, usable_custom_patterns
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn
+
+log = structlog.get_logger()
 
 MAX_AGE_SECONDS = 60.0
 MAX_ENTRIES = 5_000
@@ -51,7 +55,19 @@ class ChatProfile:
 def _classifier(intents_json: str) -> IntentClassifier:
     """One classifier per distinct intent configuration, shared by the tenants that have it
     (most keep the built-in intents): ~640 objects each that the GC need not walk 120 times."""
-    return IntentClassifier(intents_from_config(json.loads(intents_json)))
+    intents, skipped = intents_from_stored_config(json.loads(intents_json))
+    if skipped:
+        log.warning("profile.intent_patterns_skipped", skipped=skipped)
+    return IntentClassifier(intents)
+
+
+def _pii_patterns(tenant_id: uuid.UUID, config: BotConfigIn) -> tuple[CustomPattern, ...]:
+    patterns = [CustomPattern(p.name, p.pattern) for p in config.pii.custom_patterns]
+    usable = usable_custom_patterns(patterns)
+    if len(usable) < len(patterns):
+        skipped = [p.name for p in patterns if p not in usable]
+        log.warning("profile.pii_patterns_skipped", tenant_id=str(tenant_id), skipped=skipped)
+    return usable
 
 
 class ProfileCache:
@@ -93,7 +109,7 @@ class ProfileCache:
             classifier=_classifier(
                 json.dumps([i.model_dump(exclude_none=True) for i in config.intents], sort_keys=True)
             ),
-            pii_patterns=tuple(CustomPattern(p.name, p.pattern) for p in config.pii.custom_patterns),
+            pii_patterns=_pii_patterns(tenant_id, config),
             handoff_keywords=bot_config.normalize_keywords(config.handoff.keywords),
             generation=generation,
         )

@@ -5,7 +5,8 @@ an inverted index of TF-IDF vectors over word and character-trigram features of 
 so ``classify`` costs a few regex scans and a sparse dot product.
 
 Keywords and examples match case- and accent-insensitively on whole words (a trailing plural
-"s"/"es" is allowed); patterns are regexes searched case-insensitively in the raw message.
+"s"/"es" is allowed); patterns are regexes searched case-insensitively in the raw message. A
+tenant's patterns run on RE2 (linear time, ``kit.tenant_regex``); the built-in ones on ``re``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
-from frontdesk.privacy.redaction import compile_tenant_regex
+from frontdesk.kit.tenant_regex import (
+    TenantRegex,
+    check_total_size,
+    compile_tenant_regex,
+    is_supported,
+)
 
 ACTIONS = frozenset({"answer", "capture_lead", "offer_booking", "handoff"})
 OTHER = "other"
@@ -39,6 +45,11 @@ yo el los las una y es para mi por con que
 ich du der die das ein eine und ist zu mit mein meine
 """
 _STOPWORDS = frozenset(_STOPWORD_TEXT.split())
+# The lookbehind starts an email at the start of a word only: without it re rescans a 4,000-letter
+# word from each of its letters (quadratic, 0.2 s). RE2 has no lookbehind, so this one of ours is
+# checked and run by re.
+_EMAIL_PATTERN = r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.-]+"
+_OURS_NEEDING_RE = frozenset({_EMAIL_PATTERN})
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ class IntentDefinition:
                 raise ValueError(f"intent {self.name!r}: {len(items)} {kind}; the limit is {MAX_ITEMS}")
         for i, pattern in enumerate(self.patterns, 1):
             try:
-                compile_tenant_regex(pattern)
+                re.compile(pattern) if pattern in _OURS_NEEDING_RE else compile_tenant_regex(pattern)
             except ValueError as exc:
                 raise ValueError(f"intent {self.name!r}, pattern {i}: {exc}") from None
 
@@ -166,7 +177,7 @@ BUILTIN_INTENTS: tuple[IntentDefinition, ...] = (
         ),
         # raw emails, and the placeholders redaction leaves for a real email or phone number — not
         # any long digit run (an order reference is not a wish to be contacted)
-        patterns=[r"[\w.+-]+@[\w-]+\.[\w.-]+", r"\[(?:EMAIL|PHONE)\]"],
+        patterns=[_EMAIL_PATTERN, r"\[(?:EMAIL|PHONE)\]"],
         examples=[
             "please contact me at jo@example.com",
             "can someone call me back?",
@@ -241,6 +252,9 @@ BUILTIN_INTENTS: tuple[IntentDefinition, ...] = (
 )
 
 
+_BUILTIN_PATTERNS = frozenset(p for d in BUILTIN_INTENTS for p in d.patterns)
+
+
 def _fold(text: str) -> str:
     """Lowercase, strip accents, keep letters and digits as space-separated words."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -280,7 +294,14 @@ def _keyword_regex(keywords: Sequence[str]) -> re.Pattern[str] | None:
 @dataclass(frozen=True)
 class _Rules:
     keywords: re.Pattern[str] | None
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple[re.Pattern[str] | TenantRegex, ...]
+
+
+def _compile_pattern(pattern: str) -> re.Pattern[str] | TenantRegex:
+    """Ours on ``re`` (Unicode ``\\w``, ``\\b``); anything a tenant wrote on RE2, which cannot hang."""
+    if pattern in _BUILTIN_PATTERNS:
+        return re.compile(pattern, re.IGNORECASE)
+    return compile_tenant_regex(pattern, ignore_case=True)
 
 
 class IntentClassifier:
@@ -303,7 +324,7 @@ class IntentClassifier:
         self._rules = {
             d.name: _Rules(
                 _keyword_regex(d.keywords),
-                tuple(re.compile(p, re.IGNORECASE) for p in d.patterns),
+                tuple(_compile_pattern(p) for p in d.patterns),
             )
             for d in merged.values()
         }
@@ -411,4 +432,37 @@ def intents_from_config(data: list[dict[str, Any]]) -> list[IntentDefinition]:
         if name != OTHER and not (definition.keywords or definition.patterns or definition.examples):
             raise ValueError(f"{where}: no keywords, patterns or examples, so it could never match")
         result.append(definition)
+    check_total_size(_tenant_regexes(result), "the intent patterns")
     return result
+
+
+def _tenant_regexes(definitions: list[IntentDefinition]) -> list[TenantRegex]:
+    return [
+        compile_tenant_regex(p, ignore_case=True)
+        for d in definitions
+        for p in d.patterns
+        if p not in _OURS_NEEDING_RE
+    ]
+
+
+def intents_from_stored_config(data: list[dict[str, Any]]) -> tuple[list[IntentDefinition], list[str]]:
+    """Like :func:`intents_from_config`, for a config saved under older rules: a pattern RE2 refuses
+    is left out (and an intent left with nothing to match on), not the tenant's whole bot. Returns
+    the definitions and what was left out, to log."""
+    kept: list[IntentDefinition] = []
+    skipped: list[str] = []
+    for entry in data:
+        entry = dict(entry)
+        patterns = entry.get("patterns")
+        if isinstance(patterns, list):
+            usable = [p for p in patterns if isinstance(p, str) and is_supported(p)]
+            skipped += [f"intent {entry.get('name')!r}: pattern {p!r}" for p in patterns if p not in usable]
+            entry["patterns"] = usable
+        try:
+            candidate = intents_from_config([entry])
+            check_total_size(_tenant_regexes(kept + candidate), "the intent patterns")
+        except ValueError as exc:
+            skipped.append(str(exc))
+            continue
+        kept += candidate
+    return kept, skipped

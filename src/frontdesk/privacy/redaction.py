@@ -1,7 +1,7 @@
 """PII redaction with typed placeholders, and contact details pulled from a visitor's message.
 
 Detected: emails, phone numbers (``phonenumbers``, valid numbers only), card numbers
-(13-19 digits, Luhn), IBANs (ISO 13616 mod-97), IPv4/IPv6 addresses and tenant patterns.
+(13-19 digits, Luhn), IBANs (ISO 13616 mod-97), IPv4/IPv6 addresses and tenant patterns (run by RE2, see ``kit.tenant_regex``).
 When matches overlap, the earliest-starting, longest one wins. Phones are only sought outside
 emails, cards, IBANs and IPs, so a card is never reported as a phone.
 """
@@ -16,7 +16,13 @@ from dataclasses import dataclass
 
 import phonenumbers
 
-MAX_PATTERN_LENGTH = 200
+from frontdesk.kit.tenant_regex import (
+    MAX_TOTAL_PROGRAM_SIZE,
+    TenantRegex,
+    check_total_size,
+    compile_tenant_regex,
+)
+
 MAX_CUSTOM_PATTERNS = 50
 DEFAULT_REGION = "US"
 
@@ -60,84 +66,21 @@ class CustomPattern:
 @dataclass(frozen=True)
 class CompiledPattern:
     name: str
-    regex: re.Pattern[str]
+    regex: TenantRegex  # RE2: linear time, whatever the tenant wrote
 
 
 # --- tenant regexes ----------------------------------------------------------------------
 
 _NAME_RE = re.compile(r"[A-Za-z0-9_-]{1,40}")
-_BOUNDED_RE = re.compile(r"\{(\d*)(,?)(\d*)\}")
 
 
-def _quantifier_at(pattern: str, i: int) -> tuple[int, bool, bool]:
-    """(length, may repeat, unbounded) of a non-possessive quantifier at ``i``; length 0 if none."""
-    if i < len(pattern) and pattern[i] in "*+?":
-        n, repeats, unbounded = 1, pattern[i] != "?", pattern[i] != "?"
-    elif (m := _BOUNDED_RE.match(pattern, i)) is not None:
-        low, comma, high = m.groups()
-        n, unbounded = len(m.group(0)), bool(comma and not high)
-        repeats = unbounded or int(high or low or "0") > 1
-    else:
-        return 0, False, False
-    if pattern[i + n : i + n + 1] == "+":  # possessive: never backtracks
-        return n + 1, False, False
-    return n + (pattern[i + n : i + n + 1] == "?"), repeats, unbounded
-
-
-def _has_nested_quantifier(pattern: str) -> bool:
-    """True for the classic catastrophic shape: a repeated group holding a repeat, like ``(a+)+``."""
-    stack: list[tuple[bool, bool]] = [(False, False)]  # (holds an unbounded repeat, atomic) per group
-    i = 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\":
-            i += 2
-        elif ch == "[":
-            i += 2 if pattern[i + 1 : i + 2] == "]" or pattern[i + 1 : i + 3] == "^]" else 1
-            while i < len(pattern) and pattern[i] != "]":
-                i += 2 if pattern[i] == "\\" else 1
-            i += 1
-        elif ch == "(":
-            stack.append((False, pattern.startswith("(?>", i)))
-            i += 1
-            continue
-        elif ch == ")" and len(stack) > 1:
-            inner, atomic = stack.pop()
-            i += 1
-            n, repeats, unbounded = _quantifier_at(pattern, i)
-            if inner and repeats and not atomic:
-                return True
-            if (inner and not atomic) or unbounded:
-                stack[-1] = (True, stack[-1][1])
-            i += n
-            continue
-        else:
-            i += 1
-        n, _, unbounded = _quantifier_at(pattern, i)
-        if unbounded:
-            stack[-1] = (True, stack[-1][1])
-        i += n
-    return False
-
-
-def compile_tenant_regex(pattern: str) -> re.Pattern[str]:
-    """Compile a tenant-supplied regex, or raise ``ValueError`` saying why it is refused."""
-    if not isinstance(pattern, str) or not pattern.strip():
-        raise ValueError("pattern must be a non-empty string")
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise ValueError(f"pattern is {len(pattern)} characters long; the limit is {MAX_PATTERN_LENGTH}")
+def _compile_one(p: CustomPattern) -> CompiledPattern:
+    if not isinstance(p.name, str) or not _NAME_RE.fullmatch(p.name):
+        raise ValueError(f"custom pattern name {p.name!r} must be 1-40 letters, digits, '_' or '-'")
     try:
-        compiled = re.compile(pattern)
-    except re.error as exc:
-        raise ValueError(f"pattern {pattern!r} is not a valid regular expression: {exc}") from None
-    if _has_nested_quantifier(pattern):
-        raise ValueError(
-            f"pattern {pattern!r} repeats a group that itself repeats (like (a+)+), which can take "
-            "exponential time; make the inner repeat possessive (a++) or the group atomic (?>...)"
-        )
-    if compiled.fullmatch("") is not None:
-        raise ValueError(f"pattern {pattern!r} matches the empty string")
-    return compiled
+        return CompiledPattern(p.name, compile_tenant_regex(p.pattern))
+    except ValueError as exc:
+        raise ValueError(f"custom pattern {p.name!r}: {exc}") from None
 
 
 @functools.lru_cache(maxsize=256)
@@ -145,24 +88,33 @@ def _compile_cached(patterns: tuple[CustomPattern, ...]) -> tuple[CompiledPatter
     if len(patterns) > MAX_CUSTOM_PATTERNS:
         raise ValueError(f"{len(patterns)} custom patterns given; the limit is {MAX_CUSTOM_PATTERNS}")
     compiled: list[CompiledPattern] = []
-    seen: set[str] = set()
     for p in patterns:
-        if not isinstance(p.name, str) or not _NAME_RE.fullmatch(p.name):
-            raise ValueError(f"custom pattern name {p.name!r} must be 1-40 letters, digits, '_' or '-'")
-        if p.name in seen:
+        if any(c.name == p.name for c in compiled):
             raise ValueError(f"custom pattern name {p.name!r} is used twice")
-        seen.add(p.name)
-        try:
-            regex = compile_tenant_regex(p.pattern)
-        except ValueError as exc:
-            raise ValueError(f"custom pattern {p.name!r}: {exc}") from None
-        compiled.append(CompiledPattern(p.name, regex))
+        compiled.append(_compile_one(p))
+    check_total_size([c.regex for c in compiled], "the custom patterns")
     return tuple(compiled)
 
 
 def compile_custom_patterns(patterns: Sequence[CustomPattern]) -> tuple[CompiledPattern, ...]:
     """Validate and compile tenant patterns (cached); raises ``ValueError`` on the first bad one."""
     return _compile_cached(tuple(patterns))
+
+
+def usable_custom_patterns(patterns: Sequence[CustomPattern]) -> tuple[CustomPattern, ...]:
+    """The patterns of a config saved under older rules that still compile (RE2 refuses some
+    patterns Python's ``re`` took); the others are left out rather than failing every message."""
+    usable: dict[str, CustomPattern] = {}
+    size = 0
+    for p in patterns[:MAX_CUSTOM_PATTERNS]:
+        try:
+            compiled = _compile_one(p)
+        except ValueError:
+            continue
+        if p.name not in usable and size + compiled.regex.program_size <= MAX_TOTAL_PROGRAM_SIZE:
+            usable[p.name] = p
+            size += compiled.regex.program_size
+    return tuple(usable.values())
 
 
 # --- detectors ---------------------------------------------------------------------------
@@ -301,9 +253,9 @@ def _phones(text: str, region: str) -> Iterator[Finding]:
 
 def _customs(text: str, patterns: tuple[CompiledPattern, ...]) -> Iterator[Finding]:
     for p in patterns:
-        for m in p.regex.finditer(text):
-            if m.end() > m.start():
-                yield Finding(f"custom:{p.name}", m.group(), m.start(), m.end())
+        for start, end in p.regex.spans(text):
+            if end > start:
+                yield Finding(f"custom:{p.name}", text[start:end], start, end)
 
 
 _PRIORITY = {"email": 0, "iban": 1, "card": 2, "ip": 3, "phone": 5}

@@ -6,7 +6,7 @@ import re
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationInfo, field_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +30,16 @@ class IntentConfig(InputModel):
     action: str | None = Field(default=None, description=f"one of {sorted(ACTIONS)}")
 
 
+def _from_database(info: ValidationInfo) -> bool:
+    """Validating a document read back from the database (``parse``), not a request.
+
+    Its tenant regexes were accepted when saved; if the rules have tightened since (RE2 refuses
+    lookaround and possessive repeats that Python's ``re`` took), the bot keeps running without
+    those patterns (``chat.profile`` skips them) and the next save answers 422 naming them.
+    """
+    return bool(info.context and info.context.get("stored"))
+
+
 class PatternConfig(InputModel):
     name: str = Field(pattern=r"^[a-z][a-z0-9_]{0,39}$")
     pattern: str = Field(min_length=1, max_length=200)
@@ -41,7 +51,16 @@ class PiiPolicy(InputModel):
         description="What is stored of visitor messages; the LLM always gets them redacted",
     )
     default_region: str = Field(default="US", pattern=r"^[A-Z]{2}$", description="For phone numbers")
-    custom_patterns: list[PatternConfig] = Field(default_factory=list, max_length=50)
+    custom_patterns: list[PatternConfig] = Field(
+        default_factory=list, max_length=50, description="Tenant regexes (RE2 syntax)"
+    )
+
+    @field_validator("custom_patterns")
+    @classmethod
+    def _patterns(cls, value: list[PatternConfig], info: ValidationInfo) -> list[PatternConfig]:
+        if not _from_database(info):
+            compile_custom_patterns([CustomPattern(p.name, p.pattern) for p in value])  # ValueError → 422
+        return value
 
 
 class HandoffRules(InputModel):
@@ -107,14 +126,9 @@ class BotConfigIn(InputModel):
 
     @field_validator("intents")
     @classmethod
-    def _intents(cls, value: list[IntentConfig]) -> list[IntentConfig]:
-        intents_from_config([i.model_dump(exclude_none=True) for i in value])  # ValueError → 422
-        return value
-
-    @field_validator("pii")
-    @classmethod
-    def _patterns(cls, value: PiiPolicy) -> PiiPolicy:
-        compile_custom_patterns([CustomPattern(p.name, p.pattern) for p in value.custom_patterns])
+    def _intents(cls, value: list[IntentConfig], info: ValidationInfo) -> list[IntentConfig]:
+        if not _from_database(info):
+            intents_from_config([i.model_dump(exclude_none=True) for i in value])  # ValueError → 422
         return value
 
 
@@ -162,7 +176,7 @@ def parse(data: dict[str, Any] | None) -> BotConfigIn:
     llm = data.get("llm")
     if isinstance(llm, dict) and llm.get("api_key"):
         data = {**data, "llm": {**llm, "api_key": decrypt(llm["api_key"])}}
-    return BotConfigIn.model_validate(data)
+    return BotConfigIn.model_validate(data, context={"stored": True})
 
 
 def public(config: BotConfigIn, updated_at: datetime | None) -> BotConfigOut:
