@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,13 @@ from frontdesk.kit.time import utcnow
 from frontdesk.models import Invitation, Membership, User
 
 INVITATION_TTL = timedelta(days=7)
+
+
+class AlreadyAccepted(Conflict):
+    code, title = "invitation_used", "Invitation already accepted"
+
+    def __init__(self) -> None:
+        super().__init__("This invitation has already been accepted: sign in instead.")
 
 
 @dataclass(frozen=True)
@@ -145,21 +153,26 @@ async def accept(
         invitation = await session.scalar(
             select(Invitation).where(Invitation.token_hash == token_digest(token))
         )
-        if (
-            invitation is None
-            or invitation.accepted_at
-            or invitation.revoked_at
-            or invitation.expires_at <= now
-        ):
+        if invitation is None or invitation.revoked_at or invitation.expires_at <= now:
             raise Unauthorized("This invitation is invalid, used or expired: ask for a new one.")
+        if invitation.accepted_at:
+            raise AlreadyAccepted()
         user = await session.scalar(select(User).where(User.email == invitation.email))
         if user is None:
             users.check_password(password, invitation.email)
-            user = User(email=invitation.email, name=name, password_hash=passwords.hash_password(password))
-            session.add(user)
-            await session.flush()
+            password_hash = await asyncio.to_thread(passwords.hash_password, password)
         elif not await passwords.verify_async(user.password_hash, password):
             raise Unauthorized("This email already has an account: enter its password to join.")
+        # spend it now (the slow password work is done): of concurrent accepts exactly one gets
+        # past this line; a revocation that landed meanwhile also stops it
+        if not await users.claim(
+            session, Invitation.accepted_at, invitation.id, now, Invitation.revoked_at.is_(None)
+        ):
+            raise AlreadyAccepted()
+        if user is None:
+            user = User(email=invitation.email, name=name, password_hash=password_hash)
+            session.add(user)
+            await session.flush()
         exists = await session.scalar(
             select(Membership).where(
                 Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id
@@ -170,7 +183,6 @@ async def accept(
         )
         if exists is None:
             session.add(membership)
-        invitation.accepted_at = now
         await session.flush()
         audit.record(
             session,

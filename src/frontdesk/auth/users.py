@@ -7,13 +7,16 @@ audited admin scopes (on PostgreSQL, RLS lets a tenant's transaction see only it
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from frontdesk.auth import audit, passwords
 from frontdesk.auth import service as key_service
@@ -61,6 +64,28 @@ def check_password(password: str, email: str) -> None:
     problems = passwords.policy_problems(password, email=email)
     if problems:
         raise WeakPassword("The password needs " + ", ".join(problems) + ".", extra={"problems": problems})
+
+
+async def claim(
+    session: AsyncSession,
+    stamp: InstrumentedAttribute[datetime | None],
+    row_id: uuid.UUID,
+    now: datetime,
+    *also: ColumnElement[bool],
+) -> bool:
+    """Spend a one-time row: ``UPDATE … SET <stamp> = now WHERE id = … AND <stamp> IS NULL``.
+    True for exactly one of any number of concurrent callers, on SQLite (writes serialize, and the
+    condition is evaluated under the write lock) as on PostgreSQL (the row lock makes the losers
+    re-check the condition after the winner commits); a read-then-write would let them all in."""
+    model = stamp.class_
+    result = await session.execute(
+        update(model)
+        .where(model.id == row_id, stamp.is_(None), *also)
+        .values({stamp.key: now})
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
 
 
 def revoked_key(session_id: uuid.UUID) -> str:
@@ -314,7 +339,7 @@ async def refresh(db: Database, cache: Cache, secret_key: str, *, refresh_token:
             raise Unauthorized("This session has ended: sign in again.")
         user = await session.get(User, auth_session.user_id)
         assert user is not None
-        if token.rotated_at is not None:
+        if token.rotated_at is not None or not await claim(session, RefreshToken.rotated_at, token.id, now):
             auth_session.revoked_at, auth_session.revoked_reason = now, "refresh_token_reuse"
             audit.record(
                 session,
@@ -325,7 +350,6 @@ async def refresh(db: Database, cache: Cache, secret_key: str, *, refresh_token:
             )
             reused = auth_session.id
         else:
-            token.rotated_at = now
             membership = None
             if auth_session.tenant_id is not None:
                 membership = await session.scalar(
@@ -472,13 +496,16 @@ async def reset_password(db: Database, cache: Cache, *, token: str, password: st
                 OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == "password_reset"
             )
         )
+        invalid = Unauthorized("This reset link is invalid or has expired: ask for a new one.")
         if row is None or row.used_at is not None or row.expires_at <= now:
-            raise Unauthorized("This reset link is invalid or has expired: ask for a new one.")
+            raise invalid
         user = await session.get(User, row.user_id)
         assert user is not None
         check_password(password, user.email)
-        row.used_at = now
-        user.password_hash, user.password_changed_at = passwords.hash_password(password), now
+        password_hash = await asyncio.to_thread(passwords.hash_password, password)
+        if not await claim(session, OneTimeToken.used_at, row.id, now):
+            raise invalid  # spent by a concurrent request a moment ago
+        user.password_hash, user.password_changed_at = password_hash, now
         user.failed_logins, user.locked_until = 0, None
         revoked = await _revoke_all(session, user.id, "password_reset", now)
         audit.record(session, actor=_actor(user), action="auth.password_reset")
