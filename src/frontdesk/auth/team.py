@@ -83,6 +83,29 @@ async def invite(
     return invitation, token
 
 
+async def revoke_invitation(
+    session: AsyncSession, *, invitation_id: uuid.UUID, actor: str, ip: str | None = None
+) -> None:
+    """Revoke a pending invitation of this tenant (another tenant's, or one already accepted,
+    is not found)."""
+    invitation = await session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.accepted_at.is_(None))
+    )
+    if invitation is None:
+        raise NotFound("No such pending invitation.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="team.invitation_revoked",
+        target=invitation.email,
+        ip=ip,
+        invitation=str(invitation.id),
+    )
+
+
 async def invite_owner(session: AsyncSession, tenant_id: uuid.UUID, *, email: str, actor: str) -> str:
     """The owner invitation of a tenant a platform admin just created (admin scope: the tenant
     is explicit). Returns the token for the email."""
