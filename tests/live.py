@@ -28,6 +28,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "FRONTDESK_LOG_LEVEL": "WARNING",
         "FRONTDESK_VAR_DIR": str(settings.var_dir),
         "FRONTDESK_AUTH_PER_MINUTE": str(settings.auth_per_minute),
+        "FRONTDESK_AUTH_BACKOFF_AFTER": str(settings.auth_backoff_after),
     }
     if settings.database_admin_url:
         env["FRONTDESK_DATABASE_ADMIN_URL"] = settings.database_admin_url

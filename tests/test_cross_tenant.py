@@ -66,6 +66,7 @@ ACCOUNT_ROUTES = {
     ("POST", "/api/v1/auth/password/forgot"),
     ("POST", "/api/v1/auth/password/reset"),
     ("POST", "/api/v1/auth/invitations/accept"),
+    ("POST", "/api/v1/auth/unlock"),
     ("GET", "/api/v1/customer/account"),
     ("PATCH", "/api/v1/customer/account"),
 }

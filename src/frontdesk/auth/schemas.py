@@ -149,6 +149,10 @@ class ResetIn(InputModel):
     password: str = Field(min_length=1, max_length=200)
 
 
+class UnlockIn(InputModel):
+    token: str = Field(min_length=1, max_length=200)
+
+
 class AcceptInvitationIn(InputModel):
     token: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=200)

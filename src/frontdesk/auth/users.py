@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from frontdesk.auth import audit, passwords
 from frontdesk.auth import service as key_service
 from frontdesk.auth.permissions import ROLE_PERMISSIONS
 from frontdesk.auth.schemas import ApiKeyCreate
+from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import (
     ACCESS_TTL,
     REFRESH_TTL,
@@ -42,14 +44,9 @@ from frontdesk.tenants import service as tenants
 from frontdesk.tenants.bot_config import BotConfigIn
 from frontdesk.tenants.schemas import TenantCreate
 
-LOCK_AFTER = 5  # failed sign-ins in a row
-MAX_LOCK = timedelta(hours=1)
 RESET_TTL = timedelta(hours=1)
+UNLOCK_TTL = timedelta(hours=1)
 SYSTEM = "system:auth"
-
-
-class TooManyAttempts(FrontdeskError):
-    status, code, title = 429, "too_many_attempts", "Too many failed sign-ins"
 
 
 class WeakPassword(FrontdeskError):
@@ -262,36 +259,45 @@ async def create_platform_user(db: Database, *, email: str, password: str, role:
 # --- sign in, refresh, sign out ------------------------------------------------------------
 
 
+UnlockNotice = Callable[[str, str], None]
+"""Called with (email, unlock token) once an account starts waiting: email the owner the link."""
+
+
 async def login(
-    db: Database, secret_key: str, *, email: str, password: str, tenant_id: uuid.UUID | None, client: Client
+    db: Database,
+    secret_key: str,
+    *,
+    email: str,
+    password: str,
+    tenant_id: uuid.UUID | None,
+    client: Client,
+    throttle: SignInThrottle,
+    on_throttled: UnlockNotice | None = None,
 ) -> Issued:
+    """Wrong password and unknown email answer alike (same status, body, and one argon2 check
+    each); repeated failures slow down the address and the account (``auth.throttle``)."""
+    email = normalize_email(email)
+    await throttle.check(client.ip, email)
     now = utcnow()
     failure: FrontdeskError | None = None
+    unlock: str | None = None
     async with unit_of_work(db, admin=(SYSTEM, "sign in")) as session:
         user = await _user_by_email(session, email, lock=True)  # concurrent guesses count one by one
-        if user is None:
-            await passwords.verify_async(passwords.DUMMY_HASH, password)  # same time as a real check
-            raise Unauthorized("Wrong email or password.")
-        if user.locked_until is not None and user.locked_until > now:
-            wait = int((user.locked_until - now).total_seconds()) + 1
-            raise TooManyAttempts(
-                f"Too many failed sign-ins: try again in {max(1, wait // 60)} minute(s), or reset the password.",
-                headers={"Retry-After": str(wait)},
-            )
-        if not await passwords.verify_async(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= LOCK_AFTER:
-                lock = min(timedelta(minutes=2 ** (user.failed_logins - LOCK_AFTER)), MAX_LOCK)
-                user.locked_until = now + lock
-            memberships = await _memberships(session, user.id)
-            audit.record(
-                session,
-                actor=_actor(user),
-                action="auth.login_failed",
-                ip=client.ip,
-                tenant_id=memberships[0].tenant_id if memberships else None,
-                locked=user.locked_until is not None and user.locked_until > now,
-            )
+        right = await passwords.verify_async(user.password_hash if user else passwords.DUMMY_HASH, password)
+        if user is None or not right:
+            if await throttle.failed(client.ip, email) and user is not None:
+                unlock = _one_time_token(session, user, "unlock", UNLOCK_TTL)
+            if user is not None:
+                user.failed_logins += 1
+                memberships = await _memberships(session, user.id)
+                audit.record(
+                    session,
+                    actor=_actor(user),
+                    action="auth.login_failed",
+                    ip=client.ip,
+                    tenant_id=memberships[0].tenant_id if memberships else None,
+                    throttled=unlock is not None,
+                )
             failure = Unauthorized("Wrong email or password.")  # raised once the count is saved
         else:
             memberships = await _memberships(session, user.id)
@@ -311,8 +317,50 @@ async def login(
                 ip=client.ip,
             )
     if failure is not None:
+        if unlock is not None and on_throttled is not None:
+            on_throttled(email, unlock)
         raise failure
+    await throttle.clear_account(email)
     return issued
+
+
+def _one_time_token(session: AsyncSession, user: User, purpose: str, ttl: timedelta) -> str:
+    token = new_opaque_token()
+    session.add(
+        OneTimeToken(
+            user_id=user.id, purpose=purpose, token_hash=token_digest(token), expires_at=utcnow() + ttl
+        )
+    )
+    return token
+
+
+async def unlock(db: Database, throttle: SignInThrottle, *, token: str, client: Client) -> None:
+    """The emailed unlock link (once): the account's sign-ins stop waiting, and so do those of
+    the address that opened it."""
+    now = utcnow()
+    async with unit_of_work(db, admin=(SYSTEM, "unlock")) as session:
+        row = await session.scalar(
+            select(OneTimeToken).where(
+                OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == "unlock"
+            )
+        )
+        invalid = Unauthorized("This unlock link is invalid, used or expired.")
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            raise invalid
+        if not await claim(session, OneTimeToken.used_at, row.id, now):
+            raise invalid
+        user = await session.get(User, row.user_id)
+        assert user is not None
+        memberships = await _memberships(session, user.id)
+        audit.record(
+            session,
+            actor=_actor(user),
+            action="auth.unlocked",
+            ip=client.ip,
+            tenant_id=memberships[0].tenant_id if memberships else None,
+        )
+    await throttle.clear_account(user.email)
+    await throttle.clear_address(client.ip)
 
 
 def _pick(memberships: list[Membership], tenant_id: uuid.UUID | None) -> Membership | None:
@@ -436,32 +484,60 @@ async def update_account(
     name: str | None,
     current_password: str | None,
     new_password: str | None,
+    client: Client,
+    throttle: SignInThrottle,
+    on_throttled: UnlockNotice | None = None,
+    tenant_id: uuid.UUID | None = None,
 ) -> User:
-    """Change one's name and/or password; a new password needs the current one and signs out
-    every other device."""
+    """Change one's name and/or password; a new password needs the current one (checked like a
+    sign-in: counted, and slowed down after repeated failures) and signs out every other device."""
     now = utcnow()
     revoked: list[uuid.UUID] = []
+    failure: FrontdeskError | None = None
+    unlock: str | None = None
     async with unit_of_work(db, admin=(SYSTEM, "update account")) as session:
         user = await session.get(User, user_id)
         if user is None:
             raise Unauthorized("This account no longer exists.")
-        if name is not None:
-            user.name = name
         if new_password is not None:
-            if not current_password or not passwords.verify_password(user.password_hash, current_password):
-                raise Unauthorized("The current password is wrong.")
-            check_password(new_password, user.email)
-            user.password_hash, user.password_changed_at = passwords.hash_password(new_password), now
-            revoked = [
-                s for s in await _revoke_all(session, user.id, "password_changed", now) if s != session_id
-            ]
-            await session.execute(
-                update(AuthSession)
-                .where(AuthSession.id == session_id)
-                .values(revoked_at=None, revoked_reason=None)
-            )
-            audit.record(session, actor=_actor(user), action="auth.password_changed")
+            await throttle.check(client.ip, user.email)
+            if not current_password or not await passwords.verify_async(user.password_hash, current_password):
+                if await throttle.failed(client.ip, user.email):
+                    unlock = _one_time_token(session, user, "unlock", UNLOCK_TTL)
+                user.failed_logins += 1
+                audit.record(
+                    session,
+                    actor=_actor(user),
+                    action="auth.password_check_failed",
+                    ip=client.ip,
+                    tenant_id=tenant_id,
+                )
+                failure = Unauthorized("The current password is wrong.")
+            else:
+                check_password(new_password, user.email)
+                user.password_hash, user.password_changed_at = passwords.hash_password(new_password), now
+                revoked = [
+                    s for s in await _revoke_all(session, user.id, "password_changed", now) if s != session_id
+                ]
+                await session.execute(
+                    update(AuthSession)
+                    .where(AuthSession.id == session_id)
+                    .values(revoked_at=None, revoked_reason=None)
+                )
+                audit.record(
+                    session,
+                    actor=_actor(user),
+                    action="auth.password_changed",
+                    ip=client.ip,
+                    tenant_id=tenant_id,
+                )
+        if name is not None and failure is None:
+            user.name = name
         await session.flush()
+    if failure is not None:
+        if unlock is not None and on_throttled is not None:
+            on_throttled(user.email, unlock)
+        raise failure
     for other in revoked:
         await cache.set(revoked_key(other), b"1", REVOKED_MARK_SECONDS)
     return user
@@ -474,15 +550,7 @@ async def request_password_reset(db: Database, email: str) -> tuple[User, str] |
         user = await _user_by_email(session, email)
         if user is None:
             return None
-        token = new_opaque_token()
-        session.add(
-            OneTimeToken(
-                user_id=user.id,
-                purpose="password_reset",
-                token_hash=token_digest(token),
-                expires_at=utcnow() + RESET_TTL,
-            )
-        )
+        token = _one_time_token(session, user, "password_reset", RESET_TTL)
         audit.record(session, actor=_actor(user), action="auth.password_reset_requested")
     return user, token
 

@@ -25,6 +25,7 @@ from frontdesk.auth.permissions import (
     TENANT_ROLES,
 )
 from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import AccessClaims
 from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit.errors import Forbidden
@@ -117,8 +118,11 @@ async def get_account(auth: ConfigRead, runtime: RuntimeDep) -> AccountOut:
 
 
 @router.patch("/account", response_model=AccountOut)
-async def update_account(auth: ConfigRead, runtime: RuntimeDep, data: AccountIn) -> AccountOut:
-    """Change your name, or your password (with the current one; other devices are signed out)."""
+async def update_account(
+    auth: ConfigRead, runtime: RuntimeDep, data: AccountIn, request: Request
+) -> AccountOut:
+    """Change your name, or your password (with the current one, checked like a sign-in: wrong
+    guesses are counted and slowed down; other devices are signed out)."""
     user_id, session_id = _user(auth)
     user = await users.update_account(
         runtime.db,
@@ -128,6 +132,12 @@ async def update_account(auth: ConfigRead, runtime: RuntimeDep, data: AccountIn)
         name=data.name,
         current_password=data.current_password,
         new_password=data.new_password,
+        client=users.Client(ip=_ip(request) or ""),
+        throttle=SignInThrottle(runtime.cache, address_free=runtime.settings.auth_backoff_after),
+        tenant_id=auth.tenant_id,
+        on_throttled=emails.unlock_notice(
+            runtime.mailer, runtime.settings.public_base(str(request.base_url))
+        ),
     )
     return AccountOut(id=user.id, email=user.email, name=user.name, role=auth.role)
 
