@@ -58,6 +58,7 @@ NOT_TENANT_SCOPED_PREFIXES = ("/api/v1/admin/",)
 # identity endpoints: no tenant in the request; each acts on the caller's own account or token
 ACCOUNT_ROUTES = {
     ("POST", "/api/v1/auth/signup"),
+    ("POST", "/api/v1/auth/signup/confirm"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),

@@ -100,15 +100,45 @@ async def test_a_wrong_password_and_an_unknown_email_get_the_same_answers(
     assert wrong.headers["retry-after"] == nobody.headers["retry-after"]
 
 
-async def test_sign_up_forgot_password_answers_do_not_tell_accounts_apart(
+async def test_signing_up_with_a_taken_email_answers_like_a_new_sign_up(
     app: object, client_from: Clients
 ) -> None:
+    client = client_from("192.0.2.15")
+    owner = await factories.signup(client, "First Shop")
+    fresh = f"fresh-{uuid.uuid4().hex[:6]}@example.com"
+    answers = [
+        await client.post(
+            "/api/v1/auth/signup",
+            json={"business_name": "Squatter", "email": email, "password": "an attackers passphrase"},
+        )
+        for email in (owner.email.upper(), fresh)
+    ]
+    assert [a.status_code for a in answers] == [202, 202] and answers[0].json() == answers[1].json()
+    assert "access_token" not in answers[1].text  # nobody is signed in before the email is proven
+    # the owner is told, and nothing changed for them
+    told = [m for m in _sent(app) if m.to == owner.email][-1]
+    assert told.subject == "You already have a Frontdesk account" and "token=" not in told.body
+    assert "/login/" in told.body and "/forgot-password/" in told.body
+    assert (await login(client, owner.email, "an attackers passphrase")).status_code == 401
+    assert (await login(client, owner.email)).status_code == 200
+    # the new address gets the link that creates the workspace, once
+    link = [m for m in _sent(app) if m.to == fresh][-1]
+    token = link.body.split("/signup/?token=", 1)[1].split()[0]
+    created = await client.post("/api/v1/auth/signup/confirm", json={"token": token})
+    assert created.status_code == 201 and created.json()["secret_key"].startswith("fd_sk_")
+    again = await client.post("/api/v1/auth/signup/confirm", json={"token": token})
+    assert again.status_code == 409
+    forged = await client.post("/api/v1/auth/signup/confirm", json={"token": token[:-4] + "AAAA"})
+    assert forged.status_code == 401
+
+
+async def test_forgot_password_answers_do_not_tell_accounts_apart(app: object, client_from: Clients) -> None:
     client = client_from("192.0.2.11")
     owner = await factories.signup(client)
     known = await client.post("/api/v1/auth/password/forgot", json={"email": owner.email})
     unknown = await client.post("/api/v1/auth/password/forgot", json={"email": f"x-{owner.email}"})
     assert known.status_code == unknown.status_code == 202 and known.json() == unknown.json()
-    assert [m.subject for m in _sent(app) if m.to == owner.email] == ["Reset your Frontdesk password"]
+    assert [m.subject for m in _sent(app) if m.to == owner.email][-1] == "Reset your Frontdesk password"
     assert not [m for m in _sent(app) if m.to == f"x-{owner.email}"]
 
 

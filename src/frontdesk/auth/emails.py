@@ -70,6 +70,15 @@ def unlock(*, to: str, link: str) -> Mail:
     )
 
 
+def confirm_signup(*, to: str, link: str) -> Mail:
+    return Mail(
+        to=to,
+        subject="Finish creating your Frontdesk account",
+        body=f"Open this link within 24 hours to create your workspace and see its API keys:\n{link}\n\n"
+        "If you did not sign up, ignore this email: nothing is created without the link.\n",
+    )
+
+
 def already_registered(*, to: str, login: str, reset: str) -> Mail:
     return Mail(
         to=to,

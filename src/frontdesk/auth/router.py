@@ -20,6 +20,7 @@ from frontdesk.auth.schemas import (
     RefreshIn,
     ResetIn,
     SessionOut,
+    SignupConfirmIn,
     SignupIn,
     SignupOut,
     TokensOut,
@@ -72,24 +73,52 @@ async def _claims(runtime: RuntimeDep, credentials: Bearer) -> AccessClaims:
     return await user_claims(runtime, credentials.credentials)
 
 
+@router.post("/signup", status_code=status.HTTP_202_ACCEPTED, dependencies=[throttled("signup")])
+async def signup(
+    data: SignupIn, request: Request, runtime: RuntimeDep, background: BackgroundTasks
+) -> dict[str, str]:
+    """Start a workspace: a bad password or field is answered at once (422); otherwise the
+    answer is the same whether or not the email has an account — a link to finish signing up
+    is emailed, or, to an existing account, a reminder to sign in. Nothing is created yet."""
+    origins = [data.website.rstrip("/")] if data.website else []
+    users.check_signup(
+        business_name=data.business_name, email=data.email, password=data.password, allowed_origins=origins
+    )
+    base = runtime.settings.public_base(str(request.base_url))
+
+    async def send_link() -> None:
+        token = await users.request_signup(
+            runtime.db,
+            runtime.settings.secret_key,
+            business_name=data.business_name,
+            email=data.email,
+            password=data.password,
+            name=data.name,
+            allowed_origins=origins,
+        )
+        to = users.normalize_email(data.email)
+        await runtime.mailer.send(
+            emails.confirm_signup(to=to, link=f"{base}/signup/?token={token}")
+            if token
+            else emails.already_registered(to=to, login=f"{base}/login/", reset=f"{base}/forgot-password/")
+        )
+
+    background.add_task(send_link)
+    return {"status": "Check your email: we sent a link to finish creating your account."}
+
+
 @router.post(
-    "/signup",
+    "/signup/confirm",
     response_model=SignupOut,
     status_code=status.HTTP_201_CREATED,
     dependencies=[throttled("signup")],
 )
-async def signup(data: SignupIn, request: Request, runtime: RuntimeDep) -> SignupOut:
-    """Create a workspace (tenant) with its owner, a secret key, a widget key and a default
-    configuration; the owner is signed in. The keys are shown only in this answer."""
+async def confirm_signup(data: SignupConfirmIn, request: Request, runtime: RuntimeDep) -> SignupOut:
+    """The emailed sign-up link: creates the workspace (tenant) with its owner, a secret key, a
+    widget key and a default configuration; the owner is signed in. The keys are shown only
+    in this answer; the link works once (24 hours)."""
     done = await users.signup(
-        runtime.db,
-        runtime.settings.secret_key,
-        business_name=data.business_name,
-        email=data.email,
-        password=data.password,
-        name=data.name,
-        allowed_origins=[data.website.rstrip("/")] if data.website else [],
-        client=_client(request),
+        runtime.db, runtime.settings.secret_key, token=data.token, client=_client(request)
     )
     return SignupOut(
         **_tokens(done.issued).model_dump(),

@@ -8,14 +8,20 @@ audited admin scopes (on PostgreSQL, RLS lets a tenant's transaction see only it
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
+import hmac
+import json
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.fernet import Fernet, InvalidToken
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -190,7 +196,31 @@ class SignedUp:
     publishable_key: str | None
 
 
-async def signup(
+SIGNUP_TTL = timedelta(hours=24)
+_INVALID_SIGNUP = "This sign-up link is invalid or has expired: sign up again."
+
+
+def _signup_box(secret_key: str) -> Fernet:
+    """Encrypts the pending sign-up in its emailed link (it carries a password hash)."""
+    key = hmac.new(secret_key.encode(), b"frontdesk-signup-v1", hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def check_signup(*, business_name: str, email: str, password: str, allowed_origins: list[str]) -> None:
+    """What is wrong with a sign-up, whoever owns the email (422): the answer must not depend
+    on whether the address has an account."""
+    email = normalize_email(email)
+    check_password(password, email)
+    try:  # what the request schema let through must also fit the tenant and the key (e.g. "İ" lowercases longer)
+        TenantCreate(name=business_name, email=email)
+        if allowed_origins:
+            ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise Unprocessable(f"{first['loc'][-1] if first['loc'] else 'input'}: {first['msg']}") from None
+
+
+async def request_signup(
     db: Database,
     secret_key: str,
     *,
@@ -199,44 +229,72 @@ async def signup(
     password: str,
     name: str,
     allowed_origins: list[str],
-    client: Client,
-) -> SignedUp:
-    """A new tenant with its owner, a secret key, a publishable key and a default configuration,
-    in one transaction; the owner is signed in."""
+) -> str | None:
+    """The sealed sign-up for the confirmation link, or None when the email already has an
+    account (the caller then emails "you already have an account"). Runs after the answer."""
     email = normalize_email(email)
-    check_password(password, email)
-    try:  # what the request schema let through must also fit the tenant and the key (e.g. "İ" lowercases longer)
-        tenant_data = TenantCreate(name=business_name, email=email)
-        widget_key = (
-            ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins)
-            if allowed_origins
-            else None
-        )
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise Unprocessable(f"{first['loc'][-1] if first['loc'] else 'input'}: {first['msg']}") from None
-    async with unit_of_work(db) as session:
-        async with admin_scope(session, actor=SYSTEM, reason="self-serve signup"):
-            if await _user_by_email(session, email) is not None:
-                raise Conflict("An account with this email already exists: sign in instead.")
-            tenant = await tenants.create_tenant(session, tenant_data)
-            user = User(email=email, name=name, password_hash=passwords.hash_password(password))
-            session.add(user)
+    password_hash = await asyncio.to_thread(passwords.hash_password, password)  # both ways alike
+    async with unit_of_work(db, admin=(SYSTEM, "signup request"), read_only=True) as session:
+        if await _user_by_email(session, email) is not None:
+            return None
+    pending = {
+        "business_name": business_name,
+        "email": email,
+        "password_hash": password_hash,
+        "name": name,
+        "allowed_origins": allowed_origins,
+    }
+    return _signup_box(secret_key).encrypt(json.dumps(pending).encode()).decode()
+
+
+async def signup(db: Database, secret_key: str, *, token: str, client: Client) -> SignedUp:
+    """The confirmed sign-up (its emailed link): a new tenant with its owner, a secret key, a
+    publishable key and a default configuration, in one transaction; the owner is signed in."""
+    try:
+        raw = _signup_box(secret_key).decrypt(token.encode(), ttl=int(SIGNUP_TTL.total_seconds()))
+        pending = json.loads(raw)
+        business_name, email = str(pending["business_name"]), str(pending["email"])
+        allowed_origins = [str(o) for o in pending["allowed_origins"]]
+    except (InvalidToken, ValueError, KeyError, TypeError):
+        raise Unauthorized(_INVALID_SIGNUP) from None
+    tenant_data = TenantCreate(name=business_name, email=email)
+    widget_key = (
+        ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins)
+        if allowed_origins
+        else None
+    )
+    used = Conflict("This sign-up link was already used: sign in instead.")
+    try:
+        async with unit_of_work(db) as session:
+            async with admin_scope(session, actor=SYSTEM, reason="self-serve signup"):
+                if await _user_by_email(session, email) is not None:
+                    raise used
+                tenant = await tenants.create_tenant(session, tenant_data)
+                user = User(
+                    email=email, name=str(pending["name"]), password_hash=str(pending["password_hash"])
+                )
+                session.add(user)
+                await session.flush()  # a concurrent use of the same link stops here (unique email)
+            await use_tenant(session, tenant.id)  # the rest of the transaction is the new tenant's
+            membership = Membership(user_id=user.id, role="owner")
+            session.add(membership)
+            await bot_config.save(session, BotConfigIn(business_name=business_name), api_key_sent=False)
+            _, secret = await key_service.create_key(session, ApiKeyCreate(name="Default secret key"))
+            publishable = None
+            if widget_key is not None:  # the widget key needs the site's origin; it can be added later
+                _, publishable = await key_service.create_key(session, widget_key)
+            audit.record(
+                session,
+                actor=_actor(user),
+                action="tenant.signup",
+                target=f"tenant:{tenant.id}",
+                ip=client.ip,
+            )
             await session.flush()
-        await use_tenant(session, tenant.id)  # the rest of the transaction is the new tenant's
-        membership = Membership(user_id=user.id, role="owner")
-        session.add(membership)
-        await bot_config.save(session, BotConfigIn(business_name=business_name), api_key_sent=False)
-        _, secret = await key_service.create_key(session, ApiKeyCreate(name="Default secret key"))
-        publishable = None
-        if widget_key is not None:  # the widget key needs the site's origin; it can be added later
-            _, publishable = await key_service.create_key(session, widget_key)
-        audit.record(
-            session, actor=_actor(user), action="tenant.signup", target=f"tenant:{tenant.id}", ip=client.ip
-        )
-        await session.flush()
-        async with admin_scope(session, actor=SYSTEM, reason="signup session"):
-            issued = await start_session(session, secret_key, user, membership, client)
+            async with admin_scope(session, actor=SYSTEM, reason="signup session"):
+                issued = await start_session(session, secret_key, user, membership, client)
+    except IntegrityError:
+        raise used from None
     return SignedUp(issued, tenant, secret, publishable)
 
 
