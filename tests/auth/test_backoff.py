@@ -198,6 +198,23 @@ async def test_the_unlock_link_lets_the_owner_in_at_once_and_works_once(
     assert "auth.unlocked" in [e["action"] for e in events]
 
 
+async def test_a_password_reset_ends_the_accounts_wait(
+    app: object, client_from: Clients, later: Callable[[float], None]
+) -> None:
+    owner = await factories.signup(client_from("192.0.2.16"))
+    for n in range(throttle.ACCOUNT.free + 2):
+        await login(client_from(f"203.0.113.{200 + n // 3}"), owner.email, WRONG)
+    home = client_from("198.51.100.80")
+    assert (await login(home, owner.email)).status_code == 429
+    assert (await home.post("/api/v1/auth/password/forgot", json={"email": owner.email})).status_code == 202
+    token = [m for m in _sent(app) if m.to == owner.email][-1].body.split("token=", 1)[1].split()[0]
+    new = "a much better passphrase"
+    assert (
+        await home.post("/api/v1/auth/password/reset", json={"token": token, "password": new})
+    ).status_code == 204
+    assert (await login(home, owner.email, new)).status_code == 200
+
+
 async def test_current_password_guesses_on_the_account_page_count_like_sign_ins(
     app: object, client_from: Clients, later: Callable[[float], None]
 ) -> None:

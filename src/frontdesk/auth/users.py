@@ -614,7 +614,8 @@ async def request_password_reset(db: Database, email: str) -> tuple[User, str] |
 
 
 async def reset_password(db: Database, cache: Cache, *, token: str, password: str) -> None:
-    """Set a new password with a reset token; every session of the user is signed out."""
+    """Set a new password with a reset token; every session of the user is signed out, and the
+    account's sign-ins stop waiting."""
     now = utcnow()
     async with unit_of_work(db, admin=(SYSTEM, "password reset")) as session:
         row = await session.scalar(
@@ -637,6 +638,7 @@ async def reset_password(db: Database, cache: Cache, *, token: str, password: st
         audit.record(session, actor=_actor(user), action="auth.password_reset")
     for session_id in revoked:
         await cache.set(revoked_key(session_id), b"1", REVOKED_MARK_SECONDS)
+    await SignInThrottle(cache).clear_account(user.email)  # the new password works at once
 
 
 async def revoke_tenant_sessions(
