@@ -4,11 +4,13 @@ invitation, exactly one succeeds (on SQLite as on PostgreSQL)."""
 from __future__ import annotations
 
 import asyncio
+import uuid
 
 import httpx
 
 from frontdesk.runtime import Runtime
 from tests import factories
+from tests.conftest import ADMIN_TOKEN
 from tests.factories import PASSWORD
 
 
@@ -63,3 +65,21 @@ async def test_concurrent_accepts_of_one_invitation_let_one_person_in(
     assert codes == [200] + [409] * 5, [(r.status_code, r.text[:120]) for r in answers]
     team = (await client.get("/api/v1/customer/team", headers=owner.headers)).json()
     assert [m["email"] for m in team["members"]].count(email) == 1
+
+
+async def test_concurrent_uses_of_one_signup_link_create_one_workspace(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    email = f"racer-{uuid.uuid4().hex[:6]}@example.com"
+    r = await client.post(
+        "/api/v1/auth/signup", json={"business_name": "Race Shop", "email": email, "password": PASSWORD}
+    )
+    assert r.status_code == 202
+    token = factories.emailed_token(runtime, email, "token=")
+    answers = await asyncio.gather(
+        *(client.post("/api/v1/auth/signup/confirm", json={"token": token}) for _ in range(4))
+    )
+    codes = sorted(r.status_code for r in answers)
+    assert codes == [201, 409, 409, 409], [(r.status_code, r.text[:120]) for r in answers]
+    r = await client.get("/api/v1/admin/tenants", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+    assert [t["name"] for t in r.json()["items"]].count("Race Shop") == 1

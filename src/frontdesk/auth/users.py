@@ -335,12 +335,12 @@ async def login(
     """Wrong password and unknown email answer alike (same status, body, and one argon2 check
     each); repeated failures slow down the address and the account (``auth.throttle``)."""
     email = normalize_email(email)
-    await throttle.check(client.ip, email)
     now = utcnow()
     failure: FrontdeskError | None = None
     unlock: str | None = None
     async with unit_of_work(db, admin=(SYSTEM, "sign in")) as session:
         user = await _user_by_email(session, email, lock=True)  # concurrent guesses count one by one
+        await throttle.check(client.ip, email)  # under that lock: a burst cannot skip the count
         right = await passwords.verify_async(user.password_hash if user else passwords.DUMMY_HASH, password)
         if user is None or not right:
             if await throttle.failed(client.ip, email) and user is not None:
