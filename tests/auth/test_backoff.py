@@ -198,6 +198,25 @@ async def test_the_unlock_link_lets_the_owner_in_at_once_and_works_once(
     assert "auth.unlocked" in [e["action"] for e in events]
 
 
+async def test_an_invitation_does_not_open_a_side_door_for_guessing(
+    app: object, client_from: Clients, later: Callable[[float], None]
+) -> None:
+    person = await factories.signup(client_from("192.0.2.17"), "Own Shop")
+    inviter = await factories.signup(client_from("192.0.2.18"), "Inviting Shop")
+    r = await client_from("192.0.2.18").post(
+        "/api/v1/customer/team/invitations", headers=inviter.headers, json={"email": person.email}
+    )
+    assert r.status_code == 201
+    token = [m for m in _sent(app) if m.to == person.email][-1].body.split("token=", 1)[1].split()[0]
+    guesser = client_from("203.0.113.90")  # someone who got hold of the invitation link
+    for _ in range(4):
+        r = await guesser.post("/api/v1/auth/invitations/accept", json={"token": token, "password": WRONG})
+        assert r.status_code == 401
+    r = await guesser.post("/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD})
+    assert r.status_code == 429
+    assert (await login(guesser, person.email)).status_code == 429  # the same count as sign-ins
+
+
 async def test_a_password_reset_ends_the_accounts_wait(
     app: object, client_from: Clients, later: Callable[[float], None]
 ) -> None:

@@ -257,5 +257,6 @@ async def accept_invitation(data: AcceptInvitationIn, request: Request, runtime:
         password=data.password,
         name=data.name,
         client=_client(request),
+        throttle=_throttle(runtime),
     )
     return _tokens(issued)

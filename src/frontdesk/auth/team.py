@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import audit, passwords, users
+from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import new_opaque_token, token_digest
 from frontdesk.billing import service as billing
 from frontdesk.db.engine import Database
@@ -168,7 +169,14 @@ async def remove(session: AsyncSession, *, user_id: uuid.UUID, by_role: str, act
 
 
 async def accept(
-    db: Database, secret_key: str, *, token: str, password: str, name: str, client: users.Client
+    db: Database,
+    secret_key: str,
+    *,
+    token: str,
+    password: str,
+    name: str,
+    client: users.Client,
+    throttle: SignInThrottle,
 ) -> users.Issued:
     """Join the team of an invitation: a new account, or an existing one proving its password."""
     now = utcnow()
@@ -184,8 +192,11 @@ async def accept(
         if user is None:
             users.check_password(password, invitation.email)
             password_hash = await asyncio.to_thread(passwords.hash_password, password)
-        elif not await passwords.verify_async(user.password_hash, password):
-            raise Unauthorized("This email already has an account: enter its password to join.")
+        else:  # the account's password, checked like a sign-in (counted, slowed down)
+            await throttle.check(client.ip, user.email)
+            if not await passwords.verify_async(user.password_hash, password):
+                await throttle.failed(client.ip, user.email)
+                raise Unauthorized("This email already has an account: enter its password to join.")
         # spend it now (the slow password work is done): of concurrent accepts exactly one gets
         # past this line; a revocation that landed meanwhile also stops it
         if not await users.claim(
