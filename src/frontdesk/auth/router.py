@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, Secu
 from fastapi.security import HTTPAuthorizationCredentials
 from limits import RateLimitItemPerMinute
 
-from frontdesk.auth import emails, team, users
+from frontdesk.auth import emails, flows, team, users
 from frontdesk.auth.context import RuntimeDep, bearer, user_claims
 from frontdesk.auth.schemas import (
     AcceptInvitationIn,
@@ -84,26 +84,18 @@ async def signup(
     users.check_signup(
         business_name=data.business_name, email=data.email, password=data.password, allowed_origins=origins
     )
-    base = runtime.settings.public_base(str(request.base_url))
-
-    async def send_link() -> None:
-        token = await users.request_signup(
-            runtime.db,
-            runtime.settings.secret_key,
-            business_name=data.business_name,
-            email=data.email,
-            password=data.password,
-            name=data.name,
-            allowed_origins=origins,
-        )
-        to = users.normalize_email(data.email)
-        await runtime.mailer.send(
-            emails.confirm_signup(to=to, link=f"{base}/signup/?token={token}")
-            if token
-            else emails.already_registered(to=to, login=f"{base}/login/", reset=f"{base}/forgot-password/")
-        )
-
-    background.add_task(send_link)
+    background.add_task(
+        flows.email_signup_link,
+        runtime.db,
+        runtime.mailer,
+        runtime.settings.secret_key,
+        base=runtime.settings.public_base(str(request.base_url)),
+        business_name=data.business_name,
+        email=data.email,
+        password=data.password,
+        name=data.name,
+        allowed_origins=origins,
+    )
     return {"status": "Check your email: we sent a link to finish creating your account."}
 
 
@@ -219,17 +211,13 @@ async def forgot_password(
 ) -> dict[str, str]:
     """Email a reset link (valid one hour). The answer, and its timing, are the same whether or
     not the account exists: the lookup and the email happen after the answer is sent."""
-    base = runtime.settings.public_base(str(request.base_url))
-
-    async def send_link() -> None:
-        found = await users.request_password_reset(runtime.db, data.email)
-        if found is not None:
-            user, token = found
-            await runtime.mailer.send(
-                emails.password_reset(to=user.email, link=f"{base}/reset-password?token={token}")
-            )
-
-    background.add_task(send_link)
+    background.add_task(
+        flows.email_reset_link,
+        runtime.db,
+        runtime.mailer,
+        base=runtime.settings.public_base(str(request.base_url)),
+        email=data.email,
+    )
     return {"status": "If this email has an account, a reset link is on its way."}
 
 
