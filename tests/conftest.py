@@ -84,6 +84,7 @@ def make_settings(urls: dict[str, str], tmp: Path, **overrides: object) -> Setti
         "log_json": True,
         "gc_freeze": False,
         "auth_per_minute": 100_000,  # the suite signs up and in far faster than a person; one test lowers it
+        "auth_backoff_after": 100_000,  # every test signs in from 127.0.0.1; the backoff tests lower it
         "crisp_api_url": "http://127.0.0.1:9",  # nothing listens: background sweeps fail fast, offline  # a full collection per app start would cost minutes over the suite
         **overrides,
     }

@@ -28,6 +28,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "FRONTDESK_LOG_LEVEL": "WARNING",
         "FRONTDESK_VAR_DIR": str(settings.var_dir),
         "FRONTDESK_AUTH_PER_MINUTE": str(settings.auth_per_minute),
+        "FRONTDESK_AUTH_BACKOFF_AFTER": str(settings.auth_backoff_after),
     }
     if settings.encryption_keys:  # the same keys as this process: both read the stored secrets
         env["FRONTDESK_ENCRYPTION_KEYS"] = settings.encryption_keys.get_secret_value()

@@ -64,6 +64,7 @@ NOT_TENANT_SCOPED_PREFIXES = ("/api/v1/admin/",)
 # identity endpoints: no tenant in the request; each acts on the caller's own account or token
 ACCOUNT_ROUTES = {
     ("POST", "/api/v1/auth/signup"),
+    ("POST", "/api/v1/auth/signup/confirm"),
     ("POST", "/api/v1/auth/login"),
     ("POST", "/api/v1/auth/refresh"),
     ("POST", "/api/v1/auth/logout"),
@@ -72,6 +73,7 @@ ACCOUNT_ROUTES = {
     ("POST", "/api/v1/auth/password/forgot"),
     ("POST", "/api/v1/auth/password/reset"),
     ("POST", "/api/v1/auth/invitations/accept"),
+    ("POST", "/api/v1/auth/unlock"),
     ("GET", "/api/v1/customer/account"),
     ("PATCH", "/api/v1/customer/account"),
 }
@@ -94,6 +96,7 @@ CUSTOMER_OBJECTS = {
     ("PATCH", f"{CUSTOMER}/team/members/{{user_id}}"): {"role": "viewer"},
     ("DELETE", f"{CUSTOMER}/team/members/{{user_id}}"): None,
     ("DELETE", "/api/v1/auth/sessions/{session_id}"): None,
+    ("DELETE", f"{CUSTOMER}/team/invitations/{{invitation_id}}"): None,
 }
 
 
@@ -303,8 +306,12 @@ async def test_customer_users_never_reach_another_tenant(
     b = await factories.signup(client, f"Beta {B_MARK}")
     b_me = (await client.get("/api/v1/auth/me", headers=b.headers)).json()
     b_keys = (await client.get(f"{CUSTOMER}/api-keys", headers=b.headers)).json()
+    b_invited = await client.post(
+        f"{CUSTOMER}/team/invitations", headers=b.headers, json={"email": "b-invitee@example.com"}
+    )
     a = await factories.signup(client, "Alpha Users")
     ids = {
+        "invitation_id": b_invited.json()["id"],
         **seeded_b.ids,
         "key_id": b_keys[0]["id"],
         "user_id": b_me["id"],
@@ -331,7 +338,8 @@ async def test_customer_users_never_reach_another_tenant(
     assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
     assert (await client.get(f"{CUSTOMER}/api-keys", headers=b.headers)).json() == b_keys
     team = (await client.get(f"{CUSTOMER}/team", headers=b.headers)).json()
-    assert [m["user_id"] for m in team["members"]] == [b_me["id"]] and team["invitations"] == []
+    assert [m["user_id"] for m in team["members"]] == [b_me["id"]]
+    assert [i["id"] for i in team["invitations"]] == [ids["invitation_id"]]  # still pending
     assert (await client.get(f"{CUSTOMER}/business", headers=b.headers)).json()["name"] == f"Beta {B_MARK}"
     b_audit = (await client.get(f"{CUSTOMER}/audit", headers=b.headers)).json()
     assert "Alpha" not in json.dumps(b_audit) and str(a.tenant_id) not in json.dumps(b_audit)

@@ -45,6 +45,8 @@ class Settings(BaseSettings):
     api_key_cache_seconds: float = Field(default=300.0, gt=0)
     # sign-in, sign-up, password reset and invitation attempts per client address and minute
     auth_per_minute: int = Field(default=20, ge=1, le=100_000)
+    # failed password checks from one client address before each further one waits (doubling, up to 15 min)
+    auth_backoff_after: int = Field(default=5, ge=1, le=100_000)
     # The LLM: the ecosystem's own variable names; tenants may override both in their bot config.
     openai_api_key: SecretStr | None = Field(default=None, validation_alias="OPENAI_API_KEY")
     openai_base_url: str | None = Field(default=None, validation_alias="OPENAI_BASE_URL")

@@ -10,8 +10,9 @@ import httpx
 import pytest
 from playwright.async_api import Browser, expect
 
+from frontdesk.runtime import Runtime
 from tests.e2e.conftest import ARTIFACTS
-from tests.e2e.test_dashboard import PASSWORD, _login, watch_console
+from tests.e2e.test_dashboard import _login, api_signup, watch_console
 from tests.fakes.stripe_server import API_KEY, WEBHOOK_SECRET, FakeStripe
 from tests.live import live_server
 
@@ -30,16 +31,12 @@ def stripe_live(settings) -> Iterator[tuple[str, FakeStripe]]:
 
 
 async def test_upgrading_through_checkout_puts_the_workspace_on_pro(
-    browser: Browser, stripe_live: tuple[str, FakeStripe]
+    browser: Browser, stripe_live: tuple[str, FakeStripe], runtime: Runtime
 ) -> None:
     live, fake = stripe_live
     email = f"owner-{uuid.uuid4().hex[:8]}@billing.test"
     async with httpx.AsyncClient(base_url=live) as api:
-        r = await api.post(
-            "/api/v1/auth/signup",
-            json={"business_name": "Billing Blooms", "email": email, "password": PASSWORD},
-        )
-        assert r.status_code == 201, r.text
+        await api_signup(api, runtime, "Billing Blooms", email)
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     errors = watch_console(page)
     await _login(page, live, email)

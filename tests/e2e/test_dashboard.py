@@ -40,20 +40,48 @@ async def shot(page: Page, name: str) -> None:
     await page.screenshot(path=str(ARTIFACTS / f"dashboard-{name}.png"), full_page=True)
 
 
-async def sign_up(page: Page, live: str, email: str) -> None:
+async def emailed_signup_token(runtime: Runtime, business: str, email: str) -> str:
+    """The link the live server emailed (to its log): sealed the same way with the same key."""
+    token = await users.request_signup(
+        runtime.db,
+        runtime.settings.secret_key,
+        business_name=business,
+        email=email,
+        password=PASSWORD,
+        name="",
+        allowed_origins=[],
+    )
+    assert token is not None
+    return token
+
+
+async def api_signup(api: httpx.AsyncClient, runtime: Runtime, business: str, email: str) -> dict[str, str]:
+    r = await api.post(
+        "/api/v1/auth/signup", json={"business_name": business, "email": email, "password": PASSWORD}
+    )
+    assert r.status_code == 202, r.text
+    token = await emailed_signup_token(runtime, business, email)
+    r = await api.post("/api/v1/auth/signup/confirm", json={"token": token})
+    assert r.status_code == 201, r.text
+    return r.json()  # type: ignore[no-any-return]
+
+
+async def sign_up(page: Page, live: str, runtime: Runtime, email: str) -> None:
     await page.goto(f"{live}/signup/")
     await page.fill("[name=business_name]", "Lupin Flowers")
     await page.fill("[name=email]", email)
     await page.fill("[name=password]", PASSWORD)
     await page.click("[data-testid=signup-submit]")
+    await expect(page.locator("[data-testid=signup-sent]")).to_contain_text(email)
+    await page.goto(f"{live}/signup/?token={await emailed_signup_token(runtime, 'Lupin Flowers', email)}")
     await page.click("[data-testid=signup-continue]")
     await expect(page).to_have_url(f"{live}/onboarding/")
 
 
-async def test_signup_wizard_preview_and_keys(browser: Browser, live: str) -> None:
+async def test_signup_wizard_preview_and_keys(browser: Browser, live: str, runtime: Runtime) -> None:
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     errors = watch_console(page)
-    await sign_up(page, live, f"owner-{uuid.uuid4().hex[:8]}@lupin.test")
+    await sign_up(page, live, runtime, f"owner-{uuid.uuid4().hex[:8]}@lupin.test")
     # 1. business
     await page.fill("[name=greeting]", "Hello! Ask me about our flowers.")
     await page.click("[data-testid=wizard-next]")
@@ -155,16 +183,7 @@ async def test_a_viewer_sees_no_write_controls_and_the_api_refuses_anyway(
     browser: Browser, live: str, runtime: Runtime
 ) -> None:
     async with httpx.AsyncClient(base_url=live) as api:
-        owner = (
-            await api.post(
-                "/api/v1/auth/signup",
-                json={
-                    "business_name": "Viewer Shop",
-                    "email": f"o-{uuid.uuid4().hex[:6]}@v.test",
-                    "password": PASSWORD,
-                },
-            )
-        ).json()
+        owner = await api_signup(api, runtime, "Viewer Shop", f"o-{uuid.uuid4().hex[:6]}@v.test")
         owner_h = {"Authorization": f"Bearer {owner['access_token']}"}
         email = f"viewer-{uuid.uuid4().hex[:6]}@v.test"
         r = await api.post(
@@ -217,16 +236,7 @@ async def test_an_admin_suspends_a_tenant_and_its_key_stops(
     browser: Browser, live: str, runtime: Runtime
 ) -> None:
     async with httpx.AsyncClient(base_url=live) as api:
-        shop = (
-            await api.post(
-                "/api/v1/auth/signup",
-                json={
-                    "business_name": "Suspended Soaps",
-                    "email": f"s-{uuid.uuid4().hex[:6]}@s.test",
-                    "password": PASSWORD,
-                },
-            )
-        ).json()
+        shop = await api_signup(api, runtime, "Suspended Soaps", f"s-{uuid.uuid4().hex[:6]}@s.test")
         key = {"X-API-Key": shop["secret_key"]}
         assert (await api.get("/api/v1/config", headers=key)).status_code == 200
     admin_email = f"staff-{uuid.uuid4().hex[:6]}@frontdesk.test"

@@ -49,7 +49,7 @@ export const api = axios.create({
   timeout: 60_000,
 });
 
-const NO_REFRESH = ["/auth/login", "/auth/signup", "/auth/refresh", "/auth/password/", "/auth/invitations/"];
+const NO_REFRESH = ["/auth/login", "/auth/signup", "/auth/refresh", "/auth/password/", "/auth/invitations/", "/auth/unlock"];
 
 let refreshing: Promise<string | null> | null = null;
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request, Response, Security, status
+from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, Security, status
 from fastapi.security import HTTPAuthorizationCredentials
 from limits import RateLimitItemPerMinute
 
-from frontdesk.auth import cookies, team, users
+from frontdesk.auth import cookies, emails, flows, team, users
 from frontdesk.auth.context import RuntimeDep, bearer, user_claims
 from frontdesk.auth.schemas import (
     AcceptInvitationIn,
@@ -20,13 +20,15 @@ from frontdesk.auth.schemas import (
     RefreshIn,
     ResetIn,
     SessionOut,
+    SignupConfirmIn,
     SignupIn,
     SignupOut,
     TokensOut,
+    UnlockIn,
 )
+from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import AccessClaims
 from frontdesk.kit.errors import Unauthorized
-from frontdesk.kit.mail import Mail
 
 router = APIRouter(prefix="/api/v1/auth", tags=["auth"])
 Bearer = Annotated[HTTPAuthorizationCredentials | None, Security(bearer)]
@@ -44,6 +46,10 @@ def throttled(action: str) -> Any:
         await runtime.limits.hit(per_minute, "address", action, address, unit="attempts")
 
     return Depends(throttle)
+
+
+def _throttle(runtime: RuntimeDep) -> SignInThrottle:
+    return SignInThrottle(runtime.cache, address_free=runtime.settings.auth_backoff_after)
 
 
 def _client(request: Request) -> users.Client:
@@ -72,24 +78,46 @@ async def _claims(runtime: RuntimeDep, credentials: Bearer) -> AccessClaims:
     return await user_claims(runtime, credentials.credentials)
 
 
-@router.post(
-    "/signup",
-    response_model=SignupOut,
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[throttled("signup")],
-)
-async def signup(data: SignupIn, request: Request, response: Response, runtime: RuntimeDep) -> SignupOut:
-    """Create a workspace (tenant) with its owner, a secret key, a widget key and a default
-    configuration; the owner is signed in. The keys are shown only in this answer."""
-    done = await users.signup(
+@router.post("/signup", status_code=status.HTTP_202_ACCEPTED, dependencies=[throttled("signup")])
+async def signup(
+    data: SignupIn, request: Request, runtime: RuntimeDep, background: BackgroundTasks
+) -> dict[str, str]:
+    """Start a workspace: a bad password or field is answered at once (422); otherwise the
+    answer is the same whether or not the email has an account — a link to finish signing up
+    is emailed, or, to an existing account, a reminder to sign in. Nothing is created yet."""
+    origins = [data.website.rstrip("/")] if data.website else []
+    users.check_signup(
+        business_name=data.business_name, email=data.email, password=data.password, allowed_origins=origins
+    )
+    background.add_task(
+        flows.email_signup_link,
         runtime.db,
+        runtime.mailer,
         runtime.settings.secret_key,
+        base=runtime.settings.public_base(str(request.base_url)),
         business_name=data.business_name,
         email=data.email,
         password=data.password,
         name=data.name,
-        allowed_origins=[data.website.rstrip("/")] if data.website else [],
-        client=_client(request),
+        allowed_origins=origins,
+    )
+    return {"status": "Check your email: we sent a link to finish creating your account."}
+
+
+@router.post(
+    "/signup/confirm",
+    response_model=SignupOut,
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[throttled("signup")],
+)
+async def confirm_signup(
+    data: SignupConfirmIn, request: Request, response: Response, runtime: RuntimeDep
+) -> SignupOut:
+    """The emailed sign-up link: creates the workspace (tenant) with its owner, a secret key, a
+    widget key and a default configuration; the owner is signed in. The keys are shown only
+    in this answer; the link works once (24 hours)."""
+    done = await users.signup(
+        runtime.db, runtime.settings.secret_key, token=data.token, client=_client(request)
     )
     return SignupOut(
         **_tokens(done.issued, request, response).model_dump(),
@@ -101,8 +129,9 @@ async def signup(data: SignupIn, request: Request, response: Response, runtime: 
 
 @router.post("/login", response_model=TokensOut, dependencies=[throttled("login")])
 async def login(data: LoginIn, request: Request, response: Response, runtime: RuntimeDep) -> TokensOut:
-    """Email and password → an access token (15 min) and a refresh token. Five failures in a row
-    lock the account for a while (429 with Retry-After), doubling each time."""
+    """Email and password → an access token (15 min) and a refresh token. Repeated failures make
+    the address and the account wait between attempts (429 with Retry-After, doubling); the
+    owner is emailed a link to sign in at once."""
     issued = await users.login(
         runtime.db,
         runtime.settings.secret_key,
@@ -110,6 +139,10 @@ async def login(data: LoginIn, request: Request, response: Response, runtime: Ru
         password=data.password,
         tenant_id=data.tenant_id,
         client=_client(request),
+        throttle=_throttle(runtime),
+        on_throttled=emails.unlock_notice(
+            runtime.mailer, runtime.settings.public_base(str(request.base_url))
+        ),
     )
     return _tokens(issued, request, response)
 
@@ -186,19 +219,18 @@ async def revoke_session(session_id: uuid.UUID, runtime: RuntimeDep, credentials
 
 
 @router.post("/password/forgot", status_code=status.HTTP_202_ACCEPTED, dependencies=[throttled("password")])
-async def forgot_password(data: ForgotIn, request: Request, runtime: RuntimeDep) -> dict[str, str]:
-    """Email a reset link (valid one hour). The answer is the same whether or not the account exists."""
-    found = await users.request_password_reset(runtime.db, data.email)
-    if found is not None:
-        user, token = found
-        base = runtime.settings.public_base(str(request.base_url))
-        await runtime.mailer.send(
-            Mail(
-                to=user.email,
-                subject="Reset your Frontdesk password",
-                body=f"Open this link within an hour to choose a new password:\n{base}/reset-password?token={token}\n",
-            )
-        )
+async def forgot_password(
+    data: ForgotIn, request: Request, runtime: RuntimeDep, background: BackgroundTasks
+) -> dict[str, str]:
+    """Email a reset link (valid one hour). The answer, and its timing, are the same whether or
+    not the account exists: the lookup and the email happen after the answer is sent."""
+    background.add_task(
+        flows.email_reset_link,
+        runtime.db,
+        runtime.mailer,
+        base=runtime.settings.public_base(str(request.base_url)),
+        email=data.email,
+    )
     return {"status": "If this email has an account, a reset link is on its way."}
 
 
@@ -206,6 +238,13 @@ async def forgot_password(data: ForgotIn, request: Request, runtime: RuntimeDep)
 async def reset_password(data: ResetIn, runtime: RuntimeDep) -> Response:
     """Set a new password with the emailed token; every session of the account is signed out."""
     await users.reset_password(runtime.db, runtime.cache, token=data.token, password=data.password)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post("/unlock", status_code=status.HTTP_204_NO_CONTENT, dependencies=[throttled("unlock")])
+async def unlock(data: UnlockIn, request: Request, runtime: RuntimeDep) -> Response:
+    """The emailed unlock link (single use, one hour): sign-ins to the account stop waiting."""
+    await users.unlock(runtime.db, _throttle(runtime), token=data.token, client=_client(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -221,5 +260,6 @@ async def accept_invitation(
         password=data.password,
         name=data.name,
         client=_client(request),
+        throttle=_throttle(runtime),
     )
     return _tokens(issued, request, response)

@@ -92,6 +92,10 @@ class SignupIn(InputModel):
     )
 
 
+class SignupConfirmIn(InputModel):
+    token: str = Field(min_length=1, max_length=4000, description="From the emailed sign-up link")
+
+
 class LoginIn(InputModel):
     email: str = Field(max_length=320)
     password: str = Field(min_length=1, max_length=200)
@@ -155,6 +159,10 @@ class ForgotIn(InputModel):
 class ResetIn(InputModel):
     token: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=200)
+
+
+class UnlockIn(InputModel):
+    token: str = Field(min_length=1, max_length=200)
 
 
 class AcceptInvitationIn(InputModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -10,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import audit, passwords, users
+from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import new_opaque_token, token_digest
 from frontdesk.billing import service as billing
 from frontdesk.db.engine import Database
@@ -19,6 +21,13 @@ from frontdesk.kit.time import utcnow
 from frontdesk.models import Invitation, Membership, User
 
 INVITATION_TTL = timedelta(days=7)
+
+
+class AlreadyAccepted(Conflict):
+    code, title = "invitation_used", "Invitation already accepted"
+
+    def __init__(self) -> None:
+        super().__init__("This invitation has already been accepted: sign in instead.")
 
 
 @dataclass(frozen=True)
@@ -73,6 +82,29 @@ async def invite(
     await session.flush()
     audit.record(session, actor=actor, action="team.invite", target=email, role=role)
     return invitation, token
+
+
+async def revoke_invitation(
+    session: AsyncSession, *, invitation_id: uuid.UUID, actor: str, ip: str | None = None
+) -> None:
+    """Revoke a pending invitation of this tenant (another tenant's, or one already accepted,
+    is not found)."""
+    invitation = await session.scalar(
+        select(Invitation).where(Invitation.id == invitation_id, Invitation.accepted_at.is_(None))
+    )
+    if invitation is None:
+        raise NotFound("No such pending invitation.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = utcnow()
+        await session.flush()
+    audit.record(
+        session,
+        actor=actor,
+        action="team.invitation_revoked",
+        target=invitation.email,
+        ip=ip,
+        invitation=str(invitation.id),
+    )
 
 
 async def invite_owner(session: AsyncSession, tenant_id: uuid.UUID, *, email: str, actor: str) -> str:
@@ -137,7 +169,14 @@ async def remove(session: AsyncSession, *, user_id: uuid.UUID, by_role: str, act
 
 
 async def accept(
-    db: Database, secret_key: str, *, token: str, password: str, name: str, client: users.Client
+    db: Database,
+    secret_key: str,
+    *,
+    token: str,
+    password: str,
+    name: str,
+    client: users.Client,
+    throttle: SignInThrottle,
 ) -> users.Issued:
     """Join the team of an invitation: a new account, or an existing one proving its password."""
     now = utcnow()
@@ -145,21 +184,29 @@ async def accept(
         invitation = await session.scalar(
             select(Invitation).where(Invitation.token_hash == token_digest(token))
         )
-        if (
-            invitation is None
-            or invitation.accepted_at
-            or invitation.revoked_at
-            or invitation.expires_at <= now
-        ):
+        if invitation is None or invitation.revoked_at or invitation.expires_at <= now:
             raise Unauthorized("This invitation is invalid, used or expired: ask for a new one.")
+        if invitation.accepted_at:
+            raise AlreadyAccepted()
         user = await session.scalar(select(User).where(User.email == invitation.email))
         if user is None:
             users.check_password(password, invitation.email)
-            user = User(email=invitation.email, name=name, password_hash=passwords.hash_password(password))
+            password_hash = await asyncio.to_thread(passwords.hash_password, password)
+        else:  # the account's password, checked like a sign-in (counted, slowed down)
+            await throttle.check(client.ip, user.email)
+            if not await passwords.verify_async(user.password_hash, password):
+                await throttle.failed(client.ip, user.email)
+                raise Unauthorized("This email already has an account: enter its password to join.")
+        # spend it now (the slow password work is done): of concurrent accepts exactly one gets
+        # past this line; a revocation that landed meanwhile also stops it
+        if not await users.claim(
+            session, Invitation.accepted_at, invitation.id, now, Invitation.revoked_at.is_(None)
+        ):
+            raise AlreadyAccepted()
+        if user is None:
+            user = User(email=invitation.email, name=name, password_hash=password_hash)
             session.add(user)
             await session.flush()
-        elif not await passwords.verify_async(user.password_hash, password):
-            raise Unauthorized("This email already has an account: enter its password to join.")
         exists = await session.scalar(
             select(Membership).where(
                 Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id
@@ -170,7 +217,6 @@ async def accept(
         )
         if exists is None:
             session.add(membership)
-        invitation.accepted_at = now
         await session.flush()
         audit.record(
             session,

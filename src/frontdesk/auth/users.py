@@ -7,18 +7,29 @@ audited admin scopes (on PostgreSQL, RLS lets a tenant's transaction see only it
 
 from __future__ import annotations
 
+import asyncio
+import base64
+import hashlib
+import hmac
+import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cryptography.fernet import Fernet, InvalidToken
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from frontdesk.auth import audit, passwords
 from frontdesk.auth import service as key_service
 from frontdesk.auth.permissions import ROLE_PERMISSIONS
 from frontdesk.auth.schemas import ApiKeyCreate
+from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import (
     ACCESS_TTL,
     REFRESH_TTL,
@@ -39,14 +50,9 @@ from frontdesk.tenants import service as tenants
 from frontdesk.tenants.bot_config import BotConfigIn
 from frontdesk.tenants.schemas import TenantCreate
 
-LOCK_AFTER = 5  # failed sign-ins in a row
-MAX_LOCK = timedelta(hours=1)
 RESET_TTL = timedelta(hours=1)
+UNLOCK_TTL = timedelta(hours=1)
 SYSTEM = "system:auth"
-
-
-class TooManyAttempts(FrontdeskError):
-    status, code, title = 429, "too_many_attempts", "Too many failed sign-ins"
 
 
 class WeakPassword(FrontdeskError):
@@ -61,6 +67,28 @@ def check_password(password: str, email: str) -> None:
     problems = passwords.policy_problems(password, email=email)
     if problems:
         raise WeakPassword("The password needs " + ", ".join(problems) + ".", extra={"problems": problems})
+
+
+async def claim(
+    session: AsyncSession,
+    stamp: InstrumentedAttribute[datetime | None],
+    row_id: uuid.UUID,
+    now: datetime,
+    *also: ColumnElement[bool],
+) -> bool:
+    """Spend a one-time row: ``UPDATE … SET <stamp> = now WHERE id = … AND <stamp> IS NULL``.
+    True for exactly one of any number of concurrent callers, on SQLite (writes serialize, and the
+    condition is evaluated under the write lock) as on PostgreSQL (the row lock makes the losers
+    re-check the condition after the winner commits); a read-then-write would let them all in."""
+    model = stamp.class_
+    result = await session.execute(
+        update(model)
+        .where(model.id == row_id, stamp.is_(None), *also)
+        .values({stamp.key: now})
+        .execution_options(synchronize_session=False)
+    )
+    assert isinstance(result, CursorResult)
+    return result.rowcount == 1
 
 
 def revoked_key(session_id: uuid.UUID) -> str:
@@ -168,7 +196,31 @@ class SignedUp:
     publishable_key: str | None
 
 
-async def signup(
+SIGNUP_TTL = timedelta(hours=24)
+_INVALID_SIGNUP = "This sign-up link is invalid or has expired: sign up again."
+
+
+def _signup_box(secret_key: str) -> Fernet:
+    """Encrypts the pending sign-up in its emailed link (it carries a password hash)."""
+    key = hmac.new(secret_key.encode(), b"frontdesk-signup-v1", hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def check_signup(*, business_name: str, email: str, password: str, allowed_origins: list[str]) -> None:
+    """What is wrong with a sign-up, whoever owns the email (422): the answer must not depend
+    on whether the address has an account."""
+    email = normalize_email(email)
+    check_password(password, email)
+    try:  # what the request schema let through must also fit the tenant and the key (e.g. "İ" lowercases longer)
+        TenantCreate(name=business_name, email=email)
+        if allowed_origins:
+            ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise Unprocessable(f"{first['loc'][-1] if first['loc'] else 'input'}: {first['msg']}") from None
+
+
+async def request_signup(
     db: Database,
     secret_key: str,
     *,
@@ -177,44 +229,72 @@ async def signup(
     password: str,
     name: str,
     allowed_origins: list[str],
-    client: Client,
-) -> SignedUp:
-    """A new tenant with its owner, a secret key, a publishable key and a default configuration,
-    in one transaction; the owner is signed in."""
+) -> str | None:
+    """The sealed sign-up for the confirmation link, or None when the email already has an
+    account (the caller then emails "you already have an account"). Runs after the answer."""
     email = normalize_email(email)
-    check_password(password, email)
-    try:  # what the request schema let through must also fit the tenant and the key (e.g. "İ" lowercases longer)
-        tenant_data = TenantCreate(name=business_name, email=email)
-        widget_key = (
-            ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins)
-            if allowed_origins
-            else None
-        )
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise Unprocessable(f"{first['loc'][-1] if first['loc'] else 'input'}: {first['msg']}") from None
-    async with unit_of_work(db) as session:
-        async with admin_scope(session, actor=SYSTEM, reason="self-serve signup"):
-            if await _user_by_email(session, email) is not None:
-                raise Conflict("An account with this email already exists: sign in instead.")
-            tenant = await tenants.create_tenant(session, tenant_data)
-            user = User(email=email, name=name, password_hash=passwords.hash_password(password))
-            session.add(user)
+    password_hash = await asyncio.to_thread(passwords.hash_password, password)  # both ways alike
+    async with unit_of_work(db, admin=(SYSTEM, "signup request"), read_only=True) as session:
+        if await _user_by_email(session, email) is not None:
+            return None
+    pending = {
+        "business_name": business_name,
+        "email": email,
+        "password_hash": password_hash,
+        "name": name,
+        "allowed_origins": allowed_origins,
+    }
+    return _signup_box(secret_key).encrypt(json.dumps(pending).encode()).decode()
+
+
+async def signup(db: Database, secret_key: str, *, token: str, client: Client) -> SignedUp:
+    """The confirmed sign-up (its emailed link): a new tenant with its owner, a secret key, a
+    publishable key and a default configuration, in one transaction; the owner is signed in."""
+    try:
+        raw = _signup_box(secret_key).decrypt(token.encode(), ttl=int(SIGNUP_TTL.total_seconds()))
+        pending = json.loads(raw)
+        business_name, email = str(pending["business_name"]), str(pending["email"])
+        allowed_origins = [str(o) for o in pending["allowed_origins"]]
+    except (InvalidToken, ValueError, KeyError, TypeError):
+        raise Unauthorized(_INVALID_SIGNUP) from None
+    tenant_data = TenantCreate(name=business_name, email=email)
+    widget_key = (
+        ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins)
+        if allowed_origins
+        else None
+    )
+    used = Conflict("This sign-up link was already used: sign in instead.")
+    try:
+        async with unit_of_work(db) as session:
+            async with admin_scope(session, actor=SYSTEM, reason="self-serve signup"):
+                if await _user_by_email(session, email) is not None:
+                    raise used
+                tenant = await tenants.create_tenant(session, tenant_data)
+                user = User(
+                    email=email, name=str(pending["name"]), password_hash=str(pending["password_hash"])
+                )
+                session.add(user)
+                await session.flush()  # a concurrent use of the same link stops here (unique email)
+            await use_tenant(session, tenant.id)  # the rest of the transaction is the new tenant's
+            membership = Membership(user_id=user.id, role="owner")
+            session.add(membership)
+            await bot_config.save(session, BotConfigIn(business_name=business_name), api_key_sent=False)
+            _, secret = await key_service.create_key(session, ApiKeyCreate(name="Default secret key"))
+            publishable = None
+            if widget_key is not None:  # the widget key needs the site's origin; it can be added later
+                _, publishable = await key_service.create_key(session, widget_key)
+            audit.record(
+                session,
+                actor=_actor(user),
+                action="tenant.signup",
+                target=f"tenant:{tenant.id}",
+                ip=client.ip,
+            )
             await session.flush()
-        await use_tenant(session, tenant.id)  # the rest of the transaction is the new tenant's
-        membership = Membership(user_id=user.id, role="owner")
-        session.add(membership)
-        await bot_config.save(session, BotConfigIn(business_name=business_name), api_key_sent=False)
-        _, secret = await key_service.create_key(session, ApiKeyCreate(name="Default secret key"))
-        publishable = None
-        if widget_key is not None:  # the widget key needs the site's origin; it can be added later
-            _, publishable = await key_service.create_key(session, widget_key)
-        audit.record(
-            session, actor=_actor(user), action="tenant.signup", target=f"tenant:{tenant.id}", ip=client.ip
-        )
-        await session.flush()
-        async with admin_scope(session, actor=SYSTEM, reason="signup session"):
-            issued = await start_session(session, secret_key, user, membership, client)
+            async with admin_scope(session, actor=SYSTEM, reason="signup session"):
+                issued = await start_session(session, secret_key, user, membership, client)
+    except IntegrityError:
+        raise used from None
     return SignedUp(issued, tenant, secret, publishable)
 
 
@@ -237,36 +317,45 @@ async def create_platform_user(db: Database, *, email: str, password: str, role:
 # --- sign in, refresh, sign out ------------------------------------------------------------
 
 
+UnlockNotice = Callable[[str, str], None]
+"""Called with (email, unlock token) once an account starts waiting: email the owner the link."""
+
+
 async def login(
-    db: Database, secret_key: str, *, email: str, password: str, tenant_id: uuid.UUID | None, client: Client
+    db: Database,
+    secret_key: str,
+    *,
+    email: str,
+    password: str,
+    tenant_id: uuid.UUID | None,
+    client: Client,
+    throttle: SignInThrottle,
+    on_throttled: UnlockNotice | None = None,
 ) -> Issued:
+    """Wrong password and unknown email answer alike (same status, body, and one argon2 check
+    each); repeated failures slow down the address and the account (``auth.throttle``)."""
+    email = normalize_email(email)
     now = utcnow()
     failure: FrontdeskError | None = None
+    unlock: str | None = None
     async with unit_of_work(db, admin=(SYSTEM, "sign in")) as session:
         user = await _user_by_email(session, email, lock=True)  # concurrent guesses count one by one
-        if user is None:
-            await passwords.verify_async(passwords.DUMMY_HASH, password)  # same time as a real check
-            raise Unauthorized("Wrong email or password.")
-        if user.locked_until is not None and user.locked_until > now:
-            wait = int((user.locked_until - now).total_seconds()) + 1
-            raise TooManyAttempts(
-                f"Too many failed sign-ins: try again in {max(1, wait // 60)} minute(s), or reset the password.",
-                headers={"Retry-After": str(wait)},
-            )
-        if not await passwords.verify_async(user.password_hash, password):
-            user.failed_logins += 1
-            if user.failed_logins >= LOCK_AFTER:
-                lock = min(timedelta(minutes=2 ** (user.failed_logins - LOCK_AFTER)), MAX_LOCK)
-                user.locked_until = now + lock
-            memberships = await _memberships(session, user.id)
-            audit.record(
-                session,
-                actor=_actor(user),
-                action="auth.login_failed",
-                ip=client.ip,
-                tenant_id=memberships[0].tenant_id if memberships else None,
-                locked=user.locked_until is not None and user.locked_until > now,
-            )
+        await throttle.check(client.ip, email)  # under that lock: a burst cannot skip the count
+        right = await passwords.verify_async(user.password_hash if user else passwords.DUMMY_HASH, password)
+        if user is None or not right:
+            if await throttle.failed(client.ip, email) and user is not None:
+                unlock = _one_time_token(session, user, "unlock", UNLOCK_TTL)
+            if user is not None:
+                user.failed_logins += 1
+                memberships = await _memberships(session, user.id)
+                audit.record(
+                    session,
+                    actor=_actor(user),
+                    action="auth.login_failed",
+                    ip=client.ip,
+                    tenant_id=memberships[0].tenant_id if memberships else None,
+                    throttled=unlock is not None,
+                )
             failure = Unauthorized("Wrong email or password.")  # raised once the count is saved
         else:
             memberships = await _memberships(session, user.id)
@@ -286,8 +375,50 @@ async def login(
                 ip=client.ip,
             )
     if failure is not None:
+        if unlock is not None and on_throttled is not None:
+            on_throttled(email, unlock)
         raise failure
+    await throttle.clear_account(email)
     return issued
+
+
+def _one_time_token(session: AsyncSession, user: User, purpose: str, ttl: timedelta) -> str:
+    token = new_opaque_token()
+    session.add(
+        OneTimeToken(
+            user_id=user.id, purpose=purpose, token_hash=token_digest(token), expires_at=utcnow() + ttl
+        )
+    )
+    return token
+
+
+async def unlock(db: Database, throttle: SignInThrottle, *, token: str, client: Client) -> None:
+    """The emailed unlock link (once): the account's sign-ins stop waiting, and so do those of
+    the address that opened it."""
+    now = utcnow()
+    async with unit_of_work(db, admin=(SYSTEM, "unlock")) as session:
+        row = await session.scalar(
+            select(OneTimeToken).where(
+                OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == "unlock"
+            )
+        )
+        invalid = Unauthorized("This unlock link is invalid, used or expired.")
+        if row is None or row.used_at is not None or row.expires_at <= now:
+            raise invalid
+        if not await claim(session, OneTimeToken.used_at, row.id, now):
+            raise invalid
+        user = await session.get(User, row.user_id)
+        assert user is not None
+        memberships = await _memberships(session, user.id)
+        audit.record(
+            session,
+            actor=_actor(user),
+            action="auth.unlocked",
+            ip=client.ip,
+            tenant_id=memberships[0].tenant_id if memberships else None,
+        )
+    await throttle.clear_account(user.email)
+    await throttle.clear_address(client.ip)
 
 
 def _pick(memberships: list[Membership], tenant_id: uuid.UUID | None) -> Membership | None:
@@ -314,7 +445,7 @@ async def refresh(db: Database, cache: Cache, secret_key: str, *, refresh_token:
             raise Unauthorized("This session has ended: sign in again.")
         user = await session.get(User, auth_session.user_id)
         assert user is not None
-        if token.rotated_at is not None:
+        if token.rotated_at is not None or not await claim(session, RefreshToken.rotated_at, token.id, now):
             auth_session.revoked_at, auth_session.revoked_reason = now, "refresh_token_reuse"
             audit.record(
                 session,
@@ -325,7 +456,6 @@ async def refresh(db: Database, cache: Cache, secret_key: str, *, refresh_token:
             )
             reused = auth_session.id
         else:
-            token.rotated_at = now
             membership = None
             if auth_session.tenant_id is not None:
                 membership = await session.scalar(
@@ -412,32 +542,60 @@ async def update_account(
     name: str | None,
     current_password: str | None,
     new_password: str | None,
+    client: Client,
+    throttle: SignInThrottle,
+    on_throttled: UnlockNotice | None = None,
+    tenant_id: uuid.UUID | None = None,
 ) -> User:
-    """Change one's name and/or password; a new password needs the current one and signs out
-    every other device."""
+    """Change one's name and/or password; a new password needs the current one (checked like a
+    sign-in: counted, and slowed down after repeated failures) and signs out every other device."""
     now = utcnow()
     revoked: list[uuid.UUID] = []
+    failure: FrontdeskError | None = None
+    unlock: str | None = None
     async with unit_of_work(db, admin=(SYSTEM, "update account")) as session:
         user = await session.get(User, user_id)
         if user is None:
             raise Unauthorized("This account no longer exists.")
-        if name is not None:
-            user.name = name
         if new_password is not None:
-            if not current_password or not passwords.verify_password(user.password_hash, current_password):
-                raise Unauthorized("The current password is wrong.")
-            check_password(new_password, user.email)
-            user.password_hash, user.password_changed_at = passwords.hash_password(new_password), now
-            revoked = [
-                s for s in await _revoke_all(session, user.id, "password_changed", now) if s != session_id
-            ]
-            await session.execute(
-                update(AuthSession)
-                .where(AuthSession.id == session_id)
-                .values(revoked_at=None, revoked_reason=None)
-            )
-            audit.record(session, actor=_actor(user), action="auth.password_changed")
+            await throttle.check(client.ip, user.email)
+            if not current_password or not await passwords.verify_async(user.password_hash, current_password):
+                if await throttle.failed(client.ip, user.email):
+                    unlock = _one_time_token(session, user, "unlock", UNLOCK_TTL)
+                user.failed_logins += 1
+                audit.record(
+                    session,
+                    actor=_actor(user),
+                    action="auth.password_check_failed",
+                    ip=client.ip,
+                    tenant_id=tenant_id,
+                )
+                failure = Unauthorized("The current password is wrong.")
+            else:
+                check_password(new_password, user.email)
+                user.password_hash, user.password_changed_at = passwords.hash_password(new_password), now
+                revoked = [
+                    s for s in await _revoke_all(session, user.id, "password_changed", now) if s != session_id
+                ]
+                await session.execute(
+                    update(AuthSession)
+                    .where(AuthSession.id == session_id)
+                    .values(revoked_at=None, revoked_reason=None)
+                )
+                audit.record(
+                    session,
+                    actor=_actor(user),
+                    action="auth.password_changed",
+                    ip=client.ip,
+                    tenant_id=tenant_id,
+                )
+        if name is not None and failure is None:
+            user.name = name
         await session.flush()
+    if failure is not None:
+        if unlock is not None and on_throttled is not None:
+            on_throttled(user.email, unlock)
+        raise failure
     for other in revoked:
         await cache.set(revoked_key(other), b"1", REVOKED_MARK_SECONDS)
     return user
@@ -450,21 +608,14 @@ async def request_password_reset(db: Database, email: str) -> tuple[User, str] |
         user = await _user_by_email(session, email)
         if user is None:
             return None
-        token = new_opaque_token()
-        session.add(
-            OneTimeToken(
-                user_id=user.id,
-                purpose="password_reset",
-                token_hash=token_digest(token),
-                expires_at=utcnow() + RESET_TTL,
-            )
-        )
+        token = _one_time_token(session, user, "password_reset", RESET_TTL)
         audit.record(session, actor=_actor(user), action="auth.password_reset_requested")
     return user, token
 
 
 async def reset_password(db: Database, cache: Cache, *, token: str, password: str) -> None:
-    """Set a new password with a reset token; every session of the user is signed out."""
+    """Set a new password with a reset token; every session of the user is signed out, and the
+    account's sign-ins stop waiting."""
     now = utcnow()
     async with unit_of_work(db, admin=(SYSTEM, "password reset")) as session:
         row = await session.scalar(
@@ -472,18 +623,22 @@ async def reset_password(db: Database, cache: Cache, *, token: str, password: st
                 OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == "password_reset"
             )
         )
+        invalid = Unauthorized("This reset link is invalid or has expired: ask for a new one.")
         if row is None or row.used_at is not None or row.expires_at <= now:
-            raise Unauthorized("This reset link is invalid or has expired: ask for a new one.")
+            raise invalid
         user = await session.get(User, row.user_id)
         assert user is not None
         check_password(password, user.email)
-        row.used_at = now
-        user.password_hash, user.password_changed_at = passwords.hash_password(password), now
+        password_hash = await asyncio.to_thread(passwords.hash_password, password)
+        if not await claim(session, OneTimeToken.used_at, row.id, now):
+            raise invalid  # spent by a concurrent request a moment ago
+        user.password_hash, user.password_changed_at = password_hash, now
         user.failed_logins, user.locked_until = 0, None
         revoked = await _revoke_all(session, user.id, "password_reset", now)
         audit.record(session, actor=_actor(user), action="auth.password_reset")
     for session_id in revoked:
         await cache.set(revoked_key(session_id), b"1", REVOKED_MARK_SECONDS)
+    await SignInThrottle(cache).clear_account(user.email)  # the new password works at once
 
 
 async def revoke_tenant_sessions(

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.auth import audit, team, users
+from frontdesk.auth import audit, emails, team, users
 from frontdesk.auth import service as key_service
 from frontdesk.auth.context import AuthContext, Authenticated, Authorize, RuntimeDep, TenantSession
 from frontdesk.auth.permissions import (
@@ -25,10 +25,10 @@ from frontdesk.auth.permissions import (
     TENANT_ROLES,
 )
 from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import AccessClaims
 from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit.errors import Forbidden
-from frontdesk.kit.mail import Mail
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import Email, InputModel
 from frontdesk.runtime import Runtime
@@ -118,8 +118,11 @@ async def get_account(auth: ConfigRead, runtime: RuntimeDep) -> AccountOut:
 
 
 @router.patch("/account", response_model=AccountOut)
-async def update_account(auth: ConfigRead, runtime: RuntimeDep, data: AccountIn) -> AccountOut:
-    """Change your name, or your password (with the current one; other devices are signed out)."""
+async def update_account(
+    auth: ConfigRead, runtime: RuntimeDep, data: AccountIn, request: Request
+) -> AccountOut:
+    """Change your name, or your password (with the current one, checked like a sign-in: wrong
+    guesses are counted and slowed down; other devices are signed out)."""
     user_id, session_id = _user(auth)
     user = await users.update_account(
         runtime.db,
@@ -129,6 +132,12 @@ async def update_account(auth: ConfigRead, runtime: RuntimeDep, data: AccountIn)
         name=data.name,
         current_password=data.current_password,
         new_password=data.new_password,
+        client=users.Client(ip=_ip(request) or ""),
+        throttle=SignInThrottle(runtime.cache, address_free=runtime.settings.auth_backoff_after),
+        tenant_id=auth.tenant_id,
+        on_throttled=emails.unlock_notice(
+            runtime.mailer, runtime.settings.public_base(str(request.base_url))
+        ),
     )
     return AccountOut(id=user.id, email=user.email, name=user.name, role=auth.role)
 
@@ -227,13 +236,23 @@ async def invite(
     tenant = await service.get_tenant(session, auth.tenant_id)
     base = runtime.settings.public_base(str(request.base_url))
     await runtime.mailer.send(
-        Mail(
+        emails.invitation(
             to=invitation.email,
-            subject=f"You are invited to {tenant.name} on Frontdesk",
-            body=f"Join {tenant.name} as {invitation.role}:\n{base}/accept-invitation?token={token}\n",
+            business=tenant.name,
+            role=invitation.role,
+            link=f"{base}/accept-invitation?token={token}",
         )
     )
     return InvitationOut.model_validate(invitation)
+
+
+@router.delete("/team/invitations/{invitation_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def revoke_invitation(
+    auth: TeamManage, session: TenantSession, invitation_id: uuid.UUID, request: Request
+) -> Response:
+    """Revoke a pending invitation: its link stops working (it answers like an invalid one)."""
+    await team.revoke_invitation(session, invitation_id=invitation_id, actor=auth.principal, ip=_ip(request))
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 def _sign_out_after_commit(

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.auth import audit, team
+from frontdesk.auth import audit, emails, team
 from frontdesk.auth import service as key_service
 from frontdesk.auth.context import (
     AdminActor,
@@ -27,7 +27,6 @@ from frontdesk.chat import store
 from frontdesk.chat.conversations_router import summary_page, transcript_out
 from frontdesk.chat.schemas import ConversationSummaryOut, TranscriptOut
 from frontdesk.db.session import unit_of_work
-from frontdesk.kit.mail import Mail
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import CleanStr
 from frontdesk.tenants import bot_config, service, stats
@@ -64,11 +63,10 @@ async def create_tenant(
         token = await team.invite_owner(session, tenant.id, email=data.owner_email, actor=actor.principal)
         base = runtime.settings.public_base(str(request.base_url))
         await runtime.mailer.send(
-            Mail(
+            emails.new_workspace(
                 to=data.owner_email.lower(),
-                subject=f"Your Frontdesk workspace {tenant.name} is ready",
-                body=f"Set your password and sign in as the owner of {tenant.name}:\n"
-                f"{base}/accept-invitation?token={token}\n",
+                business=tenant.name,
+                link=f"{base}/accept-invitation?token={token}",
             )
         )
     return TenantOut.model_validate(tenant)

@@ -1,22 +1,41 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { api, errorMessage, PK_STORAGE } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
+import { useQueryParam } from "@/lib/hooks";
 import { signupSchema } from "@/lib/schemas";
 import type { SignupOut } from "@/lib/types";
 import { AuthCard } from "@/components/AuthCard";
-import { Button, ErrorBox, SecretValue, TextInput } from "@/components/ui";
+import { Button, ErrorBox, Loading, SecretValue, TextInput } from "@/components/ui";
 
 export default function SignupPage() {
   const { signIn } = useAuth();
   const router = useRouter();
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<SignupOut | null>(null);
+  const [sentTo, setSentTo] = useState<string | null>(null);
+  // the emailed link (/signup/?token=…) finishes the sign-up: the workspace is created once
+  const token = useQueryParam("token");
+  const confirming = useRef(false);
+  useEffect(() => {
+    if (!token || confirming.current) return;
+    confirming.current = true;
+    void (async () => {
+      try {
+        const res = await api.post<SignupOut>("/auth/signup/confirm", { token });
+        await signIn(res.data);
+        if (res.data.publishable_key) window.sessionStorage.setItem(PK_STORAGE, res.data.publishable_key);
+        setCreated(res.data);
+      } catch (e) {
+        setError(errorMessage(e));
+      }
+    })();
+  }, [token, signIn]);
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(signupSchema),
     defaultValues: { business_name: "", name: "", email: "", password: "", website: "" },
@@ -28,10 +47,8 @@ export default function SignupPage() {
       const body: Record<string, string> = { business_name: v.business_name, email: v.email, password: v.password };
       if (v.name) body.name = v.name;
       if (v.website) body.website = v.website;
-      const res = await api.post<SignupOut>("/auth/signup", body);
-      await signIn(res.data);
-      if (res.data.publishable_key) window.sessionStorage.setItem(PK_STORAGE, res.data.publishable_key);
-      setCreated(res.data);
+      await api.post("/auth/signup", body);
+      setSentTo(v.email);
     } catch (e) {
       setError(errorMessage(e));
     }
@@ -57,6 +74,25 @@ export default function SignupPage() {
             I saved them — continue setup
           </Button>
         </div>
+      </AuthCard>
+    );
+  }
+
+  if (token) {
+    return (
+      <AuthCard title="Creating your account">
+        {error ? <ErrorBox message={error} /> : <Loading />}
+      </AuthCard>
+    );
+  }
+
+  if (sentTo) {
+    return (
+      <AuthCard title="Check your email" subtitle="One more step to create your account.">
+        <p className="text-sm text-slate-700" role="status" data-testid="signup-sent">
+          We sent a link to <span className="font-medium">{sentTo}</span>. Open it within 24 hours to create your
+          workspace and see its API keys. Already have an account? The email says how to sign in.
+        </p>
       </AuthCard>
     );
   }
