@@ -61,13 +61,14 @@ async def test_sign_in_sets_an_httponly_cookie_and_keeps_the_token_out_of_json(
 async def test_signup_and_invitation_accept_use_the_cookie_too(
     client: httpx.AsyncClient, runtime: Runtime
 ) -> None:
+    email = f"c-{uuid.uuid4().hex[:6]}@c.test"
     r = await client.post(
-        "/api/v1/auth/signup",
-        json={
-            "business_name": "Cookie Shop",
-            "email": f"c-{uuid.uuid4().hex[:6]}@c.test",
-            "password": PASSWORD,
-        },
+        "/api/v1/auth/signup", json={"business_name": "Cookie Shop", "email": email, "password": PASSWORD}
+    )
+    assert r.status_code == 202
+    r = await client.post(
+        "/api/v1/auth/signup/confirm",
+        json={"token": factories.emailed_token(runtime, email, "token=")},
         headers=DASHBOARD,
     )
     assert r.status_code == 201 and r.json()["refresh_token"] is None and "httponly" in _cookie_attributes(r)

@@ -262,10 +262,12 @@ async def test_an_admin_suspends_a_tenant_and_its_key_stops(
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-async def test_main_pages_render_without_console_errors(browser: Browser, live: str, width: int) -> None:
+async def test_main_pages_render_without_console_errors(
+    browser: Browser, live: str, runtime: Runtime, width: int
+) -> None:
     page = await browser.new_page(viewport={"width": width, "height": 800})
     errors = watch_console(page)
-    await sign_up(page, live, f"tour-{width}-{uuid.uuid4().hex[:6]}@lupin.test")
+    await sign_up(page, live, runtime, f"tour-{width}-{uuid.uuid4().hex[:6]}@lupin.test")
     for path in (
         "/app/",
         "/app/conversations/",
@@ -288,13 +290,13 @@ async def test_main_pages_render_without_console_errors(browser: Browser, live: 
 
 
 async def test_sign_in_survives_a_reload_with_no_token_readable_by_scripts(
-    browser: Browser, live: str
+    browser: Browser, live: str, runtime: Runtime
 ) -> None:
     context = await browser.new_context(viewport={"width": 1280, "height": 900})
     page = await context.new_page()
     errors = watch_console(page)
     email = f"cookie-{uuid.uuid4().hex[:6]}@lupin.test"
-    await sign_up(page, live, email)
+    await sign_up(page, live, runtime, email)
     await page.goto(f"{live}/app/")
     await expect(page.locator("body")).to_contain_text(email)
     # the refresh token is an HttpOnly, Secure, SameSite=Strict cookie for the auth routes only
