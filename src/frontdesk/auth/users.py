@@ -69,6 +69,21 @@ def check_password(password: str, email: str) -> None:
         raise WeakPassword("The password needs " + ", ".join(problems) + ".", extra={"problems": problems})
 
 
+async def _unspent_token(
+    session: AsyncSession, token: str, purpose: str, now: datetime, invalid: Unauthorized
+) -> OneTimeToken:
+    """The emailed one-time token for ``purpose``, unused and unexpired (``invalid`` otherwise);
+    ``claim`` spends it."""
+    row = await session.scalar(
+        select(OneTimeToken).where(
+            OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == purpose
+        )
+    )
+    if row is None or row.used_at is not None or row.expires_at <= now:
+        raise invalid
+    return row
+
+
 async def claim(
     session: AsyncSession,
     stamp: InstrumentedAttribute[datetime | None],
@@ -397,14 +412,8 @@ async def unlock(db: Database, throttle: SignInThrottle, *, token: str, client: 
     the address that opened it."""
     now = utcnow()
     async with unit_of_work(db, admin=(SYSTEM, "unlock")) as session:
-        row = await session.scalar(
-            select(OneTimeToken).where(
-                OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == "unlock"
-            )
-        )
         invalid = Unauthorized("This unlock link is invalid, used or expired.")
-        if row is None or row.used_at is not None or row.expires_at <= now:
-            raise invalid
+        row = await _unspent_token(session, token, "unlock", now, invalid)
         if not await claim(session, OneTimeToken.used_at, row.id, now):
             raise invalid
         user = await session.get(User, row.user_id)
@@ -618,14 +627,8 @@ async def reset_password(db: Database, cache: Cache, *, token: str, password: st
     account's sign-ins stop waiting."""
     now = utcnow()
     async with unit_of_work(db, admin=(SYSTEM, "password reset")) as session:
-        row = await session.scalar(
-            select(OneTimeToken).where(
-                OneTimeToken.token_hash == token_digest(token), OneTimeToken.purpose == "password_reset"
-            )
-        )
         invalid = Unauthorized("This reset link is invalid or has expired: ask for a new one.")
-        if row is None or row.used_at is not None or row.expires_at <= now:
-            raise invalid
+        row = await _unspent_token(session, token, "password_reset", now, invalid)
         user = await session.get(User, row.user_id)
         assert user is not None
         check_password(password, user.email)
