@@ -198,6 +198,23 @@ async def test_the_unlock_link_lets_the_owner_in_at_once_and_works_once(
     assert "auth.unlocked" in [e["action"] for e in events]
 
 
+async def test_an_unlock_link_does_not_reset_the_address_that_opens_it(
+    app: object, client_from: Clients, later: Callable[[float], None]
+) -> None:
+    """A sprayer with an account of its own must not clear its address's backoff by throttling
+    that account and opening the unlock link it is sent."""
+    own = await factories.signup(client_from("192.0.2.40"), "Sprayer Shop")
+    sprayer = client_from("203.0.113.200")
+    for n in range(throttle.ACCOUNT.free + 1):
+        await login(client_from(f"203.0.113.{210 + n // 3}"), own.email, WRONG)
+    for _ in range(4):
+        await login(sprayer, f"victim-{uuid.uuid4().hex[:6]}@example.com", WRONG)
+    assert (await login(sprayer, "another-victim@example.com", WRONG)).status_code == 429
+    token = (await _mail_to(app, own.email, "slowed down"))[0].body.split("/unlock?token=", 1)[1].split()[0]
+    assert (await sprayer.post("/api/v1/auth/unlock", json={"token": token})).status_code == 204
+    assert (await login(sprayer, "another-victim@example.com", WRONG)).status_code == 429
+
+
 async def test_an_invitation_does_not_open_a_side_door_for_guessing(
     app: object, client_from: Clients, later: Callable[[float], None]
 ) -> None:

@@ -13,6 +13,10 @@ from typing import Any
 import httpx
 import pytest
 from pydantic import SecretStr
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
 
 from frontdesk.app import create_app
 from frontdesk.config import Settings
@@ -22,6 +26,7 @@ from frontdesk.runtime import Runtime
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn
 from tests import factories
+from tests.fakes.loopback import LoopbackServer
 from tests.fakes.openai_server import FakeOpenAI
 
 DEPLOYMENT_KEY = "sk-deployment-canary"
@@ -154,3 +159,72 @@ async def test_reply_length_is_bounded_by_the_plan(settings: Settings) -> None:
             assert r.status_code == 200
             await chat(client, tenant.headers)
     assert shared.chat_requests[-1].body["max_tokens"] == 500  # the free plan's max_output_tokens
+
+
+async def test_a_tenant_endpoint_gets_only_the_tenants_key_and_plain_headers(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The SDK adds the deployment's organisation and project from the environment, and details
+    of the platform: none of it may follow the tenant's URL."""
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-deployment-canary")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-deployment-canary")
+    with FakeOpenAI() as listener:
+        async with platform(settings, outbound_allow=f"127.0.0.1:{listener.port}") as (client, runtime):
+            tenant = await factories.tenant_with_key(runtime, name="Mallory")
+            await store_config(runtime, tenant.id, {"base_url": listener.base_url, "api_key": "sk-own"})
+            assert (await chat(client, tenant.headers))["reply"].startswith("FAKE-LLM")
+    (received,) = listener.chat_requests
+    assert received.bearer == "sk-own"
+    assert "canary" not in str(received.headers)
+    assert not [name for name in received.headers if name.startswith(("openai-", "x-stainless"))]
+
+
+class Redirector(LoopbackServer):
+    """An "OpenAI endpoint" that answers every call with a 307 to ``target``."""
+
+    name = "redirector"
+
+    def __init__(self, target: str) -> None:
+        super().__init__()
+        self.target, self.hits = target, 0
+
+    def _app(self) -> Starlette:
+        async def redirect(request: Request) -> Response:
+            self.hits += 1
+            return RedirectResponse(self.target, status_code=307)
+
+        return Starlette(routes=[Route("/v1/chat/completions", redirect, methods=["POST"])])
+
+
+async def test_a_tenant_endpoint_cannot_redirect_the_call(settings: Settings) -> None:
+    """A 307 from the tenant's endpoint to an internal address is not followed by the SDK."""
+    with FakeOpenAI() as internal, Redirector("") as hop:
+        hop.target = f"{internal.base_url}/chat/completions"
+        async with platform(settings, outbound_allow=f"127.0.0.1:{hop.port}") as (client, runtime):
+            tenant = await factories.tenant_with_key(runtime, name="Mallory")
+            base_url = f"http://127.0.0.1:{hop.port}/v1"
+            await store_config(runtime, tenant.id, {"base_url": base_url, "api_key": "sk-own"})
+            body = await chat(client, tenant.headers)
+            meta = await transcript_meta(client, tenant.headers, body["conversation_id"])
+    assert hop.hits >= 1 and internal.requests == []
+    assert meta["fallback"] == "the model endpoint failed"
+
+
+async def test_the_write_only_key_does_not_follow_a_new_base_url(settings: Settings) -> None:
+    """Whoever may edit the config must not read the stored key out by moving the endpoint."""
+    with FakeOpenAI() as real, FakeOpenAI() as listener:
+        allow = f"127.0.0.1:{real.port},127.0.0.1:{listener.port}"
+        async with platform(settings, outbound_allow=allow) as (client, runtime):
+            tenant = await factories.tenant_with_key(runtime, name="Victim")
+            r = await client.put(
+                "/api/v1/config",
+                headers=tenant.headers,
+                json={"llm": {"base_url": real.base_url, "api_key": "sk-v"}},
+            )
+            assert r.status_code == 200
+            r = await client.put(
+                "/api/v1/config", headers=tenant.headers, json={"llm": {"base_url": listener.base_url}}
+            )
+            assert r.status_code == 422 and r.json()["errors"][0]["field"] == "llm.api_key"
+            await chat(client, tenant.headers)
+    assert listener.requests == [] and [r.bearer for r in real.chat_requests] == ["sk-v"]

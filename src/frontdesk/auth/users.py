@@ -408,8 +408,8 @@ def _one_time_token(session: AsyncSession, user: User, purpose: str, ttl: timede
 
 
 async def unlock(db: Database, throttle: SignInThrottle, *, token: str, client: Client) -> None:
-    """The emailed unlock link (once): the account's sign-ins stop waiting, and so do those of
-    the address that opened it."""
+    """The emailed unlock link (once): the account's sign-ins stop waiting (the address's own
+    backoff stays)."""
     now = utcnow()
     async with unit_of_work(db, admin=(SYSTEM, "unlock")) as session:
         invalid = Unauthorized("This unlock link is invalid, used or expired.")
@@ -426,8 +426,9 @@ async def unlock(db: Database, throttle: SignInThrottle, *, token: str, client: 
             ip=client.ip,
             tenant_id=memberships[0].tenant_id if memberships else None,
         )
+    # the account only: an attacker holding an unlock link for an account of their own must not
+    # reset the backoff of the address they guess other people's passwords from
     await throttle.clear_account(user.email)
-    await throttle.clear_address(client.ip)
 
 
 def _pick(memberships: list[Membership], tenant_id: uuid.UUID | None) -> Membership | None:

@@ -11,6 +11,10 @@ import and avatars later). Every such call goes through ``guarded_client(policy)
   public, and connects to the checked address (TLS still verifies the name): a DNS answer that
   changes between the check and the connection cannot redirect it (no DNS rebinding).
 - redirects are not followed, and every request's URL is checked again in the transport.
+- only plain HTTP headers leave (``_FORWARDED``) plus the ones the caller fixes (its own
+  credentials): whatever a library adds from the process's environment — the openai SDK's
+  organisation and project (``OPENAI_ORG_ID``, ``OPENAI_PROJECT_ID``), platform details — stays here;
+- responses are capped at ``max_response_bytes``.
 - ``FRONTDESK_OUTBOUND_ALLOW`` lets the operator (and tests) reach named hosts, addresses or
   networks anyway: ``llm.internal``, ``10.0.0.0/8``, ``127.0.0.1:8080`` (a port narrows a rule).
 
@@ -23,7 +27,7 @@ import asyncio
 import ipaddress
 import socket
 import ssl
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +41,19 @@ Resolver = Callable[[str, int], Awaitable[list[str]]]
 log = structlog.get_logger()
 
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+_FORWARDED = frozenset(
+    {
+        "accept",
+        "accept-encoding",
+        "connection",
+        "content-length",
+        "content-type",
+        "host",
+        "transfer-encoding",
+        "user-agent",
+    }
+)
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
 _LOCAL_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost", "ip6-loopback")
 
 
@@ -173,6 +190,8 @@ def is_public(address: IPAddress) -> bool:
             embedded.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
         if any(inner is not None and not is_public(inner) for inner in embedded):
             return False
+    if isinstance(address, ipaddress.IPv6Address) and address.is_site_local:  # fec0::/10, deprecated
+        return False
     return address.is_global and not (
         address.is_multicast
         or address.is_private
@@ -219,12 +238,41 @@ class _GuardedBackend(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-class GuardedTransport(httpx.AsyncHTTPTransport):
-    """httpx's transport with the guard: each request's URL checked, each connection pinned."""
+class _CappedStream(httpx.AsyncByteStream):
+    """A response body that stops (ReadError) past ``limit`` bytes: a tenant's endpoint cannot
+    fill the process's memory."""
 
-    def __init__(self, policy: OutboundPolicy, *, limits: httpx.Limits = httpx.Limits()) -> None:
+    def __init__(self, inner: httpx.AsyncByteStream, limit: int) -> None:
+        self._inner, self._limit = inner, limit
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        seen = 0
+        async for chunk in self._inner:
+            seen += len(chunk)
+            if seen > self._limit:
+                raise httpx.ReadError(f"response larger than {self._limit} bytes")
+            yield chunk
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+
+class GuardedTransport(httpx.AsyncHTTPTransport):
+    """httpx's transport with the guard: each request's URL checked, each connection pinned,
+    only plain headers and the caller's ``headers`` sent, responses capped."""
+
+    def __init__(
+        self,
+        policy: OutboundPolicy,
+        *,
+        headers: dict[str, str] | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
+        limits: httpx.Limits = httpx.Limits(),
+    ) -> None:
         super().__init__(trust_env=False)  # no proxy from the environment: it would resolve for us
         self._policy = policy
+        self._headers = dict(headers or {})
+        self._max_response_bytes = max_response_bytes
         # httpx has no public way to hand its pool a network backend; this is its own pool class.
         self._pool = httpcore.AsyncConnectionPool(
             ssl_context=ssl.create_default_context(cafile=certifi.where()),
@@ -240,11 +288,23 @@ class GuardedTransport(httpx.AsyncHTTPTransport):
         except BlockedURL as blocked:
             log.warning("outbound.blocked", host=request.url.host, reason=str(blocked))
             raise httpx.ConnectError("outbound address refused", request=request) from None
-        return await super().handle_async_request(request)
+        sent = httpx.Headers([(k, v) for k, v in request.headers.multi_items() if k.lower() in _FORWARDED])
+        sent.update(self._headers)
+        request.headers = sent
+        response = await super().handle_async_request(request)
+        assert isinstance(response.stream, httpx.AsyncByteStream)
+        response.stream = _CappedStream(response.stream, self._max_response_bytes)
+        return response
 
 
-def guarded_client(policy: OutboundPolicy, *, timeout: float = 20.0) -> httpx.AsyncClient:
-    """An httpx client for tenant-influenced URLs: guarded, pinned, never following redirects."""
+def guarded_client(
+    policy: OutboundPolicy, *, timeout: float = 20.0, headers: dict[str, str] | None = None
+) -> httpx.AsyncClient:
+    """An httpx client for tenant-influenced URLs: guarded, pinned, never following redirects;
+    ``headers`` (the tenant's own credentials) replace whatever the caller's library sets."""
     return httpx.AsyncClient(
-        transport=GuardedTransport(policy), follow_redirects=False, timeout=timeout, trust_env=False
+        transport=GuardedTransport(policy, headers=headers),
+        follow_redirects=False,
+        timeout=timeout,
+        trust_env=False,
     )

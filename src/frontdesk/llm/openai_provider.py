@@ -15,6 +15,7 @@ of that endpoint and tenant (``breaker_scope``): one tenant's slow requests open
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from collections import OrderedDict
@@ -22,6 +23,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+import httpx
 import openai
 from openai import AsyncOpenAI, AsyncStream
 from openai._base_client import make_request_options
@@ -43,13 +45,20 @@ def _client_for(
     key = (base_url, hashlib.sha256(api_key.encode()).hexdigest(), timeout_s, max_retries, outbound)
     client = _clients.get(key)
     if client is None:
+        # a tenant's endpoint: the guard, and only the tenant's key in the Authorization header
+        # (nothing the SDK takes from the environment, such as OPENAI_ORG_ID, goes there)
+        guarded = (
+            guarded_client(outbound, timeout=timeout_s, headers={"Authorization": f"Bearer {api_key}"})
+            if outbound is not None
+            else None
+        )
         client = AsyncOpenAI(
             api_key=api_key,
             base_url=base_url,
             timeout=timeout_s,
             max_retries=max_retries,
             # the SDK's type names httpx2's client; it takes httpx's too (is_legacy_httpx_async_client)
-            http_client=guarded_client(outbound, timeout=timeout_s) if outbound is not None else None,  # type: ignore[arg-type]
+            http_client=guarded,  # type: ignore[arg-type]
         )
         _clients[key] = client
         if len(_clients) > _CACHE_SIZE:
@@ -77,11 +86,12 @@ def to_messages(req: LLMRequest) -> list[ChatCompletionMessageParam]:
     return messages
 
 
-def to_llm_error(exc: openai.OpenAIError) -> LLMError:
-    """A safe ``LLMError`` for an SDK error: fixed messages, never the provider's text."""
-    if isinstance(exc, openai.APITimeoutError):
+def to_llm_error(exc: openai.OpenAIError | httpx.HTTPError | TimeoutError) -> LLMError:
+    """A safe ``LLMError`` for an SDK error: fixed messages, never the provider's text. (An
+    ``httpx`` error escapes the SDK when a capped body stops while it is read.)"""
+    if isinstance(exc, openai.APITimeoutError | TimeoutError):
         return LLMError("LLM request timed out", code="timeout")
-    if isinstance(exc, openai.APIConnectionError):
+    if isinstance(exc, openai.APIConnectionError | httpx.HTTPError):
         return LLMError("could not reach the LLM endpoint", code="unavailable")
     if isinstance(exc, openai.APIStatusError):
         status = exc.status_code
@@ -118,12 +128,15 @@ class OpenAIProvider:
             raise ValueError("api_key is required (use the offline responder without one)")
         self._client = _client_for(api_key, base_url, float(timeout_s), max_retries, outbound)
         self.base_url = str(self._client.base_url)
+        # the whole call, retries included: httpx's timeout restarts with every chunk received
+        self._deadline_s = float(timeout_s) * (max_retries + 1)
         self.breaker = breaker if breaker is not None else breakers.get(f"{self.base_url} {breaker_scope}")
 
     async def complete(self, req: LLMRequest) -> LLMResult:
         started = time.perf_counter()
         with self._guard():
-            response: ChatCompletion = await self._create(req, stream=False)
+            async with asyncio.timeout(self._deadline_s):
+                response: ChatCompletion = await self._create(req, stream=False)
         text = response.choices[0].message.content if response.choices else None
         if not text:
             raise LLMError("LLM returned an empty reply", code="empty_reply")
@@ -145,17 +158,18 @@ class OpenAIProvider:
         parts: list[str] = []
         model, prompt_tokens, completion_tokens = req.model, 0, 0
         with self._guard():
-            chunks: AsyncStream[ChatCompletionChunk] = await self._create(req, stream=True)
-            async with chunks:
-                async for chunk in chunks:
-                    model = chunk.model or model
-                    if chunk.usage is not None:
-                        prompt_tokens = chunk.usage.prompt_tokens
-                        completion_tokens = chunk.usage.completion_tokens
-                    delta = chunk.choices[0].delta.content if chunk.choices else None
-                    if delta:
-                        parts.append(delta)
-                        yield delta
+            async with asyncio.timeout(self._deadline_s):
+                chunks: AsyncStream[ChatCompletionChunk] = await self._create(req, stream=True)
+                async with chunks:
+                    async for chunk in chunks:
+                        model = chunk.model or model
+                        if chunk.usage is not None:
+                            prompt_tokens = chunk.usage.prompt_tokens
+                            completion_tokens = chunk.usage.completion_tokens
+                        delta = chunk.choices[0].delta.content if chunk.choices else None
+                        if delta:
+                            parts.append(delta)
+                            yield delta
         if not parts:
             raise LLMError("LLM returned an empty reply", code="empty_reply")
         yield LLMResult(
@@ -197,7 +211,7 @@ class OpenAIProvider:
             raise LLMError("circuit open", code="circuit_open")
         try:
             yield
-        except openai.OpenAIError as exc:
+        except (openai.OpenAIError, httpx.HTTPError, TimeoutError) as exc:
             err = to_llm_error(exc)
             if _is_health_failure(err):
                 self.breaker.record_failure()

@@ -197,12 +197,16 @@ async def load(session: AsyncSession) -> tuple[BotConfigIn, datetime | None]:
 async def save(
     session: AsyncSession, new: BotConfigIn, *, api_key_sent: bool
 ) -> tuple[BotConfigIn, datetime]:
-    """Replace the configuration; the LLM key is kept unless the request sent one ("" removes it)."""
+    """Replace the configuration; the LLM key is kept unless the request sent one ("" removes it)
+    or moved it to another base URL."""
     row = await session.scalar(
         select(TenantConfiguration).where(TenantConfiguration.config_type == CONFIG_TYPE)
     )
     if not api_key_sent and row is not None:
-        kept = parse(row.config_data).llm.api_key
+        stored = parse(row.config_data).llm
+        # the write-only key stays with its endpoint: sending it to a new base URL takes the key
+        # itself (whoever may edit the config must not be able to read the key out that way)
+        kept = stored.api_key if stored.base_url == new.llm.base_url or not new.llm.base_url else None
         new = new.model_copy(update={"llm": new.llm.model_copy(update={"api_key": kept})})
     elif new.llm.api_key is not None and not new.llm.api_key.get_secret_value():
         new = new.model_copy(update={"llm": new.llm.model_copy(update={"api_key": None})})

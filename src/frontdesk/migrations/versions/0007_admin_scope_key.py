@@ -7,7 +7,7 @@ transaction entered an admin scope through ``frontdesk_admin_scope(key)`` with t
 key; otherwise rows are keyed on ``app.tenant_id``. PostgreSQL only.
 
 Revision ID: 0007
-Revises: 0005
+Revises: 0006
 Create Date: 2026-11-30 20:45:00
 """
 

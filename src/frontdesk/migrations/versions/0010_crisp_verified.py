@@ -1,7 +1,7 @@
 """crisp: when Crisp confirmed a connection's credentials for its website
 
 Revision ID: 0010
-Revises: 0005
+Revises: 0007
 Create Date: 2026-11-30 20:45:00.000000
 
 Existing connections keep working with ``verified_at`` empty: no migration can ask Crisp.
