@@ -88,4 +88,3 @@ class SignInThrottle:
 
     async def clear_account(self, email: str) -> None:
         await self.cache.delete(f"auth:failures:account:{email}", f"auth:wait:account:{email}")
-
