@@ -79,7 +79,8 @@ async def signup(client: httpx.AsyncClient, business: str = "Acme", **fields: st
     )
     assert r.status_code == 202, r.text
     r = await client.post(
-        "/api/v1/auth/signup/confirm", json={"token": emailed_token(runtime, email, "token=")}
+        "/api/v1/auth/signup/confirm",
+        json={"token": emailed_token(runtime, email, "token="), "password": PASSWORD},
     )
     assert r.status_code == 201, r.text
     body = r.json()

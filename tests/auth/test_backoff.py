@@ -124,11 +124,16 @@ async def test_signing_up_with_a_taken_email_answers_like_a_new_sign_up(
     # the new address gets the link that creates the workspace, once
     link = [m for m in _sent(app) if m.to == fresh][-1]
     token = link.body.split("/signup/?token=", 1)[1].split()[0]
-    created = await client.post("/api/v1/auth/signup/confirm", json={"token": token})
+    # whoever opens it must know the password chosen at sign-up: the owner of an address someone
+    # else signed up cannot be made to create the account with that someone's password
+    opened = await client.post("/api/v1/auth/signup/confirm", json={"token": token, "password": PASSWORD})
+    assert opened.status_code == 401 and "access_token" not in opened.text
+    chosen = {"token": token, "password": "an attackers passphrase"}
+    created = await client.post("/api/v1/auth/signup/confirm", json=chosen)
     assert created.status_code == 201 and created.json()["secret_key"].startswith("fd_sk_")
-    again = await client.post("/api/v1/auth/signup/confirm", json={"token": token})
+    again = await client.post("/api/v1/auth/signup/confirm", json=chosen)
     assert again.status_code == 409
-    forged = await client.post("/api/v1/auth/signup/confirm", json={"token": token[:-4] + "AAAA"})
+    forged = await client.post("/api/v1/auth/signup/confirm", json={**chosen, "token": token[:-4] + "AAAA"})
     assert forged.status_code == 401
 
 

@@ -77,7 +77,10 @@ async def test_concurrent_uses_of_one_signup_link_create_one_workspace(
     assert r.status_code == 202
     token = factories.emailed_token(runtime, email, "token=")
     answers = await asyncio.gather(
-        *(client.post("/api/v1/auth/signup/confirm", json={"token": token}) for _ in range(4))
+        *(
+            client.post("/api/v1/auth/signup/confirm", json={"token": token, "password": PASSWORD})
+            for _ in range(4)
+        )
     )
     codes = sorted(r.status_code for r in answers)
     assert codes == [201, 409, 409, 409], [(r.status_code, r.text[:120]) for r in answers]

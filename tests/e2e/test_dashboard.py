@@ -61,7 +61,7 @@ async def api_signup(api: httpx.AsyncClient, runtime: Runtime, business: str, em
     )
     assert r.status_code == 202, r.text
     token = await emailed_signup_token(runtime, business, email)
-    r = await api.post("/api/v1/auth/signup/confirm", json={"token": token})
+    r = await api.post("/api/v1/auth/signup/confirm", json={"token": token, "password": PASSWORD})
     assert r.status_code == 201, r.text
     return r.json()  # type: ignore[no-any-return]
 
@@ -74,6 +74,8 @@ async def sign_up(page: Page, live: str, runtime: Runtime, email: str) -> None:
     await page.click("[data-testid=signup-submit]")
     await expect(page.locator("[data-testid=signup-sent]")).to_contain_text(email)
     await page.goto(f"{live}/signup/?token={await emailed_signup_token(runtime, 'Lupin Flowers', email)}")
+    await page.fill("[name=confirm_password]", PASSWORD)  # the password chosen above, once more
+    await page.click("[data-testid=signup-confirm]")
     await page.click("[data-testid=signup-continue]")
     await expect(page).to_have_url(f"{live}/onboarding/")
 

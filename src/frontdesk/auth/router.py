@@ -113,11 +113,16 @@ async def signup(
 async def confirm_signup(
     data: SignupConfirmIn, request: Request, response: Response, runtime: RuntimeDep
 ) -> SignupOut:
-    """The emailed sign-up link: creates the workspace (tenant) with its owner, a secret key, a
-    widget key and a default configuration; the owner is signed in. The keys are shown only
-    in this answer; the link works once (24 hours)."""
+    """The emailed sign-up link, with the password chosen when signing up (401 otherwise):
+    creates the workspace (tenant) with its owner, a secret key, a widget key and a default
+    configuration; the owner is signed in. The keys are shown only in this answer; the link
+    works once (24 hours)."""
     done = await users.signup(
-        runtime.db, runtime.settings.secret_key, token=data.token, client=_client(request)
+        runtime.db,
+        runtime.settings.secret_key,
+        token=data.token,
+        password=data.password,
+        client=_client(request),
     )
     return SignupOut(
         **_tokens(done.issued, request, response).model_dump(),

@@ -94,6 +94,9 @@ class SignupIn(InputModel):
 
 class SignupConfirmIn(InputModel):
     token: str = Field(min_length=1, max_length=4000, description="From the emailed sign-up link")
+    password: str = Field(
+        min_length=1, max_length=200, description="The password chosen when signing up, entered again"
+    )
 
 
 class LoginIn(InputModel):

@@ -262,16 +262,22 @@ async def request_signup(
     return _signup_box(secret_key).encrypt(json.dumps(pending).encode()).decode()
 
 
-async def signup(db: Database, secret_key: str, *, token: str, client: Client) -> SignedUp:
-    """The confirmed sign-up (its emailed link): a new tenant with its owner, a secret key, a
-    publishable key and a default configuration, in one transaction; the owner is signed in."""
+async def signup(db: Database, secret_key: str, *, token: str, password: str, client: Client) -> SignedUp:
+    """The confirmed sign-up (its emailed link, with the password chosen when signing up): a new
+    tenant with its owner, a secret key, a publishable key and a default configuration, in one
+    transaction; the owner is signed in. The password is asked again so that whoever signed up
+    someone else's address with a password of their own cannot have the owner of that address
+    create the account for them by opening the link."""
     try:
         raw = _signup_box(secret_key).decrypt(token.encode(), ttl=int(SIGNUP_TTL.total_seconds()))
         pending = json.loads(raw)
         business_name, email = str(pending["business_name"]), str(pending["email"])
         allowed_origins = [str(o) for o in pending["allowed_origins"]]
+        password_hash = str(pending["password_hash"])
     except (InvalidToken, ValueError, KeyError, TypeError):
         raise Unauthorized(_INVALID_SIGNUP) from None
+    if not await passwords.verify_async(password_hash, password):
+        raise Unauthorized("This is not the password chosen when signing up.")
     tenant_data = TenantCreate(name=business_name, email=email)
     widget_key = (
         ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins)
@@ -285,9 +291,7 @@ async def signup(db: Database, secret_key: str, *, token: str, client: Client) -
                 if await _user_by_email(session, email) is not None:
                     raise used
                 tenant = await tenants.create_tenant(session, tenant_data)
-                user = User(
-                    email=email, name=str(pending["name"]), password_hash=str(pending["password_hash"])
-                )
+                user = User(email=email, name=str(pending["name"]), password_hash=password_hash)
                 session.add(user)
                 await session.flush()  # a concurrent use of the same link stops here (unique email)
             await use_tenant(session, tenant.id)  # the rest of the transaction is the new tenant's

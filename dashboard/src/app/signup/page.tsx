@@ -1,6 +1,6 @@
 "use client";
 
-import { useEffect, useRef, useState } from "react";
+import { type FormEvent, useState } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
@@ -11,7 +11,7 @@ import { useQueryParam } from "@/lib/hooks";
 import { signupSchema } from "@/lib/schemas";
 import type { SignupOut } from "@/lib/types";
 import { AuthCard } from "@/components/AuthCard";
-import { Button, ErrorBox, Loading, SecretValue, TextInput } from "@/components/ui";
+import { Button, ErrorBox, SecretValue, TextInput } from "@/components/ui";
 
 export default function SignupPage() {
   const { signIn } = useAuth();
@@ -19,23 +19,27 @@ export default function SignupPage() {
   const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<SignupOut | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
-  // the emailed link (/signup/?token=…) finishes the sign-up: the workspace is created once
+  // the emailed link (/signup/?token=…) finishes the sign-up once its password is entered again:
+  // opening a link someone else requested for this address creates nothing
   const token = useQueryParam("token");
-  const confirming = useRef(false);
-  useEffect(() => {
-    if (!token || confirming.current) return;
-    confirming.current = true;
-    void (async () => {
-      try {
-        const res = await api.post<SignupOut>("/auth/signup/confirm", { token });
-        await signIn(res.data);
-        if (res.data.publishable_key) window.sessionStorage.setItem(PK_STORAGE, res.data.publishable_key);
-        setCreated(res.data);
-      } catch (e) {
-        setError(errorMessage(e));
-      }
-    })();
-  }, [token, signIn]);
+  const [confirmPassword, setConfirmPassword] = useState("");
+  const [confirming, setConfirming] = useState(false);
+  const onConfirm = async (e: FormEvent) => {
+    e.preventDefault();
+    if (!token || confirming) return;
+    setError(null);
+    setConfirming(true);
+    try {
+      const res = await api.post<SignupOut>("/auth/signup/confirm", { token, password: confirmPassword });
+      await signIn(res.data);
+      if (res.data.publishable_key) window.sessionStorage.setItem(PK_STORAGE, res.data.publishable_key);
+      setCreated(res.data);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setConfirming(false);
+    }
+  };
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(signupSchema),
     defaultValues: { business_name: "", name: "", email: "", password: "", website: "" },
@@ -80,8 +84,24 @@ export default function SignupPage() {
 
   if (token) {
     return (
-      <AuthCard title="Creating your account">
-        {error ? <ErrorBox message={error} /> : <Loading />}
+      <AuthCard title="Finish creating your account" subtitle="Enter the password you chose when you signed up.">
+        <form onSubmit={onConfirm} className="space-y-4" noValidate>
+          {error && <ErrorBox message={error} />}
+          <TextInput
+            label="Password"
+            type="password"
+            name="confirm_password"
+            autoComplete="current-password"
+            value={confirmPassword}
+            onChange={(e) => setConfirmPassword(e.target.value)}
+          />
+          <Button type="submit" className="w-full" loading={confirming} data-testid="signup-confirm">
+            Create my workspace
+          </Button>
+          <p className="text-xs text-slate-500">
+            Didn&apos;t sign up? Ignore this page and the email: nothing is created without the password.
+          </p>
+        </form>
       </AuthCard>
     );
   }
