@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 
 import httpx
@@ -60,6 +61,11 @@ async def test_an_owner_exports_one_visitor_by_session_email_or_lead(
     assert [e["action"] for e in events] == ["privacy.export"] * 3
     assert {e["target"] for e in events} == {"session_id", "email", "lead_id"}
     assert "ana@example.com" not in r.text.lower()
+    # and the fingerprint is keyed: hashing a list of emails does not find whose data it was
+    plain = {
+        hashlib.sha256(v.encode()).hexdigest()[:16] for v in ("ana@example.com", "ana@EXAMPLE.com", "s-ana")
+    }
+    assert all(e["details"]["fingerprint"] not in plain for e in events)
 
 
 async def test_erasure_deletes_the_visitor_and_only_the_visitor(

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import audit
-from frontdesk.auth.context import AuthContext, Authorize, TenantSession
+from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
 from frontdesk.auth.permissions import PRIVACY_MANAGE
 from frontdesk.visitor_data import service
 from frontdesk.visitor_data.schemas import Erased, VisitorExport, VisitorSelector
@@ -23,15 +24,15 @@ def _record(
     session: AsyncSession,
     auth: AuthContext,
     request: Request,
+    secret_key: str,
     action: str,
     selector: VisitorSelector,
     **counts: int,
 ) -> None:
-    # the selector's value is personal data: the log keeps its kind and a fingerprint only
-    details: dict[str, Any] = {
-        "fingerprint": hashlib.sha256(selector.value.encode()).hexdigest()[:16],
-        **counts,
-    }
+    # the selector's value is personal data: the log keeps its kind and a keyed fingerprint only
+    # (a plain hash of an email is reversed with a list of emails)
+    fingerprint = hmac.new(secret_key.encode(), selector.value.encode(), hashlib.sha256).hexdigest()[:16]
+    details: dict[str, Any] = {"fingerprint": fingerprint, **counts}
     audit.record(
         session,
         actor=auth.principal,
@@ -46,6 +47,7 @@ def _record(
 async def export_visitor(
     auth: PrivacyManage,
     session: TenantSession,
+    runtime: RuntimeDep,
     request: Request,
     selector: Annotated[VisitorSelector, Query()],
 ) -> VisitorExport:
@@ -56,6 +58,7 @@ async def export_visitor(
         session,
         auth,
         request,
+        runtime.settings.secret_key,
         "privacy.export",
         selector,
         conversations=len(data.conversations),
@@ -66,10 +69,16 @@ async def export_visitor(
 
 @router.post("/erase", response_model=Erased)
 async def erase_visitor(
-    auth: PrivacyManage, session: TenantSession, request: Request, selector: VisitorSelector
+    auth: PrivacyManage,
+    session: TenantSession,
+    runtime: RuntimeDep,
+    request: Request,
+    selector: VisitorSelector,
 ) -> Erased:
     """Delete everything stored about one visitor (same selector as the export, as JSON).
     Answers how many rows went; all zero when nothing matched."""
     erased = await service.erase(session, selector)
-    _record(session, auth, request, "privacy.erase", selector, **erased.model_dump())
+    _record(
+        session, auth, request, runtime.settings.secret_key, "privacy.erase", selector, **erased.model_dump()
+    )
     return erased
