@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # URLs a tenant sets (its LLM endpoint …) may not reach private, loopback or metadata
     # addresses; this comma-separated list of hosts, addresses or networks (an optional :port
     # narrows a rule) is reachable anyway: an on-premises LLM, or the test fakes on loopback.
-    outbound_allow: str = ""
+    outbound_allow: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # Crisp's REST API (tests aim it at a fake on loopback) and this deployment's public URL,
     # used for the web hook URL a tenant pastes into Crisp (default: the request's own base URL).
     crisp_api_url: str = "https://api.crisp.chat"
@@ -95,9 +95,9 @@ class Settings(BaseSettings):
             hosts.append(urlsplit(self.public_url).hostname or "")
         return list(dict.fromkeys(h for h in [*hosts, *self.allowed_hosts] if h))
 
-    @field_validator("allowed_hosts", mode="before")
+    @field_validator("allowed_hosts", "outbound_allow", mode="before")
     @classmethod
-    def _host_list(cls, value: object) -> object:
+    def _comma_list(cls, value: object) -> object:
         if isinstance(value, str):
             return [h.strip().lower() for h in value.split(",") if h.strip()]
         return value
@@ -139,18 +139,15 @@ class Settings(BaseSettings):
 
     @field_validator("outbound_allow")
     @classmethod
-    def _outbound_rules(cls, value: str) -> str:
-        for rule in value.split(","):
-            if rule.strip():
-                AllowRule.parse(rule)  # ValueError names the rule
+    def _outbound_rules(cls, value: list[str]) -> list[str]:
+        for rule in value:
+            AllowRule.parse(rule)  # ValueError names the rule
         return value
 
     @property
     def outbound(self) -> OutboundPolicy:
         """The guard for tenant-influenced URLs: https only in production, plus the allow-list."""
-        return OutboundPolicy.build(
-            require_https=self.env == "production", allow=self.outbound_allow.split(",")
-        )
+        return OutboundPolicy.build(require_https=self.env == "production", allow=self.outbound_allow)
 
     @field_validator("redis_url")
     @classmethod

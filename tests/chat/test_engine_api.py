@@ -318,7 +318,7 @@ async def test_publishable_key_chats_only_from_its_origin(client: httpx.AsyncCli
 async def test_tenant_llm_override_and_write_only_key(settings, runtime) -> None:
     tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")
     with FakeOpenAI(reply="from the tenant's own endpoint") as own:
-        allowed = settings.model_copy(update={"outbound_allow": f"127.0.0.1:{own.port}"})
+        allowed = settings.model_copy(update={"outbound_allow": [f"127.0.0.1:{own.port}"]})
         async with app_client(allowed) as client:
             config = await put_config(
                 client, tenant.headers, llm={"base_url": own.base_url, "api_key": "sk-tenant-own"}

@@ -69,7 +69,7 @@ async def test_the_deployment_key_never_goes_to_a_tenant_base_url(settings: Sett
             settings,
             openai_api_key=SecretStr(DEPLOYMENT_KEY),
             openai_base_url=deployment.base_url,
-            outbound_allow=f"127.0.0.1:{listener.port}",  # reachable: this is about the key
+            outbound_allow=[f"127.0.0.1:{listener.port}"],  # reachable: this is about the key
         ) as (client, runtime):
             tenant = await factories.tenant_with_key(runtime, name="Mallory")
             r = await client.put(
@@ -169,7 +169,7 @@ async def test_a_tenant_endpoint_gets_only_the_tenants_key_and_plain_headers(
     monkeypatch.setenv("OPENAI_ORG_ID", "org-deployment-canary")
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-deployment-canary")
     with FakeOpenAI() as listener:
-        async with platform(settings, outbound_allow=f"127.0.0.1:{listener.port}") as (client, runtime):
+        async with platform(settings, outbound_allow=[f"127.0.0.1:{listener.port}"]) as (client, runtime):
             tenant = await factories.tenant_with_key(runtime, name="Mallory")
             await store_config(runtime, tenant.id, {"base_url": listener.base_url, "api_key": "sk-own"})
             assert (await chat(client, tenant.headers))["reply"].startswith("FAKE-LLM")
@@ -200,7 +200,7 @@ async def test_a_tenant_endpoint_cannot_redirect_the_call(settings: Settings) ->
     """A 307 from the tenant's endpoint to an internal address is not followed by the SDK."""
     with FakeOpenAI() as internal, Redirector("") as hop:
         hop.target = f"{internal.base_url}/chat/completions"
-        async with platform(settings, outbound_allow=f"127.0.0.1:{hop.port}") as (client, runtime):
+        async with platform(settings, outbound_allow=[f"127.0.0.1:{hop.port}"]) as (client, runtime):
             tenant = await factories.tenant_with_key(runtime, name="Mallory")
             base_url = f"http://127.0.0.1:{hop.port}/v1"
             await store_config(runtime, tenant.id, {"base_url": base_url, "api_key": "sk-own"})
@@ -213,7 +213,7 @@ async def test_a_tenant_endpoint_cannot_redirect_the_call(settings: Settings) ->
 async def test_the_write_only_key_does_not_follow_a_new_base_url(settings: Settings) -> None:
     """Whoever may edit the config must not read the stored key out by moving the endpoint."""
     with FakeOpenAI() as real, FakeOpenAI() as listener:
-        allow = f"127.0.0.1:{real.port},127.0.0.1:{listener.port}"
+        allow = [f"127.0.0.1:{real.port}", f"127.0.0.1:{listener.port}"]
         async with platform(settings, outbound_allow=allow) as (client, runtime):
             tenant = await factories.tenant_with_key(runtime, name="Victim")
             r = await client.put(
