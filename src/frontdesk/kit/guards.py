@@ -14,7 +14,7 @@ from starlette.exceptions import HTTPException
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from frontdesk.kit.errors import PROBLEM_JSON
+from frontdesk.kit.errors import problem
 
 # Load balancers and Prometheus call these by the pod's address, not the public host name;
 # they build no links and take no input.
@@ -22,27 +22,10 @@ PROBE_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
 
 
 async def send_problem(send: Send, status: int, code: str, title: str, detail: str, **extra: Any) -> None:
-    body = json.dumps(
-        {
-            "type": f"https://frontdesk.dev/problems/{code}",
-            "title": title,
-            "status": status,
-            "detail": detail,
-            "code": code,
-            **extra,
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [
-                (b"content-type", PROBLEM_JSON.encode()),
-                (b"content-length", str(len(body)).encode()),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
+    """``kit.errors.problem``'s answer, sent from inside an ASGI guard."""
+    response = problem(status, code, title, detail, **extra)
+    await send({"type": "http.response.start", "status": status, "headers": response.raw_headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 class HostGuard:
