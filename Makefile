@@ -53,10 +53,10 @@ check-migrations: $(DEV_STAMP)
 	FRONTDESK_DATABASE_URL=sqlite:///var/check/check.db FRONTDESK_LOG_LEVEL=WARNING $(BIN)/alembic check
 
 test-sqlite: $(DEV_STAMP) $(WIDGET) $(DASHBOARD)
-	mkdir -p var/pytest && FRONTDESK_TEST_DB=sqlite $(BIN)/pytest -q --basetemp=var/pytest/sqlite
+	mkdir -p var/pytest && FRONTDESK_TEST_DB=sqlite $(BIN)/pytest -q --basetemp=$(CURDIR)/var/pytest/sqlite
 
 test-postgres: $(DEV_STAMP) $(WIDGET) $(DASHBOARD)
-	mkdir -p var/pytest && FRONTDESK_TEST_DB=postgres $(BIN)/pytest -q --basetemp=var/pytest/postgres
+	mkdir -p var/pytest && FRONTDESK_TEST_DB=postgres $(BIN)/pytest -q --basetemp=$(CURDIR)/var/pytest/postgres
 
 ## The whole suite: lint, types, migrations check, tests on SQLite and on PostgreSQL. Each run has
 ## its own temp folder: pytest prunes all but the newest three under /tmp, which deleted the
