@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import subprocess
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -165,8 +166,15 @@ async def found_in_database(database_urls: dict[str, str], needle: str) -> bool:
     row of every table as text, read as the owner (no RLS)."""
     if BACKEND == "sqlite":
         path = Path(database_urls["owner"].split(":///", 1)[1])
-        files = [path, path.with_name(path.name + "-wal")]
-        return any(needle.encode() in f.read_bytes() for f in files if f.exists())
+        files = [str(f) for f in (path, path.with_name(path.name + "-wal")) if f.exists()]
+        # read by another process: closing a descriptor of the database file in this one would
+        # drop the POSIX locks of this process's open SQLite connections (a known way to corrupt
+        # a database: later connections here read "malformed" pages)
+        found = await asyncio.to_thread(
+            subprocess.run, ["grep", "-q", "-a", "-F", "--", needle, *files], check=False
+        )
+        assert found.returncode in (0, 1), found
+        return found.returncode == 0
     engine = create_async_engine(database_urls["owner"])
     async with engine.connect() as conn:
         for table in Base.metadata.sorted_tables:
@@ -189,6 +197,7 @@ async def test_canary_secrets_are_not_in_the_database_yet_still_work(
         await save_secrets(app, tenant)
         for canary in (CANARY_LLM, CANARY_KEY, CANARY_SECRET):
             assert not await found_in_database(database_urls, canary), canary
+        assert await found_in_database(database_urls, "Canary Cafe")  # the search does find plaintext
         stored = await stored_values(database_urls, tenant.id)
         assert all(
             v.startswith(f"enc:v1:{Keyring.from_settings(app.runtime.settings).newest}:") for v in stored
