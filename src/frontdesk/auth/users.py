@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from pydantic import ValidationError
@@ -67,6 +68,21 @@ def check_password(password: str, email: str) -> None:
     problems = passwords.policy_problems(password, email=email)
     if problems:
         raise WeakPassword("The password needs " + ", ".join(problems) + ".", extra={"problems": problems})
+
+
+async def _audit_account(
+    session: AsyncSession, user: User, action: str, client: Client, **details: Any
+) -> None:
+    """An account event on the audit log of the user's first workspace (the platform's if none)."""
+    memberships = await _memberships(session, user.id)
+    audit.record(
+        session,
+        actor=_actor(user),
+        action=action,
+        ip=client.ip,
+        tenant_id=memberships[0].tenant_id if memberships else None,
+        **details,
+    )
 
 
 async def _unspent_token(
@@ -366,15 +382,7 @@ async def login(
                 unlock = _one_time_token(session, user, "unlock", UNLOCK_TTL)
             if user is not None:
                 user.failed_logins += 1
-                memberships = await _memberships(session, user.id)
-                audit.record(
-                    session,
-                    actor=_actor(user),
-                    action="auth.login_failed",
-                    ip=client.ip,
-                    tenant_id=memberships[0].tenant_id if memberships else None,
-                    throttled=unlock is not None,
-                )
+                await _audit_account(session, user, "auth.login_failed", client, throttled=unlock is not None)
             failure = Unauthorized("Wrong email or password.")  # raised once the count is saved
         else:
             memberships = await _memberships(session, user.id)
@@ -422,14 +430,7 @@ async def unlock(db: Database, throttle: SignInThrottle, *, token: str, client: 
             raise invalid
         user = await session.get(User, row.user_id)
         assert user is not None
-        memberships = await _memberships(session, user.id)
-        audit.record(
-            session,
-            actor=_actor(user),
-            action="auth.unlocked",
-            ip=client.ip,
-            tenant_id=memberships[0].tenant_id if memberships else None,
-        )
+        await _audit_account(session, user, "auth.unlocked", client)
     # the account only: an attacker holding an unlock link for an account of their own must not
     # reset the backoff of the address they guess other people's passwords from
     await throttle.clear_account(user.email)
