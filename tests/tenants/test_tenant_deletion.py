@@ -12,6 +12,7 @@ from sqlalchemy import Table, func, select
 
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.time import utcnow
+from frontdesk.knowledge.chunks import sync_chunks
 from frontdesk.models import (
     Base,
     BillingAccount,
@@ -100,7 +101,10 @@ async def _populate(client: httpx.AsyncClient, runtime: Runtime, owner: factorie
     await seed_visitor(runtime, tenant_id, "visitor-1", email="ana@example.com", channel="crisp")
     now = utcnow()
     async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
-        session.add(KnowledgeBase(name="faq", content="We open at nine."))
+        document = KnowledgeBase(name="faq", content="We open at nine.")
+        session.add(document)
+        await session.flush()
+        await sync_chunks(session, document)  # knowledge_chunks
         session.add(TenantConfiguration(config_type="notes", config_data={"bot_name": "Doomed"}))
         session.add(
             CrispIntegration(

@@ -13,6 +13,7 @@ from frontdesk.kit.cache import Cache
 
 KNOWLEDGE = "knowledge"
 CONFIG = "config"
+EMBEDDINGS = "embeddings"  # chunk vectors written by the embedding job (knowledge.chunks)
 
 
 def _key(tenant_id: uuid.UUID, name: str) -> str:

@@ -4,6 +4,12 @@ An ``Embedder`` turns texts into unit-length float32 vectors, so a dot product i
 cosine similarity. The embedded default is WordLlama's static ``l2_supercat`` model
 (256 dimensions): its weights and tokenizer ship inside the ``wordllama`` wheel and are
 read from the package's own folder, never downloaded. It is loaded once per process.
+
+``OpenAIEmbedder`` calls any OpenAI-compatible ``/v1/embeddings`` endpoint through the official
+SDK (``text-embedding-3-small`` cut to 256 dimensions by default). ``embedder_for`` picks a
+tenant's embedder from its bot configuration (``knowledge.embeddings``) with the same key and
+endpoint rules as the chat provider: a tenant's own base URL gets the tenant's own key only,
+through the outbound guard; the deployment's key only goes to the deployment's endpoint.
 """
 
 from __future__ import annotations
@@ -12,7 +18,7 @@ import asyncio
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 import numpy.typing as npt
@@ -21,10 +27,24 @@ from safetensors import safe_open
 from wordllama import WordLlama
 from wordllama.inference import WordLlamaInference
 
+if TYPE_CHECKING:
+    from frontdesk.config import Settings
+    from frontdesk.kit.outbound import OutboundPolicy
+    from frontdesk.tenants.bot_config import BotConfigIn
+
 Vectors = npt.NDArray[np.float32]
 STATIC_MODEL = "wordllama/l2_supercat-256"
 STATIC_DIMENSIONS = 256
 _THREAD_TEXTS = 64  # larger batches are embedded in a worker thread
+OPENAI_MODEL = "text-embedding-3-small"
+OPENAI_DIMENSIONS = 256
+OPENAI_BATCH_TEXTS = 128  # inputs per request
+OPENAI_BATCH_CHARS = 200_000  # characters per request (about 50k tokens, under the API's limits)
+OPENAI_TIMEOUT_SECONDS = 10.0
+
+
+class EmbeddingError(RuntimeError):
+    """The embedding provider failed (a fixed, safe message: never the provider's own text)."""
 
 
 class Embedder(Protocol):
@@ -82,3 +102,119 @@ def to_bytes(vector: Vectors) -> bytes:
 
 def from_bytes(blob: bytes) -> Vectors:
     return np.frombuffer(blob, dtype="<f4").astype(np.float32, copy=False)
+
+
+class OpenAIEmbedder:
+    """Any OpenAI-compatible ``/v1/embeddings`` endpoint through the official SDK.
+
+    ``outbound`` is the guard, for an endpoint a tenant chose (as for ``OpenAIProvider``);
+    every request has a timeout and the whole call a deadline. Errors become ``EmbeddingError``.
+    """
+
+    def __init__(
+        self,
+        api_key: str,
+        base_url: str | None = None,
+        *,
+        model_name: str = OPENAI_MODEL,
+        dimensions: int = OPENAI_DIMENSIONS,
+        timeout_s: float = OPENAI_TIMEOUT_SECONDS,
+        max_retries: int = 1,
+        outbound: OutboundPolicy | None = None,
+    ) -> None:
+        from frontdesk.llm.openai_provider import _client_for  # one client cache for chat and embeddings
+
+        if not api_key:
+            raise ValueError("api_key is required")
+        self.model_name = model_name
+        self.dimensions = dimensions
+        self.model = openai_model_name(model_name, dimensions)
+        self._client = _client_for(api_key, base_url, float(timeout_s), max_retries, outbound)
+        self._deadline_s = float(timeout_s) * (max_retries + 1)
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        import httpx
+        import openai
+
+        out: list[Vectors] = []
+        try:
+            for batch in _batches(texts):
+                async with asyncio.timeout(self._deadline_s):
+                    response = await self._client.embeddings.create(
+                        model=self.model_name,
+                        input=list(batch),
+                        dimensions=self.dimensions,
+                        encoding_format="float",
+                    )
+                rows = sorted(response.data, key=lambda item: item.index)
+                if len(rows) != len(batch):
+                    raise EmbeddingError("the embedding endpoint returned the wrong number of vectors")
+                matrix = np.asarray([row.embedding for row in rows], dtype=np.float32)
+                if matrix.ndim != 2 or matrix.shape[1] != self.dimensions:
+                    raise EmbeddingError("the embedding endpoint returned vectors of the wrong size")
+                out.append(_normalized(matrix))
+        except (openai.OpenAIError, httpx.HTTPError, TimeoutError) as exc:
+            from frontdesk.llm.openai_provider import to_llm_error
+
+            raise EmbeddingError(f"embedding request failed: {to_llm_error(exc)}") from None
+        if not out:
+            return np.zeros((0, self.dimensions), dtype=np.float32)
+        return np.concatenate(out)
+
+
+def openai_model_name(model_name: str = OPENAI_MODEL, dimensions: int = OPENAI_DIMENSIONS) -> str:
+    return f"openai/{model_name}-{dimensions}"
+
+
+def _batches(texts: Sequence[str]) -> list[Sequence[str]]:
+    batches: list[Sequence[str]] = []
+    start, chars = 0, 0
+    for i, text in enumerate(texts):
+        if i > start and (i - start >= OPENAI_BATCH_TEXTS or chars + len(text) > OPENAI_BATCH_CHARS):
+            batches.append(texts[start:i])
+            start, chars = i, 0
+        chars += len(text)
+    if start < len(texts):
+        batches.append(texts[start:])
+    return batches
+
+
+def _normalized(matrix: Vectors) -> Vectors:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    normalized: Vectors = (matrix / norms).astype(np.float32, copy=False)
+    return normalized
+
+
+def embedder_for(config: BotConfigIn, settings: Settings) -> Embedder:
+    """The tenant's embedder: the embedded model, or the OpenAI-compatible endpoint its bot
+    configuration asks for (``knowledge.embeddings``), with the chat provider's key rules. With
+    ``openai`` but no key anywhere (a key removed after the choice was saved), the embedded model."""
+    if config.knowledge.embeddings != "openai":
+        return static_embedder()
+    llm = config.llm
+    key, base_url, outbound = None, settings.openai_base_url, None
+    if llm.base_url:  # the tenant's own endpoint gets the tenant's own key, never ours
+        key = llm.api_key.get_secret_value() if llm.api_key else None
+        base_url, outbound = llm.base_url, settings.outbound
+    elif llm.api_key:
+        key = llm.api_key.get_secret_value()
+    elif settings.openai_api_key:
+        key = settings.openai_api_key.get_secret_value()
+    if not key:
+        return static_embedder()
+    return OpenAIEmbedder(
+        key,
+        base_url,
+        timeout_s=min(settings.llm_timeout_seconds, OPENAI_TIMEOUT_SECONDS),
+        outbound=outbound,
+    )
+
+
+def model_for(config: BotConfigIn, settings: Settings) -> str:
+    """The model name ``embedder_for`` would use, without building a client."""
+    if config.knowledge.embeddings != "openai":
+        return STATIC_MODEL
+    llm = config.llm
+    has_key = bool(llm.api_key) if llm.base_url else bool(llm.api_key or settings.openai_api_key)
+    return openai_model_name() if has_key else STATIC_MODEL

@@ -6,7 +6,7 @@ import re
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Self
+from typing import Literal, Self
 
 from pydantic import BaseModel, Field, model_validator
 
@@ -106,16 +106,29 @@ class DocumentSummary(BaseModel):
     version: int
     chars: int = Field(description="Length of the stored text, in characters")
     chunks: int = Field(description="Number of retrievable pieces the text is split into")
+    embedded_chunks: int = Field(
+        description="How many of the chunks have their embedding (for semantic search) yet"
+    )
+    indexing: Literal["ready", "pending"] = Field(
+        description="'ready' once every chunk is embedded; 'pending' while the background job runs"
+    )
     updated_at: datetime
 
     @classmethod
-    def of(cls, doc: KnowledgeBase) -> DocumentSummary:
+    def of(cls, doc: KnowledgeBase, counts: tuple[int, int] | None = None) -> DocumentSummary:
+        """``counts``: (chunks, embedded chunks) as stored (``knowledge.chunks.chunk_counts``);
+        without them the text is chunked here and nothing counts as embedded."""
+        if counts is None:
+            counts = (len(chunk_document(str(doc.id), doc.name, doc.content)), 0)
+        chunks, embedded = counts
         return DocumentSummary(
             id=doc.id,
             name=doc.name,
             version=doc.version,
             chars=len(doc.content),
-            chunks=len(chunk_document(str(doc.id), doc.name, doc.content)),
+            chunks=chunks,
+            embedded_chunks=embedded,
+            indexing="ready" if embedded >= chunks else "pending",
             updated_at=doc.updated_at,
         )
 
@@ -124,5 +137,5 @@ class DocumentOut(DocumentSummary):
     content: str
 
     @classmethod
-    def of(cls, doc: KnowledgeBase) -> DocumentOut:
-        return DocumentOut(**DocumentSummary.of(doc).model_dump(), content=doc.content)
+    def of(cls, doc: KnowledgeBase, counts: tuple[int, int] | None = None) -> DocumentOut:
+        return DocumentOut(**DocumentSummary.of(doc, counts).model_dump(), content=doc.content)

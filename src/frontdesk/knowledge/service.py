@@ -1,7 +1,9 @@
 """Knowledge documents of the session's tenant. No HTTP, no commit: the caller owns the transaction.
 
 Every write bumps the tenant's knowledge generation once the transaction has committed,
-which is how retrievers in every process learn that their index is stale.
+which is how retrievers in every process learn that their index is stale. Creating or
+updating a document rewrites its chunk rows in the same transaction and queues their
+embedding for after the commit (``knowledge.chunks``); deleting it cascades to its chunks.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import FrontdeskError, NotFound
 from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.kit.time import utcnow
+from frontdesk.knowledge.chunks import sync_chunks
 from frontdesk.knowledge.schemas import DocumentCreate, DocumentUpdate
 from frontdesk.models import KnowledgeBase, Tenant
 
@@ -49,6 +52,7 @@ async def create_document(session: AsyncSession, cache: Cache, data: DocumentCre
     doc = KnowledgeBase(name=data.name, content=text, version=1, updated_at=utcnow())
     session.add(doc)
     await session.flush()
+    await sync_chunks(session, doc)
     _bump_after_commit(session, cache, doc.tenant_id)
     return doc
 
@@ -66,6 +70,8 @@ async def update_document(
     doc.version += 1
     doc.updated_at = utcnow()
     await session.flush()
+    if text is not None:
+        await sync_chunks(session, doc)
     _bump_after_commit(session, cache, doc.tenant_id)
     return doc
 

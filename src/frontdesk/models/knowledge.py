@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, IdMixin, TenantOwned
@@ -18,3 +19,25 @@ class KnowledgeBase(IdMixin, TenantOwned, Base):
     content: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class KnowledgeChunk(IdMixin, TenantOwned, Base):
+    """A retrievable piece of a document, with its embedding once the job has computed it.
+
+    Rows are rewritten by ``knowledge.chunks.sync_chunks`` whenever the document is written;
+    a chunk whose ``content_hash`` is unchanged keeps its ``embedding`` (same model), so
+    re-importing an unchanged page embeds nothing.
+    """
+
+    __tablename__ = "knowledge_chunks"
+    __table_args__ = (UniqueConstraint("document_id", "ordinal"),)
+
+    document_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("knowledge_bases.id", ondelete="CASCADE"))
+    ordinal: Mapped[int]
+    heading: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of heading + text
+    language: Mapped[str | None] = mapped_column(String(8))  # the document's, detected at sync
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # little-endian float32
+    embedding_model: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

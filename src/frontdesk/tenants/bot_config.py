@@ -102,6 +102,17 @@ class PrivacySettings(InputModel):
     )
 
 
+class KnowledgeSettings(InputModel):
+    embeddings: Literal["embedded", "openai"] = Field(
+        default="embedded",
+        description=(
+            "Embeddings for semantic search: 'embedded' (built-in model, no network) or 'openai' "
+            "(text-embedding-3-small through the LLM endpoint's key: the tenant's own, or the "
+            "deployment's). Changing it re-embeds the knowledge in the background."
+        ),
+    )
+
+
 class BotConfigIn(InputModel):
     business_name: str = Field(default="", max_length=200)
     bot_name: str = Field(default="Assistant", min_length=1, max_length=80)
@@ -123,6 +134,7 @@ class BotConfigIn(InputModel):
     session_per_minute: int | None = Field(default=None, ge=1, le=600, description="Stricter than the plan")
     widget: WidgetSettings = Field(default_factory=WidgetSettings)
     privacy: PrivacySettings = Field(default_factory=PrivacySettings)
+    knowledge: KnowledgeSettings = Field(default_factory=KnowledgeSettings)
 
     @field_validator("intents")
     @classmethod
@@ -159,6 +171,7 @@ class BotConfigOut(BaseModel):
     session_per_minute: int | None
     widget: dict[str, Any]
     privacy: dict[str, Any]
+    knowledge: dict[str, Any]
     updated_at: datetime | None
 
 
@@ -235,6 +248,19 @@ def check_endpoint(config: BotConfigIn, outbound: OutboundPolicy) -> None:
         raise Unprocessable(
             f"llm.api_key: {message}", extra={"errors": [{"field": "llm.api_key", "message": message}]}
         )
+
+
+def check_embeddings(config: BotConfigIn, deployment_key: bool) -> None:
+    """``knowledge.embeddings: openai`` needs a key: the tenant's, or the deployment's."""
+    if config.knowledge.embeddings != "openai" or config.llm.api_key is not None:
+        return
+    if deployment_key and not config.llm.base_url:
+        return
+    message = "'openai' embeddings need an LLM api_key (this deployment has none to lend)"
+    raise Unprocessable(
+        f"knowledge.embeddings: {message}",
+        extra={"errors": [{"field": "knowledge.embeddings", "message": message}]},
+    )
 
 
 def normalize_keywords(words: list[str]) -> re.Pattern[str] | None:

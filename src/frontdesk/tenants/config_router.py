@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends
 from frontdesk.auth import audit
 from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
 from frontdesk.auth.permissions import CONFIG_READ, CONFIG_WRITE
-from frontdesk.jobs.enqueue import after_commit
+from frontdesk.jobs.enqueue import after_commit, enqueue_after_commit
 from frontdesk.kit import generations
+from frontdesk.knowledge.chunks import reembed_tenant
+from frontdesk.knowledge.embeddings import model_for
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn, BotConfigOut
 
@@ -31,8 +33,12 @@ async def put_config(
 ) -> BotConfigOut:
     """Replace the configuration. The LLM API key is write-only: omit it to keep the stored one."""
     api_key_sent = "llm" in data.model_fields_set and "api_key" in data.llm.model_fields_set
+    before, _ = await bot_config.load(session)
     config, updated_at = await bot_config.save(session, data, api_key_sent=api_key_sent)
     bot_config.check_endpoint(config, runtime.settings.outbound)  # raising rolls the save back
+    bot_config.check_embeddings(config, deployment_key=runtime.settings.openai_api_key is not None)
+    if model_for(config, runtime.settings) != model_for(before, runtime.settings):
+        enqueue_after_commit(session, reembed_tenant, str(auth.tenant_id))  # vectors never mix models
     audit.record(session, actor=auth.principal, action="config.update", llm_key_changed=api_key_sent)
 
     async def bump() -> None:

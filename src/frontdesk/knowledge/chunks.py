@@ -1,0 +1,259 @@
+"""A document's chunks as rows, and the job that embeds them.
+
+``sync_chunks`` runs inside the caller's transaction whenever a document is created or
+updated (deleting a document cascades to its chunks): it re-chunks the text, rewrites the
+rows, and keeps the stored embedding of every chunk whose text is unchanged (same
+``content_hash``), so re-importing an unchanged page embeds nothing. It then queues
+``embed_chunks`` for after the commit. The job embeds the chunks that have no vector for the
+tenant's current model, in batches, each batch as: read the texts (short read-only
+transaction) → embed (no transaction open) → write the vectors (short transaction). When it
+has written anything it bumps the tenant's ``embeddings`` generation, so every process's
+vector cache refreshes (a separate counter from ``knowledge``: new vectors leave the lexical
+index as it is). ``sweep_embeddings`` (periodic) re-queues documents a crashed job left behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+import structlog
+from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from frontdesk.config import Settings
+from frontdesk.db.engine import Database
+from frontdesk.db.session import unit_of_work
+from frontdesk.jobs.broker import task
+from frontdesk.jobs.enqueue import enqueue_after_commit
+from frontdesk.kit import generations
+from frontdesk.kit.cache import Cache
+from frontdesk.kit.time import utcnow
+from frontdesk.knowledge.chunking import chunk_document
+from frontdesk.knowledge.embeddings import Embedder, EmbeddingError, embedder_for, to_bytes
+from frontdesk.models import KnowledgeBase, KnowledgeChunk
+from frontdesk.nlu.language import detect_language
+
+log = structlog.get_logger()
+EMBED_BATCH = 64  # chunks per read → embed → write round
+MAX_ROUNDS = 1_000  # a document has at most a few thousand chunks: a runaway loop stops here
+SWEEP_AFTER = timedelta(minutes=5)  # chunks without a vector this long: their job is lost
+SWEEP_LIMIT = 200  # documents re-queued per sweep
+LANGUAGE_SAMPLE_CHARS = 4_000
+
+
+def content_hash(heading: str | None, text: str) -> str:
+    """What decides whether a chunk's stored embedding still fits its text."""
+    return hashlib.sha256(f"{heading or ''}\n{text}".encode()).hexdigest()
+
+
+def embedding_text(heading: str | None, text: str) -> str:
+    """The text embedded for a chunk: its heading path, then its text."""
+    return f"{heading}\n{text}" if heading and heading not in text else text
+
+
+async def sync_chunks(session: AsyncSession, document: KnowledgeBase) -> None:
+    """Rewrite ``document``'s chunk rows to match its text (flushes; never commits) and queue
+    the embedding job for after the commit."""
+    chunks = chunk_document(str(document.id), document.name, document.content)
+    language = detect_language(document.content[:LANGUAGE_SAMPLE_CHARS])
+    existing = list(
+        await session.scalars(select(KnowledgeChunk).where(KnowledgeChunk.document_id == document.id))
+    )
+    # any stored vector for the same text is reused, whatever its old position
+    stored: dict[str, tuple[bytes, str]] = {
+        row.content_hash: (row.embedding, row.embedding_model)
+        for row in existing
+        if row.embedding is not None and row.embedding_model is not None
+    }
+    by_ordinal = {row.ordinal: row for row in existing}
+    now = utcnow()
+    for chunk in chunks:
+        digest = content_hash(chunk.heading, chunk.text)
+        embedding, model = stored.get(digest, (None, None))
+        row = by_ordinal.pop(chunk.ordinal, None)
+        if row is None:
+            session.add(
+                KnowledgeChunk(
+                    document_id=document.id,
+                    ordinal=chunk.ordinal,
+                    heading=chunk.heading,
+                    text=chunk.text,
+                    content_hash=digest,
+                    language=language,
+                    embedding=embedding,
+                    embedding_model=model,
+                    created_at=now,
+                )
+            )
+        else:
+            row.language = language
+            if row.content_hash != digest:
+                row.heading, row.text, row.content_hash = chunk.heading, chunk.text, digest
+                row.embedding, row.embedding_model = embedding, model
+                row.created_at = now  # the sweep's clock starts again
+    for row in by_ordinal.values():  # the document got shorter
+        await session.delete(row)
+    await session.flush()
+    enqueue_after_commit(session, embed_chunks, str(document.tenant_id), str(document.id))
+
+
+async def chunk_counts(
+    session: AsyncSession, document_ids: Sequence[uuid.UUID], model: str
+) -> dict[uuid.UUID, tuple[int, int]]:
+    """Per document: (chunks, chunks with a vector of ``model``)."""
+    if not document_ids:
+        return {}
+    embedded = func.sum(case((KnowledgeChunk.embedding_model == model, 1), else_=0))
+    rows = await session.execute(
+        select(KnowledgeChunk.document_id, func.count(), embedded)
+        .where(KnowledgeChunk.document_id.in_(list(document_ids)))
+        .group_by(KnowledgeChunk.document_id)
+    )
+    return {doc_id: (int(total), int(done or 0)) for doc_id, total, done in rows}
+
+
+async def tenant_embedding_model(session: AsyncSession, settings: Settings) -> str:
+    """The model the session's tenant embeds with now (from its bot configuration)."""
+    from frontdesk.knowledge.embeddings import model_for
+    from frontdesk.tenants import bot_config
+
+    config, _ = await bot_config.load(session)
+    return model_for(config, settings)
+
+
+async def tenant_embedder(db: Database, settings: Settings, tenant_id: uuid.UUID) -> Embedder:
+    from frontdesk.tenants import bot_config
+
+    async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
+        config, _ = await bot_config.load(session)
+    return embedder_for(config, settings)
+
+
+async def embed_document(
+    db: Database,
+    cache: Cache,
+    settings: Settings,
+    tenant_id: uuid.UUID,
+    document_id: uuid.UUID,
+    *,
+    embedder: Embedder | None = None,
+    batch: int = EMBED_BATCH,
+) -> int:
+    """Embed the document's chunks that lack a vector of the tenant's model; returns how many
+    were written. No transaction is open while the embedder runs."""
+    embedder = embedder or await tenant_embedder(db, settings, tenant_id)
+    model = embedder.model
+    written = 0
+    needs = or_(KnowledgeChunk.embedding.is_(None), KnowledgeChunk.embedding_model != model)
+    after = -1  # ordinals are walked upwards: a chunk the embedder skipped is not retried forever
+    try:
+        for _ in range(MAX_ROUNDS):
+            async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
+                rows = (
+                    await session.execute(
+                        select(
+                            KnowledgeChunk.id,
+                            KnowledgeChunk.ordinal,
+                            KnowledgeChunk.heading,
+                            KnowledgeChunk.text,
+                            KnowledgeChunk.content_hash,
+                        )
+                        .where(
+                            KnowledgeChunk.document_id == document_id,
+                            KnowledgeChunk.ordinal > after,
+                            needs,
+                        )
+                        .order_by(KnowledgeChunk.ordinal)
+                        .limit(batch)
+                    )
+                ).all()
+            if not rows:
+                break
+            after = rows[-1].ordinal
+            vectors = await embedder.embed([embedding_text(r.heading, r.text) for r in rows])
+            async with unit_of_work(db, tenant_id=tenant_id) as session:
+                for row, vector in zip(rows, vectors, strict=True):
+                    # only if the text is still the one embedded (a concurrent update re-queues)
+                    result = await session.execute(
+                        update(KnowledgeChunk)
+                        .where(
+                            and_(KnowledgeChunk.id == row.id, KnowledgeChunk.content_hash == row.content_hash)
+                        )
+                        .values(embedding=to_bytes(vector), embedding_model=model)
+                    )
+                    written += int(getattr(result, "rowcount", 0) or 0)
+    except EmbeddingError as exc:
+        log.warning(
+            "knowledge.embedding_failed",
+            tenant_id=str(tenant_id),
+            document_id=str(document_id),
+            error=str(exc),
+        )
+    if written:
+        await generations.bump(cache, tenant_id, generations.EMBEDDINGS)
+    log.info(
+        "knowledge.embedded",
+        tenant_id=str(tenant_id),
+        document_id=str(document_id),
+        chunks=written,
+        model=model,
+    )
+    return written
+
+
+async def documents_to_embed(
+    db: Database, *, older_than: timedelta = SWEEP_AFTER
+) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(tenant, document) pairs with chunks still lacking a vector after ``older_than``."""
+    cutoff = utcnow() - older_than
+    async with unit_of_work(
+        db, admin=("system:jobs", "find chunks without embeddings"), read_only=True
+    ) as session:
+        rows = await session.execute(
+            select(KnowledgeChunk.tenant_id, KnowledgeChunk.document_id)
+            .where(KnowledgeChunk.embedding.is_(None), KnowledgeChunk.created_at < cutoff)
+            .group_by(KnowledgeChunk.tenant_id, KnowledgeChunk.document_id)
+            .limit(SWEEP_LIMIT)
+        )
+        return [(tenant_id, document_id) for tenant_id, document_id in rows]
+
+
+async def tenant_documents(db: Database, tenant_id: uuid.UUID) -> list[uuid.UUID]:
+    async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
+        return list(await session.scalars(select(KnowledgeBase.id).order_by(KnowledgeBase.id)))
+
+
+@task(task_name="frontdesk.knowledge.embed_chunks")
+async def embed_chunks(tenant_id: str, document_id: str) -> int:
+    """Embed one document's chunks that lack a vector of the tenant's current model."""
+    from frontdesk.runtime import current_runtime  # the runtime builds the chat engine, which reads knowledge
+
+    runtime = current_runtime()
+    return await embed_document(
+        runtime.db, runtime.cache, runtime.settings, uuid.UUID(tenant_id), uuid.UUID(document_id)
+    )
+
+
+@task(task_name="frontdesk.knowledge.reembed_tenant")
+async def reembed_tenant(tenant_id: str) -> int:
+    """Queue the embedding job for every document of a tenant (its embedding model changed)."""
+    from frontdesk.runtime import current_runtime
+
+    documents = await tenant_documents(current_runtime().db, uuid.UUID(tenant_id))
+    for document_id in documents:
+        await embed_chunks.kiq(tenant_id, str(document_id))
+    return len(documents)
+
+
+@task(task_name="frontdesk.knowledge.sweep_embeddings")
+async def sweep_embeddings() -> int:
+    """Re-queue documents whose chunks still lack embeddings (a crashed or lost job)."""
+    from frontdesk.runtime import current_runtime
+
+    due = await documents_to_embed(current_runtime().db)
+    for tenant_id, document_id in due:
+        await embed_chunks.kiq(str(tenant_id), str(document_id))
+    return len(due)
