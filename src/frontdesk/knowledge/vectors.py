@@ -262,9 +262,7 @@ class VectorSearch:
         available = False
         if db.dialect == "postgresql":
             try:
-                async with unit_of_work(
-                    db, admin=("system:knowledge", "detect pgvector"), read_only=True
-                ) as s:
+                async with unit_of_work(db, read_only=True) as s:  # a catalog view: no tenant rows
                     available = bool(
                         await s.scalar(text("SELECT 1 FROM pg_available_extensions WHERE name = 'vector'"))
                     )
