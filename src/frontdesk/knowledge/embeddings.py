@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 Vectors = npt.NDArray[np.float32]
 STATIC_MODEL = "wordllama/l2_supercat-256"
 STATIC_DIMENSIONS = 256
-_THREAD_TEXTS = 64  # larger batches are embedded in a worker thread
+_THREAD_TEXTS = 4  # more texts (the job's batches: ~50 ms for 64 chunks) are embedded in a thread
 OPENAI_MODEL = "text-embedding-3-small"
 OPENAI_DIMENSIONS = 256
 OPENAI_BATCH_TEXTS = 128  # inputs per request
