@@ -23,6 +23,7 @@ from frontdesk.models import KnowledgeChunk
 from frontdesk.runtime import Runtime
 from tests import factories
 from tests.db.test_migrations import TENANTS, _execute, fresh_database
+from tests.knowledge.jobs import settle
 
 BASE = "/api/v1/knowledge"
 GUIDE = (
@@ -46,7 +47,8 @@ class CountingEmbedder:
 
 
 @pytest.fixture
-def counting(monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
+async def counting(runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> CountingEmbedder:
+    await settle(runtime)  # jobs left running by earlier tests count nothing here
     embedder = CountingEmbedder(static_embedder())
     monkeypatch.setattr(chunks, "embedder_for", lambda config, settings: embedder)
     return embedder
@@ -78,7 +80,7 @@ async def test_chunk_rows_follow_create_update_and_delete(
     assert all(r.content_hash == content_hash(r.heading, r.text) for r in stored)
     assert {r.language for r in stored} == {"en"}
 
-    await runtime.broker.wait_all()
+    await settle(runtime)
     stored = await rows(runtime, tenant_a.id, doc["id"])
     assert all(r.embedding_model == STATIC_MODEL and r.embedding is not None for r in stored)
     assert from_bytes(stored[0].embedding or b"").shape == (256,)
@@ -103,14 +105,14 @@ async def test_only_changed_chunks_are_embedded_again(
     client: httpx.AsyncClient, runtime: Runtime, tenant_a, counting: CountingEmbedder
 ) -> None:
     doc = await create(client, tenant_a, name="Guide", content=GUIDE)
-    await runtime.broker.wait_all()
+    await settle(runtime)
     assert len(counting.texts) == 3
     before = {r.ordinal: r.embedding for r in await rows(runtime, tenant_a.id, doc["id"])}
 
     # the same page imported again: nothing to embed
     r = await client.put(f"{BASE}/{doc['id']}", headers=tenant_a.headers, json={"content": GUIDE})
     assert r.status_code == 200 and r.json()["indexing"] == "ready"
-    await runtime.broker.wait_all()
+    await settle(runtime)
     assert len(counting.texts) == 3
 
     # one section changed, and a section moved up: only the changed text is embedded
@@ -121,7 +123,7 @@ async def test_only_changed_chunks_are_embedded_again(
     )
     r = await client.put(f"{BASE}/{doc['id']}", headers=tenant_a.headers, json={"content": changed})
     assert r.json()["embedded_chunks"] == 2 and r.json()["indexing"] == "pending"
-    await runtime.broker.wait_all()
+    await settle(runtime)
     assert len(counting.texts) == 4 and "Monday to Saturday" in counting.texts[-1]
     after = {r.heading: r for r in await rows(runtime, tenant_a.id, doc["id"])}
     assert after["Parking"].embedding == before[0] and after["Parking"].ordinal == 1  # reused
@@ -136,7 +138,7 @@ async def test_the_sweep_requeues_documents_a_lost_job_left_unembedded(
 ) -> None:
     doc = await create(client, tenant_a, name="Guide", content=GUIDE)
     other = await create(client, tenant_b, name="Theirs", content="# Parking\n\nIn the garage.")
-    await runtime.broker.wait_all()
+    await settle(runtime)
     async with unit_of_work(runtime.db, tenant_id=tenant_a.id) as session:  # as if the job crashed
         await session.execute(update(KnowledgeChunk).values(embedding=None, embedding_model=None))
 
@@ -163,7 +165,7 @@ async def test_the_job_only_touches_its_own_tenants_document(
     client: httpx.AsyncClient, runtime: Runtime, tenant_a, tenant_b, counting: CountingEmbedder
 ) -> None:
     theirs = await create(client, tenant_b, name="Theirs", content=GUIDE)
-    await runtime.broker.wait_all()
+    await settle(runtime)
     async with unit_of_work(runtime.db, tenant_id=tenant_b.id) as session:
         await session.execute(update(KnowledgeChunk).values(embedding=None, embedding_model=None))
     # tenant A's job pointed at tenant B's document sees nothing (ORM scoping and RLS)

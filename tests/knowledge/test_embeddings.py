@@ -31,6 +31,7 @@ from frontdesk.tenants.bot_config import BotConfigIn
 from tests import factories
 from tests.chat.test_tenant_endpoint import platform
 from tests.fakes.openai_server import FakeOpenAI
+from tests.knowledge.jobs import settle
 
 DEPLOYMENT_KEY = "sk-deployment-canary"
 TENANT_KEY = "sk-tenant-own"
@@ -132,7 +133,7 @@ async def test_a_tenant_on_openai_embeddings_end_to_end(settings: Settings) -> N
             await client.post(
                 "/api/v1/knowledge", headers=other.headers, json={"name": "Guide", "content": GUIDE}
             )
-            await runtime.broker.wait_all()
+            await settle(runtime)
             assert await chunk_models(runtime, tenant.id) == [STATIC_MODEL, STATIC_MODEL]
 
             # switching provider re-embeds everything with the new model, with the tenant's key
@@ -142,7 +143,7 @@ async def test_a_tenant_on_openai_embeddings_end_to_end(settings: Settings) -> N
             }
             r = await client.put("/api/v1/config", headers=tenant.headers, json=body)
             assert r.status_code == 200 and r.json()["knowledge"] == {"embeddings": "openai"}
-            await runtime.broker.wait_all()
+            await settle(runtime)
             assert await chunk_models(runtime, tenant.id) == [OPENAI_MODEL, OPENAI_MODEL]
             assert await chunk_models(runtime, other.id) == [STATIC_MODEL, STATIC_MODEL]  # untouched
             r = await client.get(f"/api/v1/knowledge/{doc_id}", headers=tenant.headers)
@@ -165,7 +166,7 @@ async def test_a_tenant_on_openai_embeddings_end_to_end(settings: Settings) -> N
                 headers=tenant.headers,
                 json={"content": GUIDE + "\n\n# Wifi\n\nFree."},
             )
-            await runtime.broker.wait_all()
+            await settle(runtime)
             r = await client.get(f"/api/v1/knowledge/{doc_id}", headers=tenant.headers)
             assert (r.json()["chunks"], r.json()["embedded_chunks"], r.json()["indexing"]) == (
                 3,

@@ -16,6 +16,7 @@ from frontdesk.llm.offline import OfflineResponder
 from frontdesk.llm.openai_provider import OpenAIProvider
 from frontdesk.runtime import Runtime
 from tests.fakes.openai_server import FakeOpenAI
+from tests.knowledge.jobs import settle
 
 QUESTION = "Où puis-je garer ma voiture ?"
 TRANSLATED = "Where can I park my car?"
@@ -89,7 +90,7 @@ async def test_a_translated_question_finds_the_english_chunk(
         "/api/v1/knowledge", headers=tenant_a.headers, json={"name": "Guide", "content": content}
     )
     doc_id = r.json()["id"]
-    await runtime.broker.wait_all()
+    await settle(runtime)
     search = VectorSearch(runtime.settings)
     language = await search.knowledge_language(runtime.db, runtime.cache, tenant_a.id)
     assert language == "en"

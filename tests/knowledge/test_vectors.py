@@ -19,6 +19,7 @@ from frontdesk.runtime import Runtime
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn
 from tests import factories
+from tests.knowledge.jobs import settle
 
 BASE = "/api/v1/knowledge"
 GUIDE = (
@@ -63,7 +64,7 @@ async def test_a_paraphrase_finds_the_chunk_that_answers_it(
         == []
     )
     doc_id = await create(client, tenant_a, name="Guide", content=GUIDE)
-    await runtime.broker.wait_all()
+    await settle(runtime)
 
     hits = await vectors.search(runtime.db, runtime.cache, tenant_a.id, "Where can I leave my car?", limit=3)
     assert hits[0].document_id == doc_id
@@ -76,7 +77,7 @@ async def test_search_follows_writes_and_the_embedding_job(
     client: httpx.AsyncClient, runtime: Runtime, vectors: VectorSearch, tenant_a
 ) -> None:
     doc_id = await create(client, tenant_a, name="Guide", content="# Returns\n\nAny item within 30 days.")
-    await runtime.broker.wait_all()
+    await settle(runtime)
     assert len(await vectors.search(runtime.db, runtime.cache, tenant_a.id, "car park", limit=5)) == 1
     builds = vectors.builds
     await vectors.search(runtime.db, runtime.cache, tenant_a.id, "car park", limit=5)
@@ -84,7 +85,7 @@ async def test_search_follows_writes_and_the_embedding_job(
 
     r = await client.put(f"{BASE}/{doc_id}", headers=tenant_a.headers, json={"content": GUIDE})
     assert r.status_code == 200
-    await runtime.broker.wait_all()
+    await settle(runtime)
     hits = await vectors.search(runtime.db, runtime.cache, tenant_a.id, "Where can I leave my car?", limit=5)
     assert len(hits) == 3 and (await headings(runtime, tenant_a.id, hits[:1])) == ["Parking"]
 
@@ -102,7 +103,7 @@ async def test_a_tenant_never_searches_another_tenants_vectors(
         client, tenant_a, name="Ours", content="# Parking\n\nPark in the yard behind the shop."
     )
     theirs = await create(client, tenant_b, name="Theirs", content=GUIDE)
-    await runtime.broker.wait_all()
+    await settle(runtime)
 
     hits_a = await vectors.search(
         runtime.db, runtime.cache, tenant_a.id, "Where can I leave my car?", limit=10
@@ -121,7 +122,7 @@ async def test_the_cache_stays_within_its_memory_bound(
 ) -> None:
     await create(client, tenant_a, name="Ours", content=GUIDE)
     await create(client, tenant_b, name="Theirs", content=GUIDE)
-    await runtime.broker.wait_all()
+    await settle(runtime)
     one_tenant = 3 * 256 * 4
     small = VectorSearch(runtime.settings, max_bytes=int(one_tenant * 1.5))
     await small.search(runtime.db, runtime.cache, tenant_a.id, "car", limit=1)
@@ -150,7 +151,7 @@ async def test_a_failing_provider_gives_no_semantic_hits_and_no_error(
     from frontdesk.knowledge import vectors as module
 
     await create(client, tenant_a, name="Guide", content=GUIDE)
-    await runtime.broker.wait_all()
+    await settle(runtime)
     monkeypatch.setattr(module, "embedder_for", lambda config, settings: Failing())
     search = VectorSearch(runtime.settings)
     assert (
@@ -163,7 +164,7 @@ async def test_vectors_of_another_model_are_not_mixed_in(
     client: httpx.AsyncClient, runtime: Runtime, vectors: VectorSearch, tenant_a
 ) -> None:
     await create(client, tenant_a, name="Guide", content=GUIDE)
-    await runtime.broker.wait_all()
+    await settle(runtime)
     assert await vectors.search(runtime.db, runtime.cache, tenant_a.id, "car", limit=3)
     # the tenant switches to OpenAI embeddings (its own key): until the job re-embeds, none of
     # the stored (embedded-model) vectors may be compared with an OpenAI query vector
