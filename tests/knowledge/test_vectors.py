@@ -140,8 +140,10 @@ async def test_the_cache_stays_within_its_memory_bound(
 
 class Failing:
     model = "wordllama/l2_supercat-256"
+    calls = 0
 
     async def embed(self, texts: Sequence[str]) -> Vectors:
+        self.calls += 1
         raise ConnectionError("embedding endpoint unreachable")
 
 
@@ -152,12 +154,16 @@ async def test_a_failing_provider_gives_no_semantic_hits_and_no_error(
 
     await create(client, tenant_a, name="Guide", content=GUIDE)
     await settle(runtime)
-    monkeypatch.setattr(module, "embedder_for", lambda config, settings: Failing())
+    failing = Failing()
+    monkeypatch.setattr(module, "embedder_for", lambda config, settings: failing)
     search = VectorSearch(runtime.settings)
     assert (
         await search.search(runtime.db, runtime.cache, tenant_a.id, "Where can I leave my car?", limit=3)
         == []
     )
+    # the next turns do not wait for a provider that just failed
+    assert await search.search(runtime.db, runtime.cache, tenant_a.id, "Is there parking?", limit=3) == []
+    assert failing.calls == 1
 
 
 async def test_vectors_of_another_model_are_not_mixed_in(

@@ -10,8 +10,9 @@ are one at a time per tenant. Matrices are kept in an LRU bounded by bytes.
 A search embeds the question once (the only embedding on the chat path; a question's vector is
 kept briefly), then scores every row with one matrix-vector product: exact cosine similarity
 (the vectors are unit length). With 2,000 chunks of 256 dimensions that is 2 MB and well under
-a millisecond. If the tenant's embedding provider fails, the search returns no hits and the
-caller's lexical results stand alone: a chat turn never fails on embeddings.
+a millisecond. If the tenant's embedding provider fails (or takes over 3 s), the search returns
+no hits and the caller's lexical results stand alone: a chat turn never fails on embeddings;
+for 30 s after such a failure the tenant's searches do not wait for the provider again.
 
 pgvector: on PostgreSQL the first search checks whether the ``vector`` extension is available
 and logs which path is used. The numpy path is the only one implemented (pgvector cannot be
@@ -46,6 +47,7 @@ QUERY_CACHE_SIZE = 1_024
 QUERY_CACHE_SECONDS = 300.0
 MAX_QUERY_CHARS = 2_000
 QUERY_TIMEOUT_SECONDS = 3.0  # a remote embedding of the question: past this, lexical only
+FAILURE_COOLDOWN_SECONDS = 30.0  # after a failed question embedding, the tenant's turns skip it
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ class VectorSearch:
         self._bytes = 0
         self._locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
         self._queries: OrderedDict[tuple[str, str], tuple[float, Vectors]] = OrderedDict()
+        self._failed: dict[tuple[uuid.UUID, str], float] = {}  # (tenant, model) -> when it failed
 
     @property
     def cached_bytes(self) -> int:
@@ -238,6 +241,9 @@ class VectorSearch:
         if cached is not None and now - cached[0] < QUERY_CACHE_SECONDS:
             self._queries.move_to_end(key)
             return cached[1]
+        failed_at = self._failed.get((tenant_id, embedder.model))
+        if failed_at is not None and now - failed_at < FAILURE_COOLDOWN_SECONDS:
+            return None  # a provider that just failed is not waited for on every turn
         try:
             async with asyncio.timeout(QUERY_TIMEOUT_SECONDS):
                 vectors = await embedder.embed([query])
@@ -248,7 +254,11 @@ class VectorSearch:
                 model=embedder.model,
                 error=type(exc).__name__,
             )
+            if len(self._failed) > QUERY_CACHE_SIZE:
+                self._failed.clear()
+            self._failed[(tenant_id, embedder.model)] = now
             return None
+        self._failed.pop((tenant_id, embedder.model), None)
         if vectors.shape[0] != 1:
             return None
         vector: Vectors = vectors[0]
