@@ -17,10 +17,12 @@ from sqlalchemy import select, update
 from frontdesk.db import migrate
 from frontdesk.db.session import unit_of_work
 from frontdesk.knowledge import chunks
-from frontdesk.knowledge.chunks import content_hash, documents_to_embed, embed_document
+from frontdesk.knowledge.chunks import content_hash, documents_to_embed, embed_document, tenants_to_reembed
 from frontdesk.knowledge.embeddings import STATIC_MODEL, StaticEmbedder, Vectors, from_bytes, static_embedder
 from frontdesk.models import KnowledgeChunk
 from frontdesk.runtime import Runtime
+from frontdesk.tenants import bot_config
+from frontdesk.tenants.bot_config import BotConfigIn
 from tests import factories
 from tests.db.test_migrations import TENANTS, _execute, fresh_database
 from tests.knowledge.jobs import settle
@@ -247,3 +249,19 @@ def test_the_migration_chunks_existing_documents(tmp_path: Path) -> None:
         assert all(r["content_hash"] == content_hash(r["heading"], r["text"]) for r in stored)
         migrate.downgrade(url, "0010")
         migrate.upgrade(url, "0011")
+
+
+async def test_a_lost_reembedding_after_a_model_change_is_found(
+    client: httpx.AsyncClient, runtime: Runtime, tenant_a, tenant_b
+) -> None:
+    await create(client, tenant_a, name="Guide", content=GUIDE)
+    await create(client, tenant_b, name="Guide", content=GUIDE)
+    await settle(runtime)
+    assert await tenants_to_reembed(runtime.db, runtime.settings) == []
+    # tenant A's setting changes and the re-embedding job is lost (saved without the router)
+    async with unit_of_work(runtime.db, tenant_id=tenant_a.id) as session:
+        config = BotConfigIn.model_validate(
+            {"knowledge": {"embeddings": "openai"}, "llm": {"api_key": "sk-a"}}
+        )
+        await bot_config.save(session, config, api_key_sent=True)
+    assert await tenants_to_reembed(runtime.db, runtime.settings) == [tenant_a.id]

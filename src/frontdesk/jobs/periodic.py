@@ -30,6 +30,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic(tasks.report_usage, 300.0),
     Periodic(tasks.apply_retention, 3600.0),
     Periodic(tasks.sweep_embeddings, 120.0),
+    Periodic(tasks.sweep_embedding_models, 3600.0),
 )
 KEY_FLUSH_SECONDS = 30.0
 

@@ -17,6 +17,7 @@ from frontdesk.kit.time import utcnow
 # declared beside their domain; imported here so that every worker registers them
 from frontdesk.knowledge.chunks import embed_chunks as embed_chunks
 from frontdesk.knowledge.chunks import reembed_tenant as reembed_tenant
+from frontdesk.knowledge.chunks import sweep_embedding_models as sweep_embedding_models
 from frontdesk.knowledge.chunks import sweep_embeddings as sweep_embeddings
 from frontdesk.models import ApiKey
 from frontdesk.runtime import current_runtime

@@ -9,7 +9,8 @@ tenant's current model, in batches, each batch as: read the texts (short read-on
 transaction) → embed (no transaction open) → write the vectors (short transaction). When it
 has written anything it bumps the tenant's ``embeddings`` generation, so every process's
 vector cache refreshes (a separate counter from ``knowledge``: new vectors leave the lexical
-index as it is). ``sweep_embeddings`` (periodic) re-queues documents a crashed job left behind.
+index as it is). ``sweep_embeddings`` (periodic) re-queues documents a crashed job left behind, and
+``sweep_embedding_models`` tenants whose re-embedding after a change of model was lost.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from frontdesk.kit.cache import Cache
 from frontdesk.kit.time import utcnow
 from frontdesk.knowledge.chunking import chunk_document
 from frontdesk.knowledge.embeddings import Embedder, EmbeddingError, embedder_for, to_bytes
-from frontdesk.models import KnowledgeBase, KnowledgeChunk
+from frontdesk.models import KnowledgeBase, KnowledgeChunk, TenantConfiguration
 from frontdesk.nlu.language import detect_language
 
 log = structlog.get_logger()
@@ -221,6 +222,36 @@ async def documents_to_embed(
         return [(tenant_id, document_id) for tenant_id, document_id in rows]
 
 
+async def tenants_to_reembed(db: Database, settings: Settings) -> list[uuid.UUID]:
+    """Tenants holding vectors of another model than their configuration asks for now (the
+    re-embedding queued when the setting changed was lost)."""
+    from frontdesk.knowledge.embeddings import model_for
+    from frontdesk.tenants import bot_config
+
+    async with unit_of_work(
+        db, admin=("system:jobs", "find stale embedding models"), read_only=True
+    ) as session:
+        pairs = (
+            await session.execute(
+                select(KnowledgeChunk.tenant_id, KnowledgeChunk.embedding_model)
+                .where(KnowledgeChunk.embedding_model.is_not(None))
+                .distinct()
+            )
+        ).all()
+        tenants = {tenant_id for tenant_id, _ in pairs}
+        if not tenants:
+            return []
+        rows = await session.execute(
+            select(TenantConfiguration.tenant_id, TenantConfiguration.config_data).where(
+                TenantConfiguration.config_type == bot_config.CONFIG_TYPE,
+                TenantConfiguration.tenant_id.in_(tenants),
+            )
+        )
+        configs = {tenant_id: data for tenant_id, data in rows}
+    current = {t: model_for(bot_config.parse(configs.get(t)), settings) for t in tenants}
+    return sorted({tenant_id for tenant_id, model in pairs if model != current[tenant_id]})
+
+
 async def tenant_documents(db: Database, tenant_id: uuid.UUID) -> list[uuid.UUID]:
     async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
         return list(await session.scalars(select(KnowledgeBase.id).order_by(KnowledgeBase.id)))
@@ -256,4 +287,16 @@ async def sweep_embeddings() -> int:
     due = await documents_to_embed(current_runtime().db)
     for tenant_id, document_id in due:
         await embed_chunks.kiq(str(tenant_id), str(document_id))
+    return len(due)
+
+
+@task(task_name="frontdesk.knowledge.sweep_embedding_models")
+async def sweep_embedding_models() -> int:
+    """Re-embed tenants whose vectors are of another model than their configuration's."""
+    from frontdesk.runtime import current_runtime
+
+    runtime = current_runtime()
+    due = await tenants_to_reembed(runtime.db, runtime.settings)
+    for tenant_id in due:
+        await reembed_tenant.kiq(str(tenant_id))
     return len(due)
