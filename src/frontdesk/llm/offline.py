@@ -2,7 +2,9 @@
 
 Used when no API key is configured or when the LLM fails. It answers from the knowledge
 chunks the retriever found (best first) and a few intent templates, in English, French,
-German or Spanish (anything else falls back to English).
+German or Spanish (anything else falls back to English): it quotes the sentence(s) of the
+best chunk that share the most stems with the question (a Q&A entry answers with its
+answer), and says it doesn't know only when no knowledge was found.
 
 ``answer(...)`` takes everything explicitly. ``complete``/``stream`` fit the
 ``LLMProvider`` protocol: they answer ``req.user_message`` with the ``OfflineContext``
@@ -11,11 +13,13 @@ given at construction (token usage is 0; nothing was sent anywhere).
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from frontdesk.knowledge.analysis import analyzer, detect, words
 from frontdesk.llm.base import LLMRequest, LLMResult, LLMStream
 
 PROVIDER_NAME = "offline"
@@ -84,9 +88,14 @@ INTENT_ALIASES = {
     "goodbye": "goodbye",
 }
 
-_WORD = re.compile(r"\w{3,}")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _DELTA = re.compile(r"\S+\s*|\s+")
+_QA = re.compile(r"\AQ: (?P<q>.*?)\nA: (?P<a>.*)\Z", re.DOTALL)
+_MARKUP = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#{1,6})\s+|\*\*|__|`")
+_LABEL = re.compile(r"^([^:.!?]{1,40}):\s+(?=\S)")
+_HAS_TEXT = re.compile(r"[^\W_]")
+_CANDIDATES = 3  # the best-ranked chunks the answer may come from
+_SHORT = 25  # a sentence this short ("Yes.", "Prices:") is followed by the next one
 
 
 @dataclass(frozen=True)
@@ -104,22 +113,90 @@ def _lang(language: str | None) -> str:
     return code if code in TEMPLATES else "en"
 
 
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text)}
+@dataclass(frozen=True)
+class _Passage:
+    """A knowledge chunk read for answering: its heading, and its sentences or its answer."""
+
+    heading: str
+    units: tuple[str, ...]
+    qa: bool
 
 
-def _best(candidates: Sequence[str], question: str | None) -> int:
-    """Index of the candidate sharing the most words with the question (first on ties)."""
-    asked = _words(question or "")
-    scores = [len(asked & _words(c)) for c in candidates]
-    return scores.index(max(scores))
+def _passage(text: str) -> _Passage:
+    heading = ""
+    if text.startswith("## "):
+        heading, _, text = text[3:].partition("\n")
+    if m := _QA.match(text.strip()):
+        return _Passage(m.group("q"), (" ".join(m.group("a").split()),), qa=True)
+    units: list[str] = []
+    for line in text.splitlines():
+        line = " ".join(_MARKUP.sub("", line).split())
+        units.extend(u for u in _SENTENCE_END.split(line) if _HAS_TEXT.search(u))
+    return _Passage(heading, tuple(units), qa=False)
 
 
-def excerpt(chunk: str, question: str | None = None) -> str:
-    """A few sentences of a knowledge chunk, starting at the one most about the question."""
-    sentences = _SENTENCE_END.split(" ".join(chunk.split()))
-    start = _best(sentences, question)
-    text = " ".join(sentences[start : start + MAX_SENTENCES])
+class _Scorer:
+    """Scores text against a question by shared stems (the analysis retrieval uses),
+    each stem weighted by how rare it is among the candidate sentences."""
+
+    def __init__(self, question: str, passages: Sequence[_Passage], languages: Sequence[str]) -> None:
+        self.analyzers = [analyzer(code) for code in dict.fromkeys(languages)]
+        self.asked = self.terms(question)
+        units = [self.terms(u) for p in passages for u in (p.heading, *p.units) if u]
+        count = max(1, len(units))
+        self.idf = {term: math.log(1 + count / max(1, sum(term in u for u in units))) for term in self.asked}
+
+    def terms(self, text: str) -> set[str]:
+        tokens = words(text)
+        found: set[str] = set()
+        for a in self.analyzers:
+            found.update(a.iter_terms(tokens))
+        return found
+
+    def score(self, text: str) -> float:
+        """Shared stems' weights; a leading label ("Opening hours: …") counts half, like a heading."""
+        if not self.asked:
+            return 0.0
+        label = ""
+        if (m := _LABEL.match(text)) is not None:
+            label, text = m.group(1), text[m.end() :]
+        found = self.asked & self.terms(text)
+        labelled = (self.asked & self.terms(label)) - found if label else set()
+        return sum(self.idf[t] for t in found) + 0.5 * sum(self.idf[t] for t in labelled)
+
+
+def best_answer(knowledge: Sequence[str], question: str | None, language: str | None = None) -> str:
+    """The sentence(s) of the best knowledge chunk that answer ``question``.
+
+    ``knowledge`` is ranked best first (retrieval's order breaks ties). The chunk sharing
+    the most (rare) stems with the question is chosen; in it, the best sentence or line (and
+    the next when it is short), or, when only the heading matched, the start of the text. A
+    Q&A chunk answers with its answer.
+    """
+    passages = [p for p in (_passage(k) for k in knowledge[:_CANDIDATES]) if p.units]
+    if not passages:
+        return ""
+    sample = " ".join(u for p in passages for u in p.units)[:1000]
+    scorer = _Scorer(question or "", passages, [language or "en", detect(sample, language or "en"), "en"])
+
+    def chunk_score(p: _Passage) -> float:
+        return 0.5 * scorer.score(p.heading) + scorer.score(" ".join(p.units))
+
+    chunk_scores = [chunk_score(p) for p in passages]
+    passage = passages[chunk_scores.index(max(chunk_scores))]
+    if passage.qa:
+        return _trim(passage.units[0])
+    scores = [scorer.score(u) for u in passage.units]
+    best = scores.index(max(scores))
+    if scores[best] <= 0:
+        return _trim(" ".join(passage.units[:MAX_SENTENCES]))
+    chosen = [passage.units[best]]
+    if (len(chosen[0]) < _SHORT or chosen[0].endswith(":")) and best + 1 < len(passage.units):
+        chosen.append(passage.units[best + 1])
+    return _trim(" ".join(chosen))
+
+
+def _trim(text: str) -> str:
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     return text
@@ -143,7 +220,7 @@ class OfflineResponder:
         question: str | None = None,
     ) -> str:
         """The reply for this intent. ``knowledge`` is ranked best first; with ``question``,
-        the chunk (and sentences) sharing the most words with it are preferred."""
+        the reply quotes the sentence(s) that answer it (see ``best_answer``)."""
         t = TEMPLATES[_lang(language)]
         kind = INTENT_ALIASES.get(intent.strip().lower(), "question")
         business = business_name.strip()
@@ -155,10 +232,8 @@ class OfflineResponder:
             return t[kind]
         if kind == "booking" and booking_url:
             return t["booking"].format(url=booking_url)
-        chunks = [c for c in knowledge if c.strip()]
-        if not chunks:
-            return t["unknown"]
-        return t["found"].format(text=excerpt(chunks[_best(chunks, question)], question))
+        text = best_answer([c for c in knowledge if c.strip()], question, language)
+        return t["found"].format(text=text) if text else t["unknown"]
 
     async def complete(self, req: LLMRequest) -> LLMResult:
         started = time.perf_counter()
