@@ -95,7 +95,7 @@ _MARKUP = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#{1,6})\s+|\*\*|__|`")
 _LABEL = re.compile(r"^([^:.!?]{1,40}):\s+(?=\S)")
 _HAS_TEXT = re.compile(r"[^\W_]")
 _CANDIDATES = 3  # the best-ranked chunks the answer may come from
-_SHORT = 25  # a sentence this short ("Yes.", "Prices:") is followed by the next one
+_SHORT = 3  # a sentence of fewer words ("Yes.", "Prices:") is followed by the next one
 
 
 @dataclass(frozen=True)
@@ -191,7 +191,7 @@ def best_answer(knowledge: Sequence[str], question: str | None, language: str | 
     if scores[best] <= 0:
         return _trim(" ".join(passage.units[:MAX_SENTENCES]))
     chosen = [passage.units[best]]
-    if (len(chosen[0]) < _SHORT or chosen[0].endswith(":")) and best + 1 < len(passage.units):
+    if (len(chosen[0].split()) < _SHORT or chosen[0].endswith(":")) and best + 1 < len(passage.units):
         chosen.append(passage.units[best + 1])
     return _trim(" ".join(chosen))
 
