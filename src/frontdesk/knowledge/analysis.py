@@ -16,7 +16,8 @@ import threading
 import unicodedata
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import chain
 
 import Stemmer
 from bm25s import stopwords as _bm25s_stopwords
@@ -146,24 +147,31 @@ class Analyzer:
         return list(self.iter_terms(words(text)))
 
     def iter_terms(self, tokens: Iterable[str]) -> Iterator[str]:
-        stop = stopwords(self.language)
-        stemmer = _stemmer(self.language)
-        for token in tokens:
-            parts = _HYPHENS.split(token) if "-" in token or "‐" in token or "‑" in token else (token,)
-            for part in parts:
-                folded = fold(part)
-                if folded in stop:
-                    continue
-                stemmed = fold(stemmer.stemWord(part)) if stemmer is not None else folded
-                yield stemmed
-                if stemmer is not None and not part.isascii():
-                    # typed without accents, a word may stem differently: index that form too
-                    plain = stemmer.stemWord(folded)
-                    if plain != stemmed:
-                        yield plain
-            if len(parts) > 1:
-                joined = "".join(parts)
-                yield fold(stemmer.stemWord(joined)) if stemmer is not None else fold(joined)
+        return chain.from_iterable(map(partial(_word_terms, self.language), tokens))
+
+
+@lru_cache(maxsize=200_000)
+def _word_terms(language: str, token: str) -> tuple[str, ...]:
+    """The terms of one lowercased word (words repeat: this is what makes indexing fast)."""
+    stop = stopwords(language)
+    stemmer = _stemmer(language)
+    parts = _HYPHENS.split(token) if "-" in token or "‐" in token or "‑" in token else (token,)
+    terms: list[str] = []
+    for part in parts:
+        folded = fold(part)
+        if folded in stop:
+            continue
+        stemmed = fold(stemmer.stemWord(part)) if stemmer is not None else folded
+        terms.append(stemmed)
+        if stemmer is not None and not part.isascii():
+            # typed without accents, a word may stem differently: index that form too
+            plain = stemmer.stemWord(folded)
+            if plain != stemmed:
+                terms.append(plain)
+    if len(parts) > 1:
+        joined = "".join(parts)
+        terms.append(fold(stemmer.stemWord(joined)) if stemmer is not None else fold(joined))
+    return tuple(terms)
 
 
 @lru_cache(maxsize=64)

@@ -91,7 +91,7 @@ class KnowledgeIndex:
         "_indptr",
         "_keys",
         "_languages",
-        "_long_terms",
+        "_long_blob",
         "_surface",
         "_vocab",
     )
@@ -113,7 +113,8 @@ class KnowledgeIndex:
         for word in surface:
             by_length[len(word)].append(word)
         self._by_length = {length: tuple(group) for length, group in by_length.items()}
-        self._long_terms = tuple(term for term in vocab if len(term) >= MIN_COMPOUND_PART + 3)
+        long_terms = (term for term in vocab if len(term) >= MIN_COMPOUND_PART + 3)
+        self._long_blob = "\n" + "\n".join(long_terms) + "\n"  # searched in C for compound parts
         self._document_ids = frozenset(chunk.document_id for chunk in chunks)
         self._keys = {(chunk.document_id, chunk.ordinal): idx for idx, chunk in enumerate(chunks)}
 
@@ -135,22 +136,27 @@ class KnowledgeIndex:
             doc_id: detect(" ".join(texts)[:_LANGUAGE_SAMPLE], fallback)
             for doc_id, texts in by_document.items()
         }
-        surface: dict[str, str] = {}
+        seen: defaultdict[str, set[str]] = defaultdict(set)  # words as written, per language
         corpus: list[list[str]] = []
         for chunk in kept:
-            analysis = analyzer(document_language[chunk.document_id])
+            language = document_language[chunk.document_id]
+            analysis = analyzer(language)
             body = words(chunk.text)
             terms = list(analysis.iter_terms(body))
             if chunk.heading:
                 heading = words(chunk.heading)
                 terms.extend(list(analysis.iter_terms(heading)) * HEADING_WEIGHT)
-                body = body + heading
-            stop = stopwords(analysis.language)
-            for word in body:
-                folded = fold(word)
-                if len(folded) >= MIN_EXPANDED and folded not in surface and folded not in stop:
-                    surface[folded] = analysis.stem(word)
+                body += heading
+            seen[language].update(body)
             corpus.append(terms)
+        surface: dict[str, str] = {}
+        for language, written in seen.items():
+            analysis = analyzer(language)
+            stop = stopwords(language)
+            for word in written:
+                folded = fold(word)
+                if len(folded) >= MIN_EXPANDED and folded not in stop and folded.isalpha():
+                    surface.setdefault(folded, analysis.stem(word))
         languages = tuple(dict.fromkeys(document_language.values()))
         if not any(corpus):
             empty = (np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64))
@@ -290,25 +296,33 @@ class KnowledgeIndex:
                 add(left_terms + right_terms, SPLIT_WEIGHT)
                 return
         distance = 1 if len(word) < 8 else 2
-        candidates = [
-            w
-            for length in range(len(word) - distance, len(word) + distance + 1)
-            for w in self._by_length.get(length, ())
-        ]
-        matches = process.extract(
-            word, candidates, scorer=OSA.distance, score_cutoff=distance, limit=MAX_FUZZY
-        )
+        matches: list[tuple[int, str]] = []
+        for length in range(len(word) - distance, len(word) + distance + 1):
+            bucket = self._by_length.get(length)
+            if bucket:
+                found = process.extract(
+                    word, bucket, scorer=OSA.distance, score_cutoff=distance, limit=MAX_FUZZY
+                )
+                matches.extend((int(score), match) for match, score, _ in found)
         if matches:
-            add((self._surface[match] for match, _, _ in matches), FUZZY_WEIGHT)
+            matches.sort()
+            add((self._surface[match] for _, match in matches[:MAX_FUZZY]), FUZZY_WEIGHT)
             return
         if len(word) >= MIN_COMPOUND_PART:
-            stems = {a.stem(word) for a in analyzers}
-            compounds = [
-                term
-                for term in self._long_terms
-                if any(
-                    len(stem) >= MIN_COMPOUND_PART - 1 and (term.endswith(stem) or term.startswith(stem))
-                    for stem in stems
-                )
-            ]
-            add(compounds[:MAX_COMPOUNDS], COMPOUND_WEIGHT)
+            compounds: dict[str, None] = {}
+            for stem in {a.stem(word) for a in analyzers}:
+                if len(stem) >= MIN_COMPOUND_PART - 1:
+                    compounds.update(dict.fromkeys(self._compounds(stem)))
+            add(list(compounds)[:MAX_COMPOUNDS], COMPOUND_WEIGHT)
+
+    def _compounds(self, part: str) -> list[str]:
+        """Long terms that start or end with ``part`` ("zeit" → offnungszeit), a few at most."""
+        blob, found = self._long_blob, []
+        for needle in (f"{part}\n", f"\n{part}"):
+            at = blob.find(needle)
+            while at >= 0 and len(found) < MAX_COMPOUNDS:
+                start = blob.rfind("\n", 0, at + 1 if needle[0] == "\n" else at) + 1
+                end = blob.find("\n", start)
+                found.append(blob[start:end])
+                at = blob.find(needle, end)
+        return found
