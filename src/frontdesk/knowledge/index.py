@@ -317,7 +317,7 @@ class KnowledgeIndex:
 
     def _compounds(self, part: str) -> list[str]:
         """Long terms that start or end with ``part`` ("zeit" → offnungszeit), a few at most."""
-        blob, found = self._long_blob, []
+        blob, found = self._long_blob, list[str]()
         for needle in (f"{part}\n", f"\n{part}"):
             at = blob.find(needle)
             while at >= 0 and len(found) < MAX_COMPOUNDS:
