@@ -88,13 +88,34 @@ INTENT_ALIASES = {
     "goodbye": "goodbye",
 }
 
-_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# a sentence ends before a capital or a digit (so "7:30 a.m. – 2:00 p.m." stays whole)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_a-zß-ÿ]|[\d\"«(¿¡])")
 _DELTA = re.compile(r"\S+\s*|\s+")
 _QA = re.compile(r"\AQ: (?P<q>.*?)\nA: (?P<a>.*)\Z", re.DOTALL)
 _MARKUP = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#{1,6})\s+|\*\*|__|`")
 _LABEL = re.compile(r"^([^:.!?]{1,40}):\s+(?=\S)")
 _HAS_TEXT = re.compile(r"[^\W_]")
-_CANDIDATES = 3  # the best-ranked chunks the answer may come from
+_CANDIDATES = 5  # the best-ranked chunks the answer may come from
+_RANK_DISCOUNT = 0.1  # per rank: a lower-ranked chunk needs a better sentence
+_WANTED_BONUS = 1.0
+_SECOND = 0.7  # a second sentence scoring this share of the best is quoted too
+_PRICE_QUESTION = re.compile(
+    r"\b(?:price|prices|pricing|cost|costs|how much|charge|charges|fee|fees|rate|rates|prix|tarifs?|combien|"
+    r"co[uû]te?s?|preise?|kostet|kosten|gebühr|precios?|cu[aá]nto|cuesta|prezzo|quanto|custa)\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\d\s?(?:€|\$|£|eur\b|euros?\b|usd\b|chf\b|dollars?\b|pounds?\b)", re.IGNORECASE
+)
+_TIME_QUESTION = re.compile(
+    r"\b(?:when|what time|hours|open|opens|opening|close|closes|closing|quand|heures?|horaires?|ouvert|ouvre|"
+    r"ouvrez|ferm\w*|wann|uhr|öffnungszeiten|geöffnet|cu[aá]ndo|horarios?|abierto)\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"\b\d{1,2}(?:[:h.]\d{2}|\s?(?:am|pm|a\.m\.|p\.m\.|h\b|uhr\b))|\bclosed\b|\bfermé", re.IGNORECASE
+)
+_WANTS = ((_PRICE_QUESTION, _MONEY), (_TIME_QUESTION, _TIME))
 _SHORT = 3  # a sentence of fewer words ("Yes.", "Prices:") is followed by the next one
 
 
@@ -145,6 +166,8 @@ class _Scorer:
         units = [self.terms(u) for p in passages for u in (p.heading, *p.units) if u]
         count = max(1, len(units))
         self.idf = {term: math.log(1 + count / max(1, sum(term in u for u in units))) for term in self.asked}
+        # a question about a price or a time prefers sentences that state one
+        self.wants = [pattern for question_pattern, pattern in _WANTS if question_pattern.search(question)]
 
     def terms(self, text: str) -> set[str]:
         tokens = words(text)
@@ -153,47 +176,79 @@ class _Scorer:
             found.update(a.iter_terms(tokens))
         return found
 
-    def score(self, text: str) -> float:
-        """Shared stems' weights; a leading label ("Opening hours: …") counts half, like a heading."""
+    def score(self, text: str, *, label_weight: float = 1.0) -> float:
+        """Shared stems' weights; a leading label ("Saturday: …") counts ``label_weight``."""
         if not self.asked:
             return 0.0
         label = ""
-        if (m := _LABEL.match(text)) is not None:
+        if label_weight != 1.0 and (m := _LABEL.match(text)) is not None:
             label, text = m.group(1), text[m.end() :]
         found = self.asked & self.terms(text)
         labelled = (self.asked & self.terms(label)) - found if label else set()
-        return sum(self.idf[t] for t in found) + 0.5 * sum(self.idf[t] for t in labelled)
+        return sum(self.idf[t] for t in found) + label_weight * sum(self.idf[t] for t in labelled)
+
+    def bonus(self, text: str) -> float:
+        return sum(_WANTED_BONUS for pattern in self.wants if pattern.search(text))
 
 
 def best_answer(knowledge: Sequence[str], question: str | None, language: str | None = None) -> str:
     """The sentence(s) of the best knowledge chunk that answer ``question``.
 
-    ``knowledge`` is ranked best first (retrieval's order breaks ties). The chunk sharing
-    the most (rare) stems with the question is chosen; in it, the best sentence or line (and
-    the next when it is short), or, when only the heading matched, the start of the text. A
-    Q&A chunk answers with its answer.
+    ``knowledge`` is ranked best first. Each sentence or line of the first few chunks is
+    scored by the (rare) stems it shares with the question, plus half its section
+    heading's, a bonus when the question asks for a price or a time and the sentence
+    states one, and a small discount for a lower-ranked chunk. The best is quoted (with
+    the next when it is very short); when no sentence shares a stem, the start of the best
+    chunk. A Q&A chunk is scored by its question and answer and answers with its answer.
     """
     passages = [p for p in (_passage(k) for k in knowledge[:_CANDIDATES]) if p.units]
     if not passages:
         return ""
     sample = " ".join(u for p in passages for u in p.units)[:1000]
     scorer = _Scorer(question or "", passages, [language or "en", detect(sample, language or "en"), "en"])
-
-    def chunk_score(p: _Passage) -> float:
-        return 0.5 * scorer.score(p.heading) + scorer.score(" ".join(p.units))
-
-    chunk_scores = [chunk_score(p) for p in passages]
-    passage = passages[chunk_scores.index(max(chunk_scores))]
+    best: tuple[float, int, int] = (0.0, 0, -1)  # score, passage, unit
+    unit_scores: dict[tuple[int, int], float] = {}
+    for rank, passage in enumerate(passages):
+        prior = 1.0 - _RANK_DISCOUNT * rank
+        context = 0.5 * scorer.score(passage.heading)
+        if passage.qa:
+            score = (
+                scorer.score(passage.heading)
+                + scorer.score(passage.units[0])
+                + scorer.bonus(passage.units[0])
+            )
+            if score * prior > best[0]:
+                best = (score * prior, rank, 0)
+            continue
+        for i, unit in enumerate(passage.units):
+            # the first line's label is the section's title ("Opening hours: …"): it counts half
+            shared = scorer.score(unit, label_weight=0.5 if i == 0 else 1.0)
+            if shared <= 0:
+                continue
+            score = unit_scores[rank, i] = (context + shared + scorer.bonus(unit)) * prior
+            if score > best[0]:
+                best = (score, rank, i)
+    top, rank, index = best
+    passage = passages[rank]
     if passage.qa:
         return _trim(passage.units[0])
-    scores = [scorer.score(u) for u in passage.units]
-    best = scores.index(max(scores))
-    if scores[best] <= 0:
+    if index < 0:
         return _trim(" ".join(passage.units[:MAX_SENTENCES]))
-    chosen = [passage.units[best]]
-    if (len(chosen[0].split()) < _SHORT or chosen[0].endswith(":")) and best + 1 < len(passage.units):
-        chosen.append(passage.units[best + 1])
-    return _trim(" ".join(chosen))
+    chosen = {index}
+    if (len(passage.units[index].split()) < _SHORT or passage.units[index].endswith(":")) and index + 1 < len(
+        passage.units
+    ):
+        chosen.add(index + 1)
+    # a second sentence of the same chunk nearly as good, saying something the first does not
+    covered = scorer.asked & scorer.terms(passage.units[index])
+    seconds = sorted(
+        ((score, i) for (r, i), score in unit_scores.items() if r == rank and i not in chosen),
+        reverse=True,
+    )
+    for score, i in seconds[:1]:
+        if score >= _SECOND * top and (scorer.asked & scorer.terms(passage.units[i])) - covered:
+            chosen.add(i)
+    return _trim(" ".join(passage.units[i] for i in sorted(chosen)))
 
 
 def _trim(text: str) -> str:
