@@ -150,7 +150,7 @@ class Analyzer:
         return chain.from_iterable(map(partial(_word_terms, self.language), tokens))
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)
 def _word_terms(language: str, token: str) -> tuple[str, ...]:
     """The terms of one lowercased word (words repeat: this is what makes indexing fast)."""
     stop = stopwords(language)
