@@ -321,3 +321,17 @@ def test_packing_keeps_order_drops_repeats_and_cuts_a_lone_giant() -> None:
     assert estimate_tokens(knowledge_text(packed[0].chunk)) <= 100
     # a chunk too large for what is left gives way to a smaller one further down
     assert pack([other, giant, first], budget_tokens=40) == [other, first]
+
+
+async def test_a_failing_semantic_source_leaves_the_lexical_hits(
+    client: httpx.AsyncClient, searcher: Searcher, tenant_a
+) -> None:
+    class Down:
+        async def search(
+            self, db: Database, cache: Cache, tenant_id: uuid.UUID, query: str, *, limit: int
+        ) -> list[Hit]:
+            raise ConnectionError("embedding endpoint down")
+
+    await post(client, tenant_a, "Guide", content=GUIDE)
+
+    assert await headings(searcher, tenant_a.id, "refund", semantic=Down()) == ["Refunds"]

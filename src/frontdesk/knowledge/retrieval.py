@@ -120,7 +120,7 @@ class KnowledgeRetriever:
     ) -> Retrieval:
         """The tenant's best chunks for ``query``: lexical hits fused with the semantic
         source's (when given), packed into ``budget_tokens``. ``language`` is the visitor's,
-        when known."""
+        when known. A semantic source that fails leaves the lexical hits (logged)."""
         generation, index = await self.index_for(db, cache, tenant_id)
         if not index.size or not query.strip():
             return Retrieval(generation, [])
@@ -130,7 +130,10 @@ class KnowledgeRetriever:
             lexical = [hit for hit in lexical if hit.score >= floor]
         matches: Sequence[SemanticMatch] = ()
         if semantic is not None:
-            matches = await semantic.search(db, cache, tenant_id, query, limit=SEMANTIC_CANDIDATES)
+            try:
+                matches = await semantic.search(db, cache, tenant_id, query, limit=SEMANTIC_CANDIDATES)
+            except Exception as error:  # an embedding endpoint down must not fail the turn
+                log.warning("knowledge.semantic_failed", tenant_id=str(tenant_id), error=type(error).__name__)
         fused = fuse(index, lexical, matches, min_similarity=min_similarity)
         return Retrieval(generation, pack(fused, budget_tokens=budget_tokens))
 

@@ -95,8 +95,8 @@ _QA = re.compile(r"\AQ: (?P<q>.*?)\nA: (?P<a>.*)\Z", re.DOTALL)
 _MARKUP = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#{1,6})\s+|\*\*|__|`")
 _LABEL = re.compile(r"^([^:.!?]{1,40}):\s+(?=\S)")
 _HAS_TEXT = re.compile(r"[^\W_]")
-_CANDIDATES = 5  # the best-ranked chunks the answer may come from
-_RANK_DISCOUNT = 0.1  # per rank: a lower-ranked chunk needs a better sentence
+_CANDIDATES = 8  # the best-ranked chunks the answer may come from
+_RANK_DISCOUNT = 0.05  # per rank: a lower-ranked chunk needs a better sentence
 _WANTED_BONUS = 1.0
 _SECOND = 0.7  # a second sentence scoring this share of the best is quoted too
 _PRICE_QUESTION = re.compile(
@@ -212,11 +212,8 @@ def best_answer(knowledge: Sequence[str], question: str | None, language: str | 
         prior = 1.0 - _RANK_DISCOUNT * rank
         context = 0.5 * scorer.score(passage.heading)
         if passage.qa:
-            score = (
-                scorer.score(passage.heading)
-                + scorer.score(passage.units[0])
-                + scorer.bonus(passage.units[0])
-            )
+            # the question and its answer together: a word they share counts once
+            score = scorer.score(f"{passage.heading}\n{passage.units[0]}") + scorer.bonus(passage.units[0])
             if score * prior > best[0]:
                 best = (score * prior, rank, 0)
             continue
@@ -248,6 +245,11 @@ def best_answer(knowledge: Sequence[str], question: str | None, language: str | 
     for score, i in seconds[:1]:
         if score >= _SECOND * top and (scorer.asked & scorer.terms(passage.units[i])) - covered:
             chosen.add(i)
+    # asked for a price or a time the chosen sentences do not state: the next one may
+    last = max(chosen)
+    wanted = [p for p in scorer.wants if not any(p.search(passage.units[i]) for i in chosen)]
+    if wanted and last + 1 < len(passage.units) and any(p.search(passage.units[last + 1]) for p in wanted):
+        chosen.add(last + 1)
     return _trim(" ".join(passage.units[i] for i in sorted(chosen)))
 
 
