@@ -112,3 +112,22 @@ def test_the_best_of_the_retrieved_chunks_answers_in_the_visitor_language() -> N
     text = answer(knowledge=knowledge, language="fr", question="Vous êtes ouverts le samedi ?")
 
     assert text == "Voici ce que j'ai trouvé : Le samedi, de 10 h à 14 h."
+
+
+def test_a_typo_meets_the_sentence_it_meant() -> None:
+    knowledge = ["## Getting here\nThe shop is on Harbour Road. Parking is free behind the shop after 18:00."]
+
+    assert answer(knowledge=knowledge, question="free parkng?") == (
+        "Here's what I found: Parking is free behind the shop after 18:00."
+    )
+
+
+def test_a_price_table_row_answers_a_price_question() -> None:
+    knowledge = [
+        "## Service packages\nEvery package includes a safety check.\n\n"
+        "| Package | Price | Time |\n|---|---|---|\n| Basic Tune-Up | £55 | 2 days |\n| Full Service | £95 | 3 days |"
+    ]
+
+    assert answer(knowledge=knowledge, question="how much is a tune up") == (
+        "Here's what I found: Basic Tune-Up: £55, 2 days"
+    )

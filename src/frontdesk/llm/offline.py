@@ -19,12 +19,15 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
-from frontdesk.knowledge.analysis import analyzer, detect, words
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from frontdesk.knowledge.analysis import analyzer, detect, fold, words
 from frontdesk.llm.base import LLMRequest, LLMResult, LLMStream
 
 PROVIDER_NAME = "offline"
 MAX_SENTENCES = 3
-MAX_CHARS = 420
+MAX_CHARS = 600
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
@@ -98,6 +101,9 @@ _HAS_TEXT = re.compile(r"[^\W_]")
 _CANDIDATES = 8  # the best-ranked chunks the answer may come from
 _RANK_DISCOUNT = 0.05  # per rank: a lower-ranked chunk needs a better sentence
 _WANTED_BONUS = 1.0
+_FIRST_LABEL = 0.5  # the first line's label ("Opening hours: …") is the section's title
+_LABEL_WEIGHT = 1.5  # other lines' labels ("Saturday: …", a table row's first cell)
+_MIN_GUESSED = 4  # shorter words are never matched by a close spelling
 _SECOND = 0.7  # a second sentence scoring this share of the best is quoted too
 _PRICE_QUESTION = re.compile(
     r"\b(?:price|prices|pricing|cost|costs|how much|charge|charges|fee|fees|rate|rates|prix|tarifs?|combien|"
@@ -150,7 +156,16 @@ def _passage(text: str) -> _Passage:
     if m := _QA.match(text.strip()):
         return _Passage(m.group("q"), (" ".join(m.group("a").split()),), qa=True)
     units: list[str] = []
-    for line in text.splitlines():
+    lines = text.splitlines()
+    for n, line in enumerate(lines):
+        if line.lstrip().startswith("|"):  # a table row: "Basic Tune-Up: £55, Gear and brake adjustment"
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            following = lines[n + 1].strip() if n + 1 < len(lines) else ""
+            if not any(_HAS_TEXT.search(cell) for cell in cells) or (
+                following.startswith("|") and not _HAS_TEXT.search(following)
+            ):
+                continue  # the |---|---| rule, and the header row above it
+            line = f"{cells[0]}: {', '.join(c for c in cells[1:] if c)}" if len(cells) > 1 else cells[0]
         line = " ".join(_MARKUP.sub("", line).split())
         units.extend(u for u in _SENTENCE_END.split(line) if _HAS_TEXT.search(u))
     return _Passage(heading, tuple(units), qa=False)
@@ -163,11 +178,35 @@ class _Scorer:
     def __init__(self, question: str, passages: Sequence[_Passage], languages: Sequence[str]) -> None:
         self.analyzers = [analyzer(code) for code in dict.fromkeys(languages)]
         self.asked = self.terms(question)
-        units = [self.terms(u) for p in passages for u in (p.heading, *p.units) if u]
+        texts = [u for p in passages for u in (p.heading, *p.units) if u]
+        units = [self.terms(u) for u in texts]
+        known = set().union(*units)
+        guesses = self._close_spellings(question, texts, known)
+        self.asked |= set(guesses)
         count = max(1, len(units))
-        self.idf = {term: math.log(1 + count / max(1, sum(term in u for u in units))) for term in self.asked}
+        self.idf = {
+            term: guesses.get(term, 1.0) * math.log(1 + count / max(1, sum(term in u for u in units)))
+            for term in self.asked
+        }
         # a question about a price or a time prefers sentences that state one
         self.wants = [pattern for question_pattern, pattern in _WANTS if question_pattern.search(question)]
+
+    def _close_spellings(self, question: str, texts: Sequence[str], known: set[str]) -> dict[str, float]:
+        """Terms of the knowledge's words within an edit of a question word it does not hold
+        ("macrons" → macarons), at half weight: the same guess retrieval makes."""
+        written = {fold(w) for text in texts for w in words(text) if len(w) >= _MIN_GUESSED}
+        guesses: dict[str, float] = {}
+        for word in words(question):
+            folded = fold(word)
+            if len(folded) < _MIN_GUESSED or self.terms(word) & known or not self.terms(word):
+                continue
+            limit = 1 if len(folded) < 8 else 2
+            for match, _, _ in process.extract(
+                folded, written, scorer=OSA.distance, score_cutoff=limit, limit=2
+            ):
+                for term in self.terms(match):
+                    guesses.setdefault(term, 0.5)
+        return guesses
 
     def terms(self, text: str) -> set[str]:
         tokens = words(text)
@@ -181,7 +220,7 @@ class _Scorer:
         if not self.asked:
             return 0.0
         label = ""
-        if label_weight != 1.0 and (m := _LABEL.match(text)) is not None:
+        if (m := _LABEL.match(text)) is not None:
             label, text = m.group(1), text[m.end() :]
         found = self.asked & self.terms(text)
         labelled = (self.asked & self.terms(label)) - found if label else set()
@@ -219,7 +258,7 @@ def best_answer(knowledge: Sequence[str], question: str | None, language: str | 
             continue
         for i, unit in enumerate(passage.units):
             # the first line's label is the section's title ("Opening hours: …"): it counts half
-            shared = scorer.score(unit, label_weight=0.5 if i == 0 else 1.0)
+            shared = scorer.score(unit, label_weight=_FIRST_LABEL if i == 0 else _LABEL_WEIGHT)
             if shared <= 0:
                 continue
             score = unit_scores[rank, i] = (context + shared + scorer.bonus(unit)) * prior
