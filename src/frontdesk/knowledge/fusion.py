@@ -26,10 +26,11 @@ from frontdesk.knowledge.index import KnowledgeIndex, ScoredChunk
 RRF_K = 60
 LEXICAL_WEIGHT = 1.0
 SEMANTIC_WEIGHT = 0.7
-MIN_SIMILARITY = 0.15  # cosine below which a semantic hit is noise (static embeddings)
+MIN_SIMILARITY = 0.15  # cosine a semantic hit needs to answer a question no word of which matched
+CONTEXT_SIMILARITY = 0.1  # cosine a semantic hit needs to join lexical hits as more context
 DUPLICATE_OVERLAP = 0.8  # words shared with a packed chunk (Jaccard) that make a chunk a repeat
 DEFAULT_BUDGET_TOKENS = 1500
-MAX_CHUNKS = 8
+MAX_CHUNKS = 12
 
 
 class SemanticMatch(Protocol):
@@ -77,11 +78,13 @@ def fuse(
     lexical_weight: float = LEXICAL_WEIGHT,
     semantic_weight: float = SEMANTIC_WEIGHT,
     min_similarity: float = MIN_SIMILARITY,
+    context_similarity: float = CONTEXT_SIMILARITY,
 ) -> list[ScoredChunk]:
     """The chunks of both lists, best first, scored by weighted reciprocal rank.
 
-    Semantic hits below ``min_similarity`` and hits for chunks the index does not hold
-    (a vector stored for an older version of the document) are left out.
+    Semantic hits below ``min_similarity`` (``context_similarity`` when there are lexical
+    hits: they only add context then) and hits for chunks the index does not hold (a vector
+    stored for an older version of the document) are left out.
     """
     scores: dict[tuple[str, int], float] = {}
     chunks: dict[tuple[str, int], Chunk] = {}
@@ -92,7 +95,7 @@ def fuse(
     used_semantic = False
     rank = 0
     for match in sorted(semantic, key=lambda m: -m.score):
-        if match.score < min_similarity:
+        if match.score < (min(min_similarity, context_similarity) if lexical else min_similarity):
             break
         key = (match.document_id, match.ordinal)
         found = chunks.get(key) or index.chunk(*key)
