@@ -243,7 +243,7 @@ def best_answer(knowledge: Sequence[str], question: str | None, language: str | 
     passages = [p for p in (_passage(k) for k in knowledge[:_CANDIDATES]) if p.units]
     if not passages:
         return ""
-    sample = " ".join(u for p in passages for u in p.units)[:1000]
+    sample = " ".join(u for p in passages[:2] for u in p.units)[:300]  # enough to tell a language
     scorer = _Scorer(question or "", passages, [language or "en", detect(sample, language or "en"), "en"])
     best: tuple[float, int, int] = (0.0, 0, -1)  # score, passage, unit
     unit_scores: dict[tuple[int, int], float] = {}
