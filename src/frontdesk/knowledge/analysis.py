@@ -139,9 +139,6 @@ class Analyzer:
         """The term of a word typed without its accents ("reservee" for "réservée")."""
         return self.stem(fold(word))
 
-    def is_stopword(self, word: str) -> bool:
-        return fold(word) in stopwords(self.language)
-
     def terms(self, text: str) -> list[str]:
         """Index terms of ``text``, in order, with repeats (they count for term frequency)."""
         return list(self.iter_terms(words(text)))
