@@ -4,6 +4,7 @@ and the per-tenant index is rebuilt only when the knowledge changed (or grew old
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import threading
 import uuid
 from typing import Any
@@ -11,7 +12,13 @@ from typing import Any
 import httpx
 import pytest
 
+from frontdesk.db.engine import Database
+from frontdesk.kit.cache import Cache
 from frontdesk.knowledge import retrieval
+from frontdesk.knowledge.chunking import Chunk
+from frontdesk.knowledge.embeddings import static_embedder
+from frontdesk.knowledge.fusion import estimate_tokens, knowledge_text, pack
+from frontdesk.knowledge.index import ScoredChunk
 from frontdesk.knowledge.retrieval import KnowledgeRetriever
 from frontdesk.runtime import Runtime
 from tests import factories
@@ -190,3 +197,141 @@ async def test_large_knowledge_is_indexed_off_the_event_loop(
     hits = await searcher.texts(tenant_a.id, "kites fly")
     assert hits[0] == "Kites fly."
     assert threads[0] is threading.main_thread() and threads[1] is not threading.main_thread()
+
+
+# -- retrieve: lexical hits fused with a semantic source, packed into a token budget ----------
+
+GUIDE = """\
+# Opening hours
+
+Monday to Friday, 9:00 to 18:00.
+
+# Parking
+
+Free parking spaces behind the shop, reserved for customers.
+
+# Refunds
+
+Ask for a refund within 30 days of purchase.
+
+# Repairs
+
+We repair every brand of bicycle within two days.
+"""
+
+
+@dataclasses.dataclass(frozen=True)
+class Hit:
+    document_id: str
+    ordinal: int
+    score: float
+
+
+class StaticVectors:
+    """A small semantic source: the embedded model over the tenant's chunks, exact cosine."""
+
+    def __init__(self, retriever: KnowledgeRetriever) -> None:
+        self.retriever = retriever
+        self.calls = 0
+
+    async def search(
+        self, db: Database, cache: Cache, tenant_id: uuid.UUID, query: str, *, limit: int
+    ) -> list[Hit]:
+        self.calls += 1
+        _, index = await self.retriever.index_for(db, cache, tenant_id)
+        chunks = index.chunks
+        embedder = static_embedder()
+        vectors = await embedder.embed([knowledge_text(c) for c in chunks])
+        scores = vectors @ (await embedder.embed([query]))[0]
+        order = sorted(range(len(chunks)), key=lambda i: -scores[i])[:limit]
+        return [Hit(chunks[i].document_id, chunks[i].ordinal, float(scores[i])) for i in order]
+
+
+async def headings(searcher: Searcher, tenant_id: uuid.UUID, query: str, **options: Any) -> list[str | None]:
+    found = await searcher.retriever.retrieve(
+        searcher.runtime.db, searcher.runtime.cache, tenant_id, query, **options
+    )
+    return [hit.chunk.heading for hit in found.hits]
+
+
+async def test_a_semantic_source_finds_what_no_word_of_the_question_says(
+    client: httpx.AsyncClient, searcher: Searcher, tenant_a
+) -> None:
+    await post(client, tenant_a, "Guide", content=GUIDE)
+    vectors = StaticVectors(searcher.retriever)
+
+    assert await headings(searcher, tenant_a.id, "Where can I leave my car?") == []  # no shared word
+    found = await headings(searcher, tenant_a.id, "Where can I leave my car?", semantic=vectors)
+    assert found[0] == "Parking"
+    # both searches agree: first, with the best possible score
+    retrieval = await searcher.retriever.retrieve(
+        searcher.runtime.db, searcher.runtime.cache, tenant_a.id, "where do I park", semantic=vectors
+    )
+    assert retrieval.hits[0].chunk.heading == "Parking" and retrieval.hits[0].score == 1.0
+    assert (
+        retrieval.knowledge[0] == "## Parking\nFree parking spaces behind the shop, reserved for customers."
+    )
+    # small talk is not close enough to anything
+    assert await headings(searcher, tenant_a.id, "how are you?", semantic=vectors) == []
+    assert vectors.calls == 3
+
+
+async def test_the_knowledge_of_a_turn_stays_within_its_token_budget(
+    client: httpx.AsyncClient, searcher: Searcher, tenant_a
+) -> None:
+    products = "\n\n".join(
+        f"# Bike model {i}\n\nThe model {i} city bike has {i % 9 + 3} gears, a steel frame, mudguards "
+        f"and lights, and costs {300 + i * 7} euros. Delivery of the bike takes {i % 5 + 2} days."
+        for i in range(280)
+    )
+    assert len(products) > 40_000
+    await post(client, tenant_a, "Catalogue", content=products)
+    await post(
+        client, tenant_a, "FAQ", faq=[{"question": "Do you deliver bikes?", "answer": "Yes, anywhere."}]
+    )
+
+    for budget in (1500, 300):
+        retrieval = await searcher.retriever.retrieve(
+            searcher.runtime.db,
+            searcher.runtime.cache,
+            tenant_a.id,
+            "city bike steel frame gears lights delivery price",
+            budget_tokens=budget,
+        )
+        assert retrieval.hits
+        assert sum(estimate_tokens(text) for text in retrieval.knowledge) <= budget
+    retrieval = await searcher.retriever.retrieve(
+        searcher.runtime.db, searcher.runtime.cache, tenant_a.id, "model 117 bike price"
+    )
+    assert retrieval.hits[0].chunk.heading == "Bike model 117"
+
+
+def test_packing_keeps_order_drops_repeats_and_cuts_a_lone_giant() -> None:
+    def hit(ordinal: int, text: str, heading: str | None = None) -> ScoredChunk:
+        return ScoredChunk(Chunk("d", "Doc", ordinal, heading, text), 1.0 / (ordinal + 1))
+
+    first = hit(0, "Parking is free behind the shop for all customers.")
+    repeat = hit(1, "Parking is free behind the shop, for all customers!")
+    other = hit(2, "Refunds within 30 days.")
+    assert pack([first, repeat, other]) == [first, other]
+
+    giant = hit(3, "word " * 2000, heading="Catalogue")
+    packed = pack([giant, other], budget_tokens=100)
+    assert len(packed) == 1 and packed[0].chunk.text.endswith("…")
+    assert estimate_tokens(knowledge_text(packed[0].chunk)) <= 100
+    # a chunk too large for what is left gives way to a smaller one further down
+    assert pack([other, giant, first], budget_tokens=40) == [other, first]
+
+
+async def test_a_failing_semantic_source_leaves_the_lexical_hits(
+    client: httpx.AsyncClient, searcher: Searcher, tenant_a
+) -> None:
+    class Down:
+        async def search(
+            self, db: Database, cache: Cache, tenant_id: uuid.UUID, query: str, *, limit: int
+        ) -> list[Hit]:
+            raise ConnectionError("embedding endpoint down")
+
+    await post(client, tenant_a, "Guide", content=GUIDE)
+
+    assert await headings(searcher, tenant_a.id, "refund", semantic=Down()) == ["Refunds"]

@@ -67,3 +67,67 @@ async def test_complete_and_stream_give_the_same_answer() -> None:
     deltas = [delta async for delta in stream]
     assert len(deltas) > 5
     assert "".join(deltas) == result.text == stream.result.text
+
+
+WEEK = "## Opening hours\nMonday to Friday: 9:00 to 18:00\nSaturday: 10:00 to 14:00\nSunday: closed\n"
+
+
+def test_a_day_question_gets_that_day_not_the_week() -> None:
+    text = answer(knowledge=[WEEK], question="Are you open on Saturdays?")
+
+    assert text == "Here's what I found: Saturday: 10:00 to 14:00"
+
+
+def test_a_general_question_on_a_section_quotes_its_start() -> None:
+    text = answer(
+        knowledge=["## Opening hours\nMonday to Friday, 9:00 to 18:00."], question="When are you open?"
+    )
+
+    assert text == "Here's what I found: Monday to Friday, 9:00 to 18:00."
+
+
+def test_a_q_and_a_entry_answers_with_its_answer() -> None:
+    knowledge = ["Q: Do you ship abroad?\nA: Yes, to every country in the EU.\nDelivery takes 5 days."]
+
+    text = answer(knowledge=knowledge, question="Can you send my order to Spain?")
+
+    assert text == "Here's what I found: Yes, to every country in the EU. Delivery takes 5 days."
+    assert "Q:" not in text and "A:" not in text
+
+
+def test_sentences_are_matched_by_stems_not_raw_words() -> None:
+    knowledge = ["## Services\nWe sell new bikes. Repairs are done within two days. Rentals start at 15 €."]
+
+    assert answer(knowledge=knowledge, question="How long does repairing take?") == (
+        "Here's what I found: Repairs are done within two days."
+    )
+
+
+def test_the_best_of_the_retrieved_chunks_answers_in_the_visitor_language() -> None:
+    knowledge = [
+        "## Livraison\nNous livrons en France et en Belgique sous trois jours.",
+        "## Horaires\nNos horaires : du lundi au vendredi, de 9 h à 18 h. Le samedi, de 10 h à 14 h.",
+    ]
+
+    text = answer(knowledge=knowledge, language="fr", question="Vous êtes ouverts le samedi ?")
+
+    assert text == "Voici ce que j'ai trouvé : Le samedi, de 10 h à 14 h."
+
+
+def test_a_typo_meets_the_sentence_it_meant() -> None:
+    knowledge = ["## Getting here\nThe shop is on Harbour Road. Parking is free behind the shop after 18:00."]
+
+    assert answer(knowledge=knowledge, question="free parkng?") == (
+        "Here's what I found: Parking is free behind the shop after 18:00."
+    )
+
+
+def test_a_price_table_row_answers_a_price_question() -> None:
+    knowledge = [
+        "## Service packages\nEvery package includes a safety check.\n\n"
+        "| Package | Price | Time |\n|---|---|---|\n| Basic Tune-Up | £55 | 2 days |\n| Full Service | £95 | 3 days |"
+    ]
+
+    assert answer(knowledge=knowledge, question="how much is a tune up") == (
+        "Here's what I found: Basic Tune-Up: £55, 2 days"
+    )

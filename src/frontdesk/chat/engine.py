@@ -30,6 +30,7 @@ from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.time import utcnow
+from frontdesk.knowledge.fusion import SemanticSource
 from frontdesk.knowledge.index import ScoredChunk, normalize_query
 from frontdesk.knowledge.retrieval import KnowledgeRetriever
 from frontdesk.leads import service as leads
@@ -127,6 +128,7 @@ class ChatEngine:
         self.cache = cache
         self.profiles = ProfileCache(db, cache)
         self.retriever = KnowledgeRetriever()
+        self.semantic: SemanticSource | None = None  # vector search, when the deployment has it
         self.limiter = ChatLimiter(settings.redis_url)
         self.quota = QuotaCounter(db, cache)
         self.offline = OfflineResponder()
@@ -238,13 +240,13 @@ class ChatEngine:
         if intent.intent == "greeting" and config.greeting:
             return replace(base, fixed_reply=config.greeting)
 
-        # the generation the index was built from also keys the response cache: one read, not two
-        knowledge_generation, index = await self.retriever.index_for(self.db, self.cache, tenant_id)
-        hits = index.search(safe_text, limit=4)
-        if hits:
-            hits = [h for h in hits if h.score >= hits[0].score * 0.35]
-        knowledge = [h.chunk.text for h in hits]
-        sources = [_source(h) for h in hits]
+        # the generation the index was built from also keys the response cache: one read, not two;
+        # lexical hits fused with semantic ones, packed into the knowledge budget of a turn
+        retrieval = await self.retriever.retrieve(
+            self.db, self.cache, tenant_id, safe_text, semantic=self.semantic, language=language
+        )
+        knowledge_generation, knowledge = retrieval.generation, retrieval.knowledge
+        sources = [_source(h) for h in retrieval.hits]
         cache_key = None
         if not redaction.has_pii and not history and intent.action == "answer":
             cache_key = self._cache_key(profile, knowledge_generation, safe_text, language)

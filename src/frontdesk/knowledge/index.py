@@ -1,90 +1,61 @@
 """In-memory BM25 retrieval over one tenant's knowledge chunks.
 
+Terms come from ``knowledge.analysis`` (Snowball stems per document language, stop words,
+accents folded, hyphenated compounds split and joined); the BM25 weights (Lucene variant,
+k1=1.2, b=0.75) are computed by ``bm25s`` when the index is built, and a search only adds up
+the precomputed weights of the query's terms. Heading words count twice.
+
+A query is analysed once, in its own language and in each language of the knowledge, so a
+question meets text in the knowledge's language. Words the knowledge does not hold are
+expanded, down-weighted and bounded: two known words joined ("tune up" → tuneup), a word
+split into two known ones ("tuneup" → tune up), close spellings ("parkng" → parking,
+rapidfuzz), and for longer words the compounds they are part of ("zeiten" → öffnungszeiten).
+
 An index holds only the chunks it was built from, so a tenant's index never returns
 another tenant's text. It is immutable once built and safe to share between tasks.
 """
 
 from __future__ import annotations
 
-import heapq
-import math
-import re
+import itertools
 import unicodedata
-from array import array
-from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TypeAlias
 
+import bm25s
+import numpy as np
+import numpy.typing as npt
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from frontdesk.knowledge.analysis import (
+    DEFAULT_LANGUAGE,
+    Analyzer,
+    analyzer,
+    detect,
+    fold,
+    stopwords,
+    supported,
+    tokenize,
+    words,
+)
 from frontdesk.knowledge.chunking import Chunk
 
-K1 = 1.5
+__all__ = ["KnowledgeIndex", "ScoredChunk", "fold", "normalize_query", "tokenize"]
+
+K1 = 1.2
 B = 0.75
 HEADING_WEIGHT = 2
-
-# Combining diacritical mark blocks (Latin, Greek, Cyrillic accents); other scripts' marks are kept.
-_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-_WORD = re.compile(r"[^\W_]+")
-
-
-def fold(text: str) -> str:
-    """Lowercase and strip accents: "Öffnungszeiten à Zürich" → "offnungszeiten a zurich"."""
-    if text.isascii():
-        return text.lower()
-    return _MARKS.sub("", unicodedata.normalize("NFKD", text.casefold()))
-
-
-# Function words of English, French, German and Spanish, plus elided letters (l', qu', don't).
-_STOPWORD_TEXT = """
-    a an and are as at be been but by can could did do does for from had has have how i if in into is it
-    its me my no not of on or our ours so than that the their them then there these they this those to
-    was we were what when where which who whom why will with would you your yours
-    au aux avec ce ces cette dans de des du elle elles en est et il ils je la le les leur leurs lui ma
-    mais me mes moi mon ne nos notre nous ou où par pas pour quel quelle quels quelles que qui sa se ses
-    son sont sur ta te tes toi ton tu un une vos votre vous y à
-    aber als am auch auf aus bei das dass dem den der des die du ein eine einem einen einer er es für
-    ich ihr im ist mein mit nach nicht noch oder sich sie sind um und uns von vor wann was wer wie wir wo
-    zu zum zur
-    al como cómo con cual cuál cuales cuáles cuando cuándo del donde dónde el él esta está están este esto hay las lo
-    los mi mis nos para pero por qué si sí su sus tú una unas unos usted ustedes yo
-    c d j l ll m n qu re s t ve don doesn didn isn aren
-"""
-_STOPWORDS = frozenset(fold(word) for word in _STOPWORD_TEXT.split())
-
-# English plural endings, tried in order; a bare final "s" is handled after them.
-_PLURALS = (("sses", "ss"), ("shes", "sh"), ("ches", "ch"), ("xes", "x"), ("ies", "i"))
-
-
-def stem(word: str) -> str:
-    """Light English plural stemming of a folded word, so singular and plural meet.
-
-    plans → plan, prices → price, classes → class, boxes → box, policies/policy → polici,
-    cookies/cookie → cooki; words ending in "ss", "us" or "is" are kept, and a stem is
-    never shorter than three letters.
-    """
-    for suffix, replacement in _PLURALS:
-        if word.endswith(suffix) and len(word) - len(suffix) + len(replacement) >= 3:
-            word = word[: -len(suffix)] + replacement
-            break
-    else:
-        if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
-            word = word[:-1]
-    if len(word) > 3 and word.endswith("ie"):
-        return word[:-1]
-    if len(word) > 3 and word.endswith("y") and word[-2] not in "aeiouy":
-        return word[:-1] + "i"
-    return word
-
-
-@lru_cache(maxsize=65_536)
-def _term(word: str) -> str | None:
-    return None if word in _STOPWORDS else stem(word)
-
-
-def tokenize(text: str) -> list[str]:
-    """Index terms of ``text``: folded words, stopwords dropped, plurals stemmed."""
-    return [term for word in _WORD.findall(fold(text)) if (term := _term(word))]
+JOINED_WEIGHT = 1.0  # "tune up" → tuneup: the same thing, written apart
+SPLIT_WEIGHT = 0.8  # "tuneup" → tune + up
+FUZZY_WEIGHT = 0.5  # "parkng" → parking
+COMPOUND_WEIGHT = 0.5  # "zeiten" → offnungszeiten
+MIN_EXPANDED = 4  # shorter words are never expanded
+MAX_FUZZY = 3  # close spellings per unknown word
+MAX_COMPOUNDS = 3
+MIN_COMPOUND_PART = 5
+_LANGUAGE_SAMPLE = 1000
 
 
 def normalize_query(text: str) -> str:
@@ -98,59 +69,109 @@ def normalize_query(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class ScoredChunk:
-    """A search hit: the chunk and its BM25 score (higher is better)."""
+    """A search hit: the chunk and its score (higher is better)."""
 
     chunk: Chunk
     score: float
 
 
-_Postings: TypeAlias = "tuple[array[int], array[float]]"  # chunk indexes, their BM25 weights
-_NO_POSTINGS: _Postings = (array("I"), array("d"))
-
-
 class KnowledgeIndex:
-    """Okapi BM25 (k1=1.5, b=0.75) over chunks; heading words count twice.
+    """BM25 over chunks. Build it with :meth:`build`; search it with :meth:`search`.
 
-    Build it with :meth:`build`. The inverted index maps each term to its postings: the
-    indexes of the chunks holding it, and the term's whole BM25 contribution in each (idf,
-    term frequency and length norm are fixed once built). A search only adds up the
-    postings of the query's terms. Postings are compact arrays, about 12 bytes each.
+    The term weights are a compressed sparse column matrix (term → chunks, weights) from
+    ``bm25s``; a search reads the columns of the query's terms only.
     """
 
-    __slots__ = ("_chunks", "_document_ids", "_postings")
+    __slots__ = (
+        "_by_length",
+        "_chunks",
+        "_data",
+        "_document_ids",
+        "_indices",
+        "_indptr",
+        "_keys",
+        "_languages",
+        "_long_blob",
+        "_surface",
+        "_vocab",
+    )
 
-    def __init__(self, chunks: tuple[Chunk, ...], postings: dict[str, _Postings]) -> None:
+    def __init__(
+        self,
+        chunks: tuple[Chunk, ...],
+        languages: tuple[str, ...],
+        vocab: dict[str, int],
+        matrix: tuple[npt.NDArray[np.float32], npt.NDArray[np.int32], npt.NDArray[np.int64]],
+        surface: dict[str, str],
+    ) -> None:
         self._chunks = chunks
-        self._postings = postings
+        self._languages = languages
+        self._vocab = vocab
+        self._data, self._indices, self._indptr = matrix
+        self._surface = surface  # folded word as written → its term
+        by_length: defaultdict[int, list[str]] = defaultdict(list)
+        for word in surface:
+            by_length[len(word)].append(word)
+        self._by_length = {length: tuple(group) for length, group in by_length.items()}
+        long_terms = (term for term in vocab if len(term) >= MIN_COMPOUND_PART + 3)
+        self._long_blob = "\n" + "\n".join(long_terms) + "\n"  # searched in C for compound parts
         self._document_ids = frozenset(chunk.document_id for chunk in chunks)
+        self._keys = {(chunk.document_id, chunk.ordinal): idx for idx, chunk in enumerate(chunks)}
 
     @classmethod
-    def build(cls, chunks: Sequence[Chunk]) -> KnowledgeIndex:
-        """Index ``chunks`` (copied: changing the sequence later does not change the index)."""
+    def build(cls, chunks: Sequence[Chunk], *, language: str | None = None) -> KnowledgeIndex:
+        """Index ``chunks`` (copied: changing the sequence later does not change the index).
+
+        Each document is analysed in its own language, detected from its text (``language``,
+        else English, when unsure).
+        """
         kept = tuple(chunks)
-        frequencies: defaultdict[str, tuple[array[int], array[int]]] = defaultdict(
-            lambda: (array("I"), array("I"))
+        fallback = supported(language or DEFAULT_LANGUAGE)
+        by_document: dict[str, list[str]] = {}
+        for chunk in kept:
+            sample = by_document.setdefault(chunk.document_id, [])
+            if sum(map(len, sample)) < _LANGUAGE_SAMPLE:
+                sample.append(chunk.text)
+        document_language = {
+            doc_id: detect(" ".join(texts)[:_LANGUAGE_SAMPLE], fallback)
+            for doc_id, texts in by_document.items()
+        }
+        seen: defaultdict[str, set[str]] = defaultdict(set)  # words as written, per language
+        corpus: list[list[str]] = []
+        for chunk in kept:
+            language = document_language[chunk.document_id]
+            analysis = analyzer(language)
+            body = words(chunk.text)
+            terms = list(analysis.iter_terms(body))
+            if chunk.heading:
+                heading = words(chunk.heading)
+                terms.extend(list(analysis.iter_terms(heading)) * HEADING_WEIGHT)
+                body += heading
+            seen[language].update(body)
+            corpus.append(terms)
+        surface: dict[str, str] = {}
+        for language, written in seen.items():
+            analysis = analyzer(language)
+            stop = stopwords(language)
+            for word in written:
+                folded = fold(word)
+                if len(folded) >= MIN_EXPANDED and folded not in stop and folded.isalpha():
+                    surface.setdefault(folded, analysis.stem(word))
+        languages = tuple(dict.fromkeys(document_language.values()))
+        if not any(corpus):
+            empty = (np.zeros(0, np.float32), np.zeros(0, np.int32), np.zeros(1, np.int64))
+            return cls(kept, languages, {}, empty, {})
+        bm25 = bm25s.BM25(k1=K1, b=B, method="lucene")
+        bm25.index(corpus, create_empty_token=False, show_progress=False)
+        scores = bm25.scores
+        matrix = (
+            np.asarray(scores["data"], dtype=np.float32),
+            np.asarray(scores["indices"], dtype=np.int32),
+            np.asarray(scores["indptr"], dtype=np.int64),
         )
-        lengths: list[int] = []
-        for idx, chunk in enumerate(kept):
-            counts = Counter(tokenize(chunk.text))
-            for term in tokenize(chunk.heading or ""):
-                counts[term] += HEADING_WEIGHT
-            lengths.append(counts.total())
-            for term, tf in counts.items():
-                indexes, tfs = frequencies[term]
-                indexes.append(idx)
-                tfs.append(tf)
-        n = len(kept)
-        average = sum(lengths) / n if n else 1.0
-        norms = [K1 * (1 - B + B * length / average) for length in lengths]
-        postings: dict[str, _Postings] = {}
-        for term, (indexes, tfs) in frequencies.items():
-            # Lucene's variant of the Okapi idf: never negative, even for a term in most chunks.
-            idf = math.log(1 + (n - len(indexes) + 0.5) / (len(indexes) + 0.5))
-            weights = (idf * tf * (K1 + 1) / (tf + norms[idx]) for idx, tf in zip(indexes, tfs, strict=True))
-            postings[term] = (indexes, array("d", weights))
-        return cls(kept, postings)
+        vocab: dict[str, int] = {str(term): int(tid) for term, tid in bm25.vocab_dict.items()}
+        surface = {word: term for word, term in surface.items() if term in vocab}
+        return cls(kept, languages, vocab, matrix, surface)
 
     @property
     def size(self) -> int:
@@ -162,24 +183,146 @@ class KnowledgeIndex:
         """Ids of the documents the chunks come from."""
         return self._document_ids
 
-    def search(self, query: str, *, limit: int = 4, min_score: float = 0.0) -> list[ScoredChunk]:
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The analysis languages of the documents, most common first."""
+        return self._languages
+
+    @property
+    def chunks(self) -> tuple[Chunk, ...]:
+        return self._chunks
+
+    def chunk(self, document_id: str, ordinal: int) -> Chunk | None:
+        """The chunk with this identity, if the index holds it."""
+        idx = self._keys.get((document_id, ordinal))
+        return None if idx is None else self._chunks[idx]
+
+    def search(
+        self, query: str, *, limit: int = 4, min_score: float = 0.0, language: str | None = None
+    ) -> list[ScoredChunk]:
         """The best chunks for ``query``, best first; ties go by (document name, ordinal).
 
         Only chunks sharing a term with the query and scoring at least ``min_score`` count.
+        ``language`` is the visitor's language when known (it is detected otherwise).
         """
-        scores: dict[int, float] = {}
-        get = scores.get
-        for term in dict.fromkeys(tokenize(query)):
-            indexes, weights = self._postings.get(term, _NO_POSTINGS)
-            for idx, weight in zip(indexes, weights, strict=True):
-                scores[idx] = get(idx, 0.0) + weight
-        if limit <= 0 or not scores:
+        if limit <= 0 or not self._vocab:
             return []
-        # The limit-th best score, then every chunk at or above it (ties included) in order.
-        floor = max(min_score, heapq.nlargest(limit, scores.values())[-1])
+        weights = self.query_terms(query, language)
+        if not weights:
+            return []
+        scores = np.zeros(len(self._chunks), dtype=np.float32)
+        data, indices, indptr = self._data, self._indices, self._indptr
+        for tid, weight in weights.items():
+            start, end = indptr[tid], indptr[tid + 1]
+            # one column holds each chunk at most once, so a fancy-indexed add is exact
+            scores[indices[start:end]] += weight * data[start:end]
+        candidates = np.flatnonzero(scores > 0)
+        if min_score > 0:
+            candidates = candidates[scores[candidates] >= min_score]
+        if not len(candidates):
+            return []
+        if len(candidates) > limit:
+            # the limit-th best score, then every chunk at or above it (ties included)
+            floor = np.partition(scores[candidates], len(candidates) - limit)[len(candidates) - limit]
+            candidates = candidates[scores[candidates] >= floor]
         chunks = self._chunks
         best = sorted(
-            (idx for idx, score in scores.items() if score >= floor),
+            (int(idx) for idx in candidates),
             key=lambda idx: (-scores[idx], chunks[idx].document_name, chunks[idx].ordinal, idx),
         )
-        return [ScoredChunk(chunks[idx], scores[idx]) for idx in best[:limit]]
+        return [ScoredChunk(chunks[idx], float(scores[idx])) for idx in best[:limit]]
+
+    def query_terms(self, query: str, language: str | None = None) -> dict[int, float]:
+        """The query's term ids and their weights (1 for the words as typed, less for guesses)."""
+        tokens = words(query)
+        if not tokens:
+            return {}
+        asked = (
+            supported(language)
+            if language
+            else detect(query, self._languages[0] if self._languages else None)
+        )
+        languages = tuple(dict.fromkeys((asked, *self._languages)))
+        analyzers = [analyzer(code) for code in languages]
+        vocab = self._vocab
+        weights: dict[int, float] = {}
+
+        def add(terms: Iterable[str], weight: float) -> bool:
+            found = False
+            for term in terms:
+                tid = vocab.get(term)
+                if tid is not None:
+                    found = True
+                    if weight > weights.get(tid, 0.0):
+                        weights[tid] = weight
+            return found
+
+        for analysis in analyzers:
+            add(analysis.iter_terms(tokens), 1.0)
+        parts = [
+            part for token in tokens for part in token.replace("‐", "-").replace("‑", "-").split("-") if part
+        ]
+        for first, second in itertools.pairwise(parts):
+            add((analysis.stem(first + second) for analysis in analyzers), JOINED_WEIGHT)
+        stop = frozenset().union(*(stopwords(code) for code in languages))
+        for part in dict.fromkeys(parts):
+            folded = fold(part)
+            if len(folded) < MIN_EXPANDED or folded in stop or not folded.isalpha():
+                continue
+            if add((a.stem(part) for a in analyzers), 1.0) or add(
+                (a.stem_folded(part) for a in analyzers), 1.0
+            ):
+                continue
+            self._expand(folded, analyzers, add)
+        return weights
+
+    def _expand(
+        self, word: str, analyzers: list[Analyzer], add: Callable[[Iterable[str], float], bool]
+    ) -> None:
+        """Guesses for a word the knowledge does not hold: a split, close spellings, compounds."""
+        stop = frozenset().union(*(stopwords(a.language) for a in analyzers))
+        for cut in range(2, len(word) - 1):
+            left, right = word[:cut], word[cut:]
+            left_terms = [a.stem(left) for a in analyzers]
+            right_terms = [a.stem(right) for a in analyzers]
+            left_known = any(t in self._vocab for t in left_terms)
+            right_known = any(t in self._vocab for t in right_terms)
+            # both halves known, or one known and the other a short function word ("tuneup")
+            if (
+                (left_known or left in stop)
+                and (right_known or right in stop)
+                and (left_known or right_known)
+            ):
+                add(left_terms + right_terms, SPLIT_WEIGHT)
+                return
+        distance = 1 if len(word) < 8 else 2
+        matches: list[tuple[int, str]] = []
+        for length in range(len(word) - distance, len(word) + distance + 1):
+            bucket = self._by_length.get(length)
+            if bucket:
+                found = process.extract(
+                    word, bucket, scorer=OSA.distance, score_cutoff=distance, limit=MAX_FUZZY
+                )
+                matches.extend((int(score), match) for match, score, _ in found)
+        if matches:
+            matches.sort()
+            add((self._surface[match] for _, match in matches[:MAX_FUZZY]), FUZZY_WEIGHT)
+            return
+        if len(word) >= MIN_COMPOUND_PART:
+            compounds: dict[str, None] = {}
+            for stem in {a.stem(word) for a in analyzers}:
+                if len(stem) >= MIN_COMPOUND_PART - 1:
+                    compounds.update(dict.fromkeys(self._compounds(stem)))
+            add(list(compounds)[:MAX_COMPOUNDS], COMPOUND_WEIGHT)
+
+    def _compounds(self, part: str) -> list[str]:
+        """Long terms that start or end with ``part`` ("zeit" → offnungszeit), a few at most."""
+        blob, found = self._long_blob, list[str]()
+        for needle in (f"{part}\n", f"\n{part}"):
+            at = blob.find(needle)
+            while at >= 0 and len(found) < MAX_COMPOUNDS:
+                start = blob.rfind("\n", 0, at + 1 if needle[0] == "\n" else at) + 1
+                end = blob.find("\n", start)
+                found.append(blob[start:end])
+                at = blob.find(needle, end)
+        return found

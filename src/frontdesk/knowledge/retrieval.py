@@ -1,6 +1,8 @@
 """Per-tenant knowledge indexes, kept in memory and rebuilt when the knowledge changes.
 
-One ``KnowledgeRetriever`` per process. For each tenant it keeps the BM25 index built
+One ``KnowledgeRetriever`` per process. ``retrieve`` is what a chat turn calls: lexical
+hits fused with an optional semantic source, packed into a token budget
+(``knowledge.fusion``). For each tenant it keeps the BM25 index built
 from the tenant's documents, tagged with the knowledge generation it was built from
 (``kit.generations``). A search first reads the current generation (one cache read); when
 it moved — a document was written, in this process or another — or the index is older
@@ -15,7 +17,7 @@ import time
 import uuid
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import structlog
@@ -26,11 +28,39 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
 from frontdesk.knowledge.chunking import Chunk, chunk_document
+from frontdesk.knowledge.fusion import (
+    DEFAULT_BUDGET_TOKENS,
+    MIN_SIMILARITY,
+    SemanticMatch,
+    SemanticSource,
+    fuse,
+    knowledge_text,
+    pack,
+)
 from frontdesk.knowledge.index import KnowledgeIndex, ScoredChunk
 from frontdesk.models import KnowledgeBase
 
 log = structlog.get_logger()
 _Document = tuple[str, str, str]  # id, name, content
+
+
+LEXICAL_CANDIDATES = 12
+SEMANTIC_CANDIDATES = 12
+LEXICAL_FLOOR = 0.2  # lexical hits below this share of the best one are left out
+
+
+@dataclass(frozen=True, slots=True)
+class Retrieval:
+    """What a turn retrieved: the packed hits, best first, and the knowledge generation
+    they come from (it also keys the response cache)."""
+
+    generation: int
+    hits: list[ScoredChunk]
+
+    @property
+    def knowledge(self) -> list[str]:
+        """The hits as the prompt shows them: heading, then text."""
+        return [knowledge_text(hit.chunk) for hit in self.hits]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +105,37 @@ class KnowledgeRetriever:
         """The tenant's best chunks for ``query``, best first (none when nothing matches)."""
         _, index = await self.index_for(db, cache, tenant_id)
         return index.search(query, limit=limit)
+
+    async def retrieve(
+        self,
+        db: Database,
+        cache: Cache,
+        tenant_id: uuid.UUID,
+        query: str,
+        *,
+        semantic: SemanticSource | None = None,
+        budget_tokens: int = DEFAULT_BUDGET_TOKENS,
+        language: str | None = None,
+        min_similarity: float = MIN_SIMILARITY,
+    ) -> Retrieval:
+        """The tenant's best chunks for ``query``: lexical hits fused with the semantic
+        source's (when given), packed into ``budget_tokens``. ``language`` is the visitor's,
+        when known. A semantic source that fails leaves the lexical hits (logged)."""
+        generation, index = await self.index_for(db, cache, tenant_id)
+        if not index.size or not query.strip():
+            return Retrieval(generation, [])
+        lexical = index.search(query, limit=LEXICAL_CANDIDATES, language=language)
+        if lexical:
+            floor = lexical[0].score * LEXICAL_FLOOR
+            lexical = [hit for hit in lexical if hit.score >= floor]
+        matches: Sequence[SemanticMatch] = ()
+        if semantic is not None:
+            try:
+                matches = await semantic.search(db, cache, tenant_id, query, limit=SEMANTIC_CANDIDATES)
+            except Exception as error:  # an embedding endpoint down must not fail the turn
+                log.warning("knowledge.semantic_failed", tenant_id=str(tenant_id), error=type(error).__name__)
+        fused = fuse(index, lexical, matches, min_similarity=min_similarity)
+        return Retrieval(generation, pack(fused, budget_tokens=budget_tokens))
 
     async def index_for(self, db: Database, cache: Cache, tenant_id: uuid.UUID) -> tuple[int, KnowledgeIndex]:
         """The tenant's current index and the knowledge generation it was built from."""

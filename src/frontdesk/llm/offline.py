@@ -2,7 +2,9 @@
 
 Used when no API key is configured or when the LLM fails. It answers from the knowledge
 chunks the retriever found (best first) and a few intent templates, in English, French,
-German or Spanish (anything else falls back to English).
+German or Spanish (anything else falls back to English): it quotes the sentence(s) of the
+best chunk that share the most stems with the question (a Q&A entry answers with its
+answer), and says it doesn't know only when no knowledge was found.
 
 ``answer(...)`` takes everything explicitly. ``complete``/``stream`` fit the
 ``LLMProvider`` protocol: they answer ``req.user_message`` with the ``OfflineContext``
@@ -11,16 +13,21 @@ given at construction (token usage is 0; nothing was sent anywhere).
 
 from __future__ import annotations
 
+import math
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 
+from rapidfuzz import process
+from rapidfuzz.distance import OSA
+
+from frontdesk.knowledge.analysis import analyzer, detect, fold, words
 from frontdesk.llm.base import LLMRequest, LLMResult, LLMStream
 
 PROVIDER_NAME = "offline"
 MAX_SENTENCES = 3
-MAX_CHARS = 420
+MAX_CHARS = 600
 
 TEMPLATES: dict[str, dict[str, str]] = {
     "en": {
@@ -84,9 +91,38 @@ INTENT_ALIASES = {
     "goodbye": "goodbye",
 }
 
-_WORD = re.compile(r"\w{3,}")
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+# a sentence ends before a capital or a digit (so "7:30 a.m. – 2:00 p.m." stays whole)
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+(?=[^\W\d_a-zß-ÿ]|[\d\"«(¿¡])")
 _DELTA = re.compile(r"\S+\s*|\s+")
+_QA = re.compile(r"\AQ: (?P<q>.*?)\nA: (?P<a>.*)\Z", re.DOTALL)
+_MARKUP = re.compile(r"^\s*(?:[-*+•]|\d+[.)]|#{1,6})\s+|\*\*|__|`")
+_LABEL = re.compile(r"^([^:.!?]{1,40}):\s+(?=\S)")
+_HAS_TEXT = re.compile(r"[^\W_]")
+_CANDIDATES = 8  # the best-ranked chunks the answer may come from
+_RANK_DISCOUNT = 0.05  # per rank: a lower-ranked chunk needs a better sentence
+_WANTED_BONUS = 1.0
+_FIRST_LABEL = 0.5  # the first line's label ("Opening hours: …") is the section's title
+_LABEL_WEIGHT = 1.5  # other lines' labels ("Saturday: …", a table row's first cell)
+_MIN_GUESSED = 4  # shorter words are never matched by a close spelling
+_SECOND = 0.7  # a second sentence scoring this share of the best is quoted too
+_PRICE_QUESTION = re.compile(
+    r"\b(?:price|prices|pricing|cost|costs|how much|charge|charges|fee|fees|rate|rates|prix|tarifs?|combien|"
+    r"co[uû]te?s?|preise?|kostet|kosten|gebühr|precios?|cu[aá]nto|cuesta|prezzo|quanto|custa)\b",
+    re.IGNORECASE,
+)
+_MONEY = re.compile(
+    r"[$€£¥]\s?\d|\d\s?(?:€|\$|£|eur\b|euros?\b|usd\b|chf\b|dollars?\b|pounds?\b)", re.IGNORECASE
+)
+_TIME_QUESTION = re.compile(
+    r"\b(?:when|what time|hours|open|opens|opening|close|closes|closing|quand|heures?|horaires?|ouvert|ouvre|"
+    r"ouvrez|ferm\w*|wann|uhr|öffnungszeiten|geöffnet|cu[aá]ndo|horarios?|abierto)\b",
+    re.IGNORECASE,
+)
+_TIME = re.compile(
+    r"\b\d{1,2}(?:[:h.]\d{2}|\s?(?:am|pm|a\.m\.|p\.m\.|h\b|uhr\b))|\bclosed\b|\bfermé", re.IGNORECASE
+)
+_WANTS = ((_PRICE_QUESTION, _MONEY), (_TIME_QUESTION, _TIME))
+_SHORT = 3  # a sentence of fewer words ("Yes.", "Prices:") is followed by the next one
 
 
 @dataclass(frozen=True)
@@ -104,22 +140,159 @@ def _lang(language: str | None) -> str:
     return code if code in TEMPLATES else "en"
 
 
-def _words(text: str) -> set[str]:
-    return {w.lower() for w in _WORD.findall(text)}
+@dataclass(frozen=True)
+class _Passage:
+    """A knowledge chunk read for answering: its heading, and its sentences or its answer."""
+
+    heading: str
+    units: tuple[str, ...]
+    qa: bool
 
 
-def _best(candidates: Sequence[str], question: str | None) -> int:
-    """Index of the candidate sharing the most words with the question (first on ties)."""
-    asked = _words(question or "")
-    scores = [len(asked & _words(c)) for c in candidates]
-    return scores.index(max(scores))
+def _passage(text: str) -> _Passage:
+    heading = ""
+    if text.startswith("## "):
+        heading, _, text = text[3:].partition("\n")
+    if m := _QA.match(text.strip()):
+        return _Passage(m.group("q"), (" ".join(m.group("a").split()),), qa=True)
+    units: list[str] = []
+    lines = text.splitlines()
+    for n, line in enumerate(lines):
+        if line.lstrip().startswith("|"):  # a table row: "Basic Tune-Up: £55, Gear and brake adjustment"
+            cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
+            following = lines[n + 1].strip() if n + 1 < len(lines) else ""
+            if not any(_HAS_TEXT.search(cell) for cell in cells) or (
+                following.startswith("|") and not _HAS_TEXT.search(following)
+            ):
+                continue  # the |---|---| rule, and the header row above it
+            line = f"{cells[0]}: {', '.join(c for c in cells[1:] if c)}" if len(cells) > 1 else cells[0]
+        line = " ".join(_MARKUP.sub("", line).split())
+        units.extend(u for u in _SENTENCE_END.split(line) if _HAS_TEXT.search(u))
+    return _Passage(heading, tuple(units), qa=False)
 
 
-def excerpt(chunk: str, question: str | None = None) -> str:
-    """A few sentences of a knowledge chunk, starting at the one most about the question."""
-    sentences = _SENTENCE_END.split(" ".join(chunk.split()))
-    start = _best(sentences, question)
-    text = " ".join(sentences[start : start + MAX_SENTENCES])
+class _Scorer:
+    """Scores text against a question by shared stems (the analysis retrieval uses),
+    each stem weighted by how rare it is among the candidate sentences."""
+
+    def __init__(self, question: str, passages: Sequence[_Passage], languages: Sequence[str]) -> None:
+        self.analyzers = [analyzer(code) for code in dict.fromkeys(languages)]
+        self.asked = self.terms(question)
+        texts = [u for p in passages for u in (p.heading, *p.units) if u]
+        units = [self.terms(u) for u in texts]
+        known = set().union(*units)
+        guesses = self._close_spellings(question, texts, known)
+        self.asked |= set(guesses)
+        count = max(1, len(units))
+        self.idf = {
+            term: guesses.get(term, 1.0) * math.log(1 + count / max(1, sum(term in u for u in units)))
+            for term in self.asked
+        }
+        # a question about a price or a time prefers sentences that state one
+        self.wants = [pattern for question_pattern, pattern in _WANTS if question_pattern.search(question)]
+
+    def _close_spellings(self, question: str, texts: Sequence[str], known: set[str]) -> dict[str, float]:
+        """Terms of the knowledge's words within an edit of a question word it does not hold
+        ("macrons" → macarons), at half weight: the same guess retrieval makes."""
+        written = {fold(w) for text in texts for w in words(text) if len(w) >= _MIN_GUESSED}
+        guesses: dict[str, float] = {}
+        for word in words(question):
+            folded = fold(word)
+            if len(folded) < _MIN_GUESSED or self.terms(word) & known or not self.terms(word):
+                continue
+            limit = 1 if len(folded) < 8 else 2
+            for match, _, _ in process.extract(
+                folded, written, scorer=OSA.distance, score_cutoff=limit, limit=2
+            ):
+                for term in self.terms(match):
+                    guesses.setdefault(term, 0.5)
+        return guesses
+
+    def terms(self, text: str) -> set[str]:
+        tokens = words(text)
+        found: set[str] = set()
+        for a in self.analyzers:
+            found.update(a.iter_terms(tokens))
+        return found
+
+    def score(self, text: str, *, label_weight: float = 1.0) -> float:
+        """Shared stems' weights; a leading label ("Saturday: …") counts ``label_weight``."""
+        if not self.asked:
+            return 0.0
+        label = ""
+        if (m := _LABEL.match(text)) is not None:
+            label, text = m.group(1), text[m.end() :]
+        found = self.asked & self.terms(text)
+        labelled = (self.asked & self.terms(label)) - found if label else set()
+        return sum(self.idf[t] for t in found) + label_weight * sum(self.idf[t] for t in labelled)
+
+    def bonus(self, text: str) -> float:
+        return sum(_WANTED_BONUS for pattern in self.wants if pattern.search(text))
+
+
+def best_answer(knowledge: Sequence[str], question: str | None, language: str | None = None) -> str:
+    """The sentence(s) of the best knowledge chunk that answer ``question``.
+
+    ``knowledge`` is ranked best first. Each sentence or line of the first few chunks is
+    scored by the (rare) stems it shares with the question, plus half its section
+    heading's, a bonus when the question asks for a price or a time and the sentence
+    states one, and a small discount for a lower-ranked chunk. The best is quoted (with
+    the next when it is very short); when no sentence shares a stem, the start of the best
+    chunk. A Q&A chunk is scored by its question and answer and answers with its answer.
+    """
+    passages = [p for p in (_passage(k) for k in knowledge[:_CANDIDATES]) if p.units]
+    if not passages:
+        return ""
+    sample = " ".join(u for p in passages[:2] for u in p.units)[:300]  # enough to tell a language
+    scorer = _Scorer(question or "", passages, [language or "en", detect(sample, language or "en"), "en"])
+    best: tuple[float, int, int] = (0.0, 0, -1)  # score, passage, unit
+    unit_scores: dict[tuple[int, int], float] = {}
+    for rank, passage in enumerate(passages):
+        prior = 1.0 - _RANK_DISCOUNT * rank
+        context = 0.5 * scorer.score(passage.heading)
+        if passage.qa:
+            # the question and its answer together: a word they share counts once
+            score = scorer.score(f"{passage.heading}\n{passage.units[0]}") + scorer.bonus(passage.units[0])
+            if score * prior > best[0]:
+                best = (score * prior, rank, 0)
+            continue
+        for i, unit in enumerate(passage.units):
+            # the first line's label is the section's title ("Opening hours: …"): it counts half
+            shared = scorer.score(unit, label_weight=_FIRST_LABEL if i == 0 else _LABEL_WEIGHT)
+            if shared <= 0:
+                continue
+            score = unit_scores[rank, i] = (context + shared + scorer.bonus(unit)) * prior
+            if score > best[0]:
+                best = (score, rank, i)
+    top, rank, index = best
+    passage = passages[rank]
+    if passage.qa:
+        return _trim(passage.units[0])
+    if index < 0:
+        return _trim(" ".join(passage.units[:MAX_SENTENCES]))
+    chosen = {index}
+    if (len(passage.units[index].split()) < _SHORT or passage.units[index].endswith(":")) and index + 1 < len(
+        passage.units
+    ):
+        chosen.add(index + 1)
+    # a second sentence of the same chunk nearly as good, saying something the first does not
+    covered = scorer.asked & scorer.terms(passage.units[index])
+    seconds = sorted(
+        ((score, i) for (r, i), score in unit_scores.items() if r == rank and i not in chosen),
+        reverse=True,
+    )
+    for score, i in seconds[:1]:
+        if score >= _SECOND * top and (scorer.asked & scorer.terms(passage.units[i])) - covered:
+            chosen.add(i)
+    # asked for a price or a time the chosen sentences do not state: the next one may
+    last = max(chosen)
+    wanted = [p for p in scorer.wants if not any(p.search(passage.units[i]) for i in chosen)]
+    if wanted and last + 1 < len(passage.units) and any(p.search(passage.units[last + 1]) for p in wanted):
+        chosen.add(last + 1)
+    return _trim(" ".join(passage.units[i] for i in sorted(chosen)))
+
+
+def _trim(text: str) -> str:
     if len(text) > MAX_CHARS:
         text = text[:MAX_CHARS].rsplit(" ", 1)[0].rstrip(",;:") + "…"
     return text
@@ -143,7 +316,7 @@ class OfflineResponder:
         question: str | None = None,
     ) -> str:
         """The reply for this intent. ``knowledge`` is ranked best first; with ``question``,
-        the chunk (and sentences) sharing the most words with it are preferred."""
+        the reply quotes the sentence(s) that answer it (see ``best_answer``)."""
         t = TEMPLATES[_lang(language)]
         kind = INTENT_ALIASES.get(intent.strip().lower(), "question")
         business = business_name.strip()
@@ -155,10 +328,8 @@ class OfflineResponder:
             return t[kind]
         if kind == "booking" and booking_url:
             return t["booking"].format(url=booking_url)
-        chunks = [c for c in knowledge if c.strip()]
-        if not chunks:
-            return t["unknown"]
-        return t["found"].format(text=excerpt(chunks[_best(chunks, question)], question))
+        text = best_answer([c for c in knowledge if c.strip()], question, language)
+        return t["found"].format(text=text) if text else t["unknown"]
 
     async def complete(self, req: LLMRequest) -> LLMResult:
         started = time.perf_counter()
