@@ -32,7 +32,9 @@ from frontdesk.kit.cache import Cache
 from frontdesk.kit.time import utcnow
 from frontdesk.knowledge.fusion import SemanticSource
 from frontdesk.knowledge.index import ScoredChunk, normalize_query
+from frontdesk.knowledge.query_rewrite import rewrite_for_retrieval
 from frontdesk.knowledge.retrieval import KnowledgeRetriever
+from frontdesk.knowledge.vectors import VectorSearch
 from frontdesk.leads import service as leads
 from frontdesk.llm.base import ChatTurn, LLMError, LLMProvider, LLMRequest, LLMResult
 from frontdesk.llm.offline import OfflineContext, OfflineResponder
@@ -128,7 +130,7 @@ class ChatEngine:
         self.cache = cache
         self.profiles = ProfileCache(db, cache)
         self.retriever = KnowledgeRetriever()
-        self.semantic: SemanticSource | None = None  # vector search, when the deployment has it
+        self.semantic: SemanticSource | None = VectorSearch(settings)
         self.limiter = ChatLimiter(settings.redis_url)
         self.quota = QuotaCounter(db, cache)
         self.offline = OfflineResponder()
@@ -242,8 +244,9 @@ class ChatEngine:
 
         # the generation the index was built from also keys the response cache: one read, not two;
         # lexical hits fused with semantic ones, packed into the knowledge budget of a turn
+        query, query_language = await self._retrieval_query(profile, safe_text, language, offline_only)
         retrieval = await self.retriever.retrieve(
-            self.db, self.cache, tenant_id, safe_text, semantic=self.semantic, language=language
+            self.db, self.cache, tenant_id, query, semantic=self.semantic, language=query_language
         )
         knowledge_generation, knowledge = retrieval.generation, retrieval.knowledge
         sources = [_source(h) for h in retrieval.hits]
@@ -386,6 +389,28 @@ class ChatEngine:
         )
 
     # -- helpers ---------------------------------------------------------------------------
+    async def _retrieval_query(
+        self, profile: ChatProfile, text: str, language: str | None, offline_only: bool
+    ) -> tuple[str, str | None]:
+        """The question to search the knowledge with, and its language: with an LLM, a question in
+        another language than the knowledge is translated first (one short, cached call)."""
+        if not isinstance(self.semantic, VectorSearch):
+            return text, language
+        provider = self._provider(profile, "question", [], language, offline_only=offline_only)
+        if not isinstance(provider, OpenAIProvider):
+            return text, language
+        knowledge_language = await self.semantic.knowledge_language(self.db, self.cache, profile.tenant_id)
+        query = await rewrite_for_retrieval(
+            provider,
+            text,
+            language,
+            knowledge_language,
+            model=profile.config.llm.model,
+            tenant_id=profile.tenant_id,
+            cache=self.cache,
+        )
+        return (query, knowledge_language) if query != text else (text, language)
+
     def _provider(
         self,
         profile: ChatProfile,
