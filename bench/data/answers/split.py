@@ -21,7 +21,9 @@ DEV_SHARE = 0.6
 
 def main() -> None:
     files = sorted(HERE.glob("*/questions.jsonl"))
-    rows = {f: [json.loads(line) for line in f.read_text("utf-8").splitlines() if line.strip()] for f in files}
+    rows = {
+        f: [json.loads(line) for line in f.read_text("utf-8").splitlines() if line.strip()] for f in files
+    }
     by_kind: dict[str, list[str]] = defaultdict(list)
     for questions in rows.values():
         for q in questions:
