@@ -34,6 +34,7 @@ import argparse
 import asyncio
 import base64
 import contextlib
+import importlib.util
 import inspect
 import json
 import re
@@ -44,7 +45,7 @@ import time
 import unicodedata
 import uuid
 from collections import defaultdict
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,7 +55,8 @@ from pydantic import SecretStr
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.fakes
-sys.path.insert(0, str(ROOT / "src"))
+if importlib.util.find_spec("frontdesk") is None:  # PYTHONPATH=src not set: this checkout's
+    sys.path.insert(0, str(ROOT / "src"))
 
 from frontdesk.app import create_app  # noqa: E402
 from frontdesk.config import Settings  # noqa: E402
@@ -86,6 +88,7 @@ class Question:
     lang: str
     kind: str
     business: str
+    translation: str | None = None  # crosslingual: the question in the knowledge's language
 
 
 @dataclass
@@ -316,43 +319,72 @@ def knowledge_block(system_prompt: str) -> str:
 # -- retrieval latency -----------------------------------------------------------------------
 
 
-async def search(retriever: Any, runtime: Any, tenant_id: uuid.UUID, query: str) -> Any:
-    """One retrieval, whatever the retriever's method is called (``retrieve`` or ``search``)."""
-    for name in ("retrieve", "search"):
-        method = getattr(retriever, name, None)
-        if method is None:
-            continue
-        params = inspect.signature(method).parameters
-        if "db" in params or len(params) >= 4:
-            result = method(runtime.db, runtime.cache, tenant_id, query)
-        else:
-            result = method(tenant_id, query)
-        return await result if inspect.isawaitable(result) else result
-    raise RuntimeError(f"{type(retriever).__name__} has neither retrieve() nor search()")
+Search = Callable[[uuid.UUID, str], Awaitable[Any]]
 
 
-def retriever_of(app: Any) -> Any:
+def semantic_of(app: Any) -> Any:
+    """The semantic source the chat engine uses, if any (a ``VectorSearch``): the engine's own
+    when it holds one, else a new one over the same settings, else None (no vector search yet)."""
+    chat = app.state.runtime.chat
+    for name in ("vectors", "semantic", "vector_search", "vector"):
+        source = getattr(chat, name, None)
+        if source is not None and hasattr(source, "search"):
+            return source
+    try:
+        from frontdesk.knowledge.vectors import VectorSearch  # type: ignore[import-not-found,unused-ignore]
+    except ImportError:
+        return None
+    return VectorSearch(app.state.runtime.settings)
+
+
+def make_search(app: Any) -> tuple[Search, str]:
+    """The retrieval the chat path does, as ``search(tenant_id, query)``, and what it is.
+
+    Resolved once (not per call, so the timing holds no introspection): the engine's
+    ``KnowledgeRetriever``, through ``retrieve(...)`` (with the semantic source when the method
+    takes one) or else ``search(...)``."""
     runtime = app.state.runtime
     retriever = getattr(runtime.chat, "retriever", None)
     if retriever is None:
         from frontdesk.knowledge.retrieval import KnowledgeRetriever
 
         retriever = KnowledgeRetriever()
-    return retriever
+    db, cache = runtime.db, runtime.cache
+    retrieve = getattr(retriever, "retrieve", None)
+    if retrieve is not None:
+        semantic = semantic_of(app) if "semantic" in inspect.signature(retrieve).parameters else None
+        if semantic is not None:
+
+            async def hybrid(tenant_id: uuid.UUID, query: str) -> Any:
+                return await retrieve(db, cache, tenant_id, query, semantic=semantic)
+
+            return hybrid, "retrieve (lexical + semantic)"
+
+        async def lexical(tenant_id: uuid.UUID, query: str) -> Any:
+            return await retrieve(db, cache, tenant_id, query)
+
+        return lexical, "retrieve (lexical)"
+
+    async def plain(tenant_id: uuid.UUID, query: str) -> Any:
+        return await retriever.search(db, cache, tenant_id, query)
+
+    return plain, "search (lexical)"
 
 
-async def time_retrieval(app: Any, work: list[tuple[uuid.UUID, str]], rounds: int = 3) -> list[float]:
+async def time_retrieval(
+    app: Any, work: list[tuple[uuid.UUID, str]], rounds: int = 3
+) -> tuple[list[float], str]:
     """Milliseconds per retrieval over ``work`` (tenant, query), after one unmeasured pass."""
-    runtime, retriever = app.state.runtime, retriever_of(app)
-    for tenant_id, query in work:  # warm-up: indexes built, caches filled
-        await search(retriever, runtime, tenant_id, query)
+    search, label = make_search(app)
+    for tenant_id, query in work:  # warm-up: indexes built, caches filled, the embedder loaded
+        await search(tenant_id, query)
     times = []
     for _ in range(rounds):
         for tenant_id, query in work:
             started = time.perf_counter()
-            await search(retriever, runtime, tenant_id, query)
+            await search(tenant_id, query)
             times.append((time.perf_counter() - started) * 1000)
-    return times
+    return times, label
 
 
 def pct(values: list[float], q: float) -> float:
@@ -383,11 +415,37 @@ class ConfigRun:
     latencies_ms: list[float] = field(default_factory=list)
     chat_ms: list[float] = field(default_factory=list)
     index_wait_s: float = 0.0
+    retrieval: str = ""  # what was timed: make_search's label
 
 
-async def run_config(config: str, businesses: list[Business], *, latency_rounds: int) -> ConfigRun:
+def fake_reply(translations: dict[str, str]) -> Callable[[dict[str, Any]], str]:
+    """The fake LLM's replies. The answer call (its system prompt holds the knowledge) is echoed;
+    any other call — the query rewrite before retrieval — gets the data set's reference
+    translation of a cross-language question, and any other question back unchanged, so the
+    rewrite neither helps nor hurts where a real LLM would have nothing to translate."""
+
+    def reply(body: dict[str, Any]) -> str:
+        messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+        system = next((str(m.get("content")) for m in messages if m.get("role") == "system"), "")
+        user = next((str(m.get("content")) for m in reversed(messages) if m.get("role") == "user"), "")
+        if "<<<" in system:
+            return "FAKE-LLM: " + user
+        return translations.get(user.strip(), user)
+
+    return reply
+
+
+async def run_config(
+    config: str, businesses: list[Business], *, latency_rounds: int, translate: bool = True
+) -> ConfigRun:
     run = ConfigRun(config)
-    fake = FakeOpenAI(keep_requests=50) if config == "llm" else None
+    translations = {
+        q.question.strip(): q.translation
+        for b in businesses
+        for q in b.questions
+        if q.translation and translate
+    }
+    fake = FakeOpenAI(keep_requests=50, reply=fake_reply(translations)) if config == "llm" else None
     overrides: dict[str, Any] = {}
     with contextlib.ExitStack() as stack:
         if fake is not None:
@@ -410,7 +468,7 @@ async def run_config(config: str, businesses: list[Business], *, latency_rounds:
                     body = await ask(client, tenant, q.question)
                     run.chat_ms.append((time.perf_counter() - started) * 1000)
                     run.outcomes.append(judge(config, q, body, fake))
-            run.latencies_ms = await time_retrieval(app, work, rounds=latency_rounds)
+            run.latencies_ms, run.retrieval = await time_retrieval(app, work, rounds=latency_rounds)
     return run
 
 
@@ -474,6 +532,7 @@ def summarize(runs: dict[str, ConfigRun]) -> dict[str, Any]:
                 "p50": pct(run.latencies_ms, 0.50),
                 "p99": pct(run.latencies_ms, 0.99),
                 "samples": len(run.latencies_ms),
+                "timed": run.retrieval,
             },
             "chat_turn_ms": {"p50": pct(run.chat_ms, 0.50), "p99": pct(run.chat_ms, 0.99)},
             "index_wait_s": round(run.index_wait_s, 2),
@@ -540,7 +599,8 @@ def print_report(report: dict[str, Any], split: str, show_misses: bool) -> None:
                 f"| {config} | {s} | {entry['questions']} | {recall} | {offline} | {chars} | "
                 f"{lat['p50']:.2f} / {lat['p99']:.2f} |"
             )
-    print()
+    timed = {data["retrieval_ms"]["timed"] for data in report.values()}
+    print(f"\nretrieval timed: {', '.join(sorted(timed))}; after one warm-up pass\n")
     kinds = sorted({k for data in report.values() for e in data["splits"].values() for k in e["by_kind"]})
     print("By kind (" + ", ".join(splits) + "):")
     print("| config | split | " + " | ".join(kinds) + " |")
@@ -582,13 +642,16 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     runs = {}
     for config in args.configs:
         started = time.perf_counter()
-        runs[config] = await run_config(config, businesses, latency_rounds=args.latency_rounds)
+        runs[config] = await run_config(
+            config, businesses, latency_rounds=args.latency_rounds, translate=not args.no_translate
+        )
         print(f"[{config}] done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
     report = summarize(runs)
     return {
         "businesses": [b.name for b in businesses],
         "questions": sum(len(b.questions) for b in businesses),
         "split": args.split,
+        "fake_llm_translates": not args.no_translate,
         "thresholds": THRESHOLDS,
         "configs": report,
         "verdicts": verdicts(report, args.split),
@@ -610,6 +673,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="offline,llm",
     )
     parser.add_argument("--latency-rounds", type=int, default=3, help="timed passes over the questions")
+    parser.add_argument(
+        "--no-translate",
+        action="store_true",
+        help="llm: the fake LLM returns cross-language questions untranslated from the query rewrite",
+    )
     parser.add_argument("--show-misses", action="store_true", help="list the questions that missed")
     args = parser.parse_args(argv)
     if unknown := set(args.configs) - set(CONFIGS):

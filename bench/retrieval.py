@@ -39,10 +39,9 @@ from answers import (
     Tenant,
     ask,
     create_tenant,
+    make_search,
     pct,
-    retriever_of,
     running_app,
-    search,
     upload,
     wait_indexed,
 )
@@ -372,18 +371,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                 total_chunks += int(r.json().get("chunks", 0))
             indexed_s = await wait_indexed(client, store, ids)
             work = queries(products, args.queries)
-            runtime, retriever = app.state.runtime, retriever_of(app)
+            search, timed = make_search(app)
 
             started = time.perf_counter()
-            await search(retriever, runtime, store.id, work[0])
+            await search(store.id, work[0])
             first_ms = (time.perf_counter() - started) * 1000
             for q in work:  # warm-up
-                await search(retriever, runtime, store.id, q)
+                await search(store.id, q)
             search_ms = []
             for _ in range(args.rounds):
                 for q in work:
                     t0 = time.perf_counter()
-                    await search(retriever, runtime, store.id, q)
+                    await search(store.id, q)
                     search_ms.append((time.perf_counter() - t0) * 1000)
 
             turn_ms: dict[str, list[float]] = {"with knowledge": [], "without knowledge": []}
@@ -416,6 +415,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "first_search_ms": round(first_ms, 1),
         "queries": len(work),
         "search_ms": stats(search_ms),
+        "timed": timed,
         "chat_turn_ms": turns,
         "knowledge_adds_ms": {
             q: round(turns["with knowledge"][q] - turns["without knowledge"][q], 3) for q in ("p50", "p99")
@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
         f"first search (index build) {result['first_search_ms']} ms"
     )
     print(
-        f"retriever alone, {result['queries']} queries × rounds: p50 {s['p50']:.3f} ms, p99 {s['p99']:.3f} ms "
+        f"retriever alone [{result['timed']}], {result['queries']} queries × rounds: p50 {s['p50']:.3f} ms, p99 {s['p99']:.3f} ms "
         f"({s['samples']} searches)"
     )
     for label, v in t.items():
