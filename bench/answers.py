@@ -536,6 +536,7 @@ def summarize(runs: dict[str, ConfigRun]) -> dict[str, Any]:
             },
             "chat_turn_ms": {"p50": pct(run.chat_ms, 0.50), "p99": pct(run.chat_ms, 0.99)},
             "index_wait_s": round(run.index_wait_s, 2),
+            "per_question": {o.question.id: o.hit for o in run.outcomes},
             "misses": [
                 {
                     "id": o.question.id,
@@ -572,6 +573,19 @@ def verdicts(report: dict[str, Any], split: str) -> list[str]:
         answered = offline["offline_answer_rate"]
         ok = answered >= THRESHOLDS["offline_answer_rate"]
         lines.append(f"{'PASS' if ok else 'FAIL'} offline answer rate {percent(answered)} ≥ 85 % ({split})")
+    return lines
+
+
+def compare(report: dict[str, Any], baseline: dict[str, Any]) -> list[str]:
+    """Questions whose outcome changed since ``baseline`` (an earlier ``--json`` report; questions
+    it did not run are left out)."""
+    lines = []
+    for config, data in report.items():
+        before = baseline.get("configs", {}).get(config, {}).get("per_question", {})
+        gained = sorted(q for q, hit in data["per_question"].items() if hit and before.get(q) is False)
+        lost = sorted(q for q, hit in data["per_question"].items() if not hit and before.get(q) is True)
+        lines.append(f"{config} vs baseline: +{len(gained)} gained {' '.join(gained) or '-'}")
+        lines.append(f"{config} vs baseline: -{len(lost)} lost {' '.join(lost) or '-'}")
     return lines
 
 
@@ -678,6 +692,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="llm: the fake LLM returns cross-language questions untranslated from the query rewrite",
     )
+    parser.add_argument(
+        "--baseline", type=Path, help="an earlier --json report: list the questions that changed"
+    )
     parser.add_argument("--show-misses", action="store_true", help="list the questions that missed")
     args = parser.parse_args(argv)
     if unknown := set(args.configs) - set(CONFIGS):
@@ -695,6 +712,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{result['questions']} questions, {len(result['businesses'])} businesses, split {args.split}\n"
         )
         print_report(result["configs"], args.split, args.show_misses)
+    if args.baseline:
+        lines = compare(result["configs"], json.loads(args.baseline.read_text("utf-8")))
+        print("\n" + "\n".join(lines), file=sys.stderr if args.json else sys.stdout)
     return 0
 
 

@@ -59,6 +59,12 @@ def test_the_answers_bench_runs_both_configurations_on_the_real_app() -> None:
     for config in (llm, offline):
         assert config["retrieval_ms"]["samples"] == 4 and config["retrieval_ms"]["p99"] >= 0
     assert len(result["verdicts"]) == 3
+    assert len(llm["per_question"]) == 4  # what --baseline compares
+    assert answers.compare(result["configs"], result) == [
+        f"{config} vs baseline: {sign}0 {word} -"
+        for config in ("offline", "llm")
+        for sign, word in (("+", "gained"), ("-", "lost"))
+    ]
 
 
 def test_the_retrieval_bench_runs_on_a_small_catalogue() -> None:
