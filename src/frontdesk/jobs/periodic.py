@@ -29,6 +29,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic(tasks.sweep_stripe_events, 60.0),
     Periodic(tasks.report_usage, 300.0),
     Periodic(tasks.apply_retention, 3600.0),
+    Periodic(tasks.sync_due_imports, 300.0),
 )
 KEY_FLUSH_SECONDS = 30.0
 

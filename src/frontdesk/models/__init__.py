@@ -7,6 +7,7 @@ from frontdesk.models.configuration import TenantConfiguration
 from frontdesk.models.conversation import Conversation, Message
 from frontdesk.models.crisp import CrispDelivery, CrispEvent, CrispIntegration
 from frontdesk.models.knowledge import KnowledgeBase
+from frontdesk.models.knowledge_import import KnowledgeImport
 from frontdesk.models.lead import Lead
 from frontdesk.models.tenant import Tenant
 from frontdesk.models.user import (
@@ -31,6 +32,7 @@ __all__ = [
     "CrispIntegration",
     "Invitation",
     "KnowledgeBase",
+    "KnowledgeImport",
     "Lead",
     "Membership",
     "Message",
