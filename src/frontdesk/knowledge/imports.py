@@ -373,10 +373,15 @@ async def _record(
 async def _store_page(session: AsyncSession, cache: Cache, row: KnowledgeImport, page: website.Page) -> str:
     content = page.text if page.text.lstrip().startswith("#") else f"# {page.title}\n\n{page.text}"
     digest = _hash(content)
+    # one document per page: this import's, or another import's of the same URL (taken over)
     existing = await session.scalar(
-        select(KnowledgeBase).where(KnowledgeBase.import_id == row.id, KnowledgeBase.source_url == page.url)
+        select(KnowledgeBase)
+        .where(KnowledgeBase.source_url == page.url, KnowledgeBase.content_hash.is_not(None))
+        .order_by((KnowledgeBase.import_id == row.id).desc(), KnowledgeBase.updated_at.desc())
+        .limit(1)
     )
     if existing is not None:
+        existing.import_id = row.id
         if existing.content_hash == digest:
             return "unchanged"
         doc = await documents.update_document(

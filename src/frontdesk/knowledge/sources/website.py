@@ -136,6 +136,7 @@ class Crawl:
     async def _from_links(self, start: str) -> AsyncIterator[Page | PageError]:
         queue: deque[str] = deque([start])
         seen = {start}
+        done: set[str] = set()  # final URLs read (after redirects)
         self.found = 1
         fetched_pages = 0
         first = True
@@ -160,6 +161,11 @@ class Crawl:
             if not same_site(start, got.url):
                 yield PageError(url, f"redirects off the site (to {_short(got.url)})")
                 continue
+            final = normalize(got.url)
+            if final in done:
+                continue  # a redirect to a page already read
+            done.add(final)
+            seen.add(final)
             result = await asyncio.to_thread(_page_of, got)
             if isinstance(result, PageError):
                 yield result
@@ -208,6 +214,7 @@ class Crawl:
             if len(wanted) >= self.max_pages:
                 break
         self.found = len(wanted)
+        done: set[str] = set()
         for index, url in enumerate(wanted):
             if not self.allowed(url):
                 yield PageError(url, "disallowed by the site's robots.txt")
@@ -222,6 +229,10 @@ class Crawl:
             if not same_site(sitemap_url, page_got.url):
                 yield PageError(url, f"redirects off the site (to {_short(page_got.url)})")
                 continue
+            final = normalize(page_got.url)
+            if final in done:
+                continue
+            done.add(final)
             result = await asyncio.to_thread(_page_of, page_got)
             yield result if isinstance(result, PageError) else result[0]
 
@@ -235,8 +246,13 @@ async def fetch(client: httpx.AsyncClient, policy: OutboundPolicy, url: str) -> 
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
         try:
-            policy.check_url(current)
+            parsed = policy.check_url(current)
+            # the transport resolves and checks again (and pins the address); asking here first
+            # tells a name that does not resolve from one the guard refuses
+            await policy.resolve(parsed.host, parsed.port or (443 if parsed.scheme == "https" else 80))
         except BlockedURL as blocked:
+            if "does not resolve" in str(blocked):
+                raise FetchError("unreachable: the host name does not resolve", "unreachable") from None
             raise FetchError(f"refused by the outbound guard: {blocked}", "blocked") from None
         try:
             async with client.stream("GET", current, headers=REQUEST_HEADERS) as response:
