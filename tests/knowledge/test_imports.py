@@ -272,6 +272,10 @@ async def test_files_become_documents(client: httpx.AsyncClient, runtime: Runtim
     r = await upload(client, h, "repairs.docx", docx_file())
     assert r.status_code == 201, r.text
     csv = "Question;Answer\nDo you deliver?;Yes, within 10 km of the shop, for 5 euros.\nCan I pay by card?;Yes, every card.\n"
+    r = await upload(
+        client, h, "loose.csv", b"question,answer\nDo you rent tandems?,Yes, two, 40 euros a day.\n"
+    )
+    assert r.status_code == 201, r.text
     r = await upload(client, h, "faq.csv", csv.encode())
     assert r.status_code == 201, r.text
     r = await upload(client, h, "notes.md", b"# Rentals\n\nChild seats are available for 3 euros a day.\n")
@@ -293,10 +297,11 @@ async def test_files_become_documents(client: httpx.AsyncClient, runtime: Runtim
     )
     assert docs["faq.csv"]["content"].startswith("Q: Do you deliver?\nA: Yes, within 10 km")
     assert docs["faq.csv"]["chunks"] == 2
+    assert docs["loose.csv"]["content"] == "Q: Do you rent tandems?\nA: Yes, two, 40 euros a day."
     assert "Child seats" in docs["notes.md"]["content"]
     assert "vintage frames" in docs["about.html"]["content"] and NAV not in docs["about.html"]["content"]
     imports = (await client.get("/api/v1/knowledge/imports", headers=h)).json()
-    assert imports["total"] == 5 and all(i["documents"] == 1 for i in imports["items"])
+    assert imports["total"] == 6 and all(i["documents"] == 1 for i in imports["items"])
     r = await client.post("/api/v1/chat", headers=h, json={"session_id": "v", "message": "Do you deliver?"})
     assert "10 km" in r.json()["reply"], r.json()
 

@@ -10,7 +10,7 @@ import { Badge, Button, Card, ErrorBox, Field, Table, TextInput, cx, plainInputC
 const POLL_MS = 1500;
 const MAX_FILE_MB = 20;
 const RESYNC = [
-  { hours: "", label: "Only when I click “Sync now”" },
+  { hours: "", label: "On demand (Sync now)" },
   { hours: "24", label: "Every day" },
   { hours: "168", label: "Every week" },
 ];

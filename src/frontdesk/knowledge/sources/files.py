@@ -215,10 +215,14 @@ def _csv_pairs(name: str, data: bytes) -> list[tuple[str, str]]:
         raise UnreadableFile(
             f"{name!r}: a CSV needs two columns, question and answer (a header row 'question,answer' helps)."
         )
+    width = len(header) if q_named is not None and a_named is not None else 2
+    delimiter = getattr(dialect, "delimiter", ",")
     pairs = []
     for number, row in enumerate(rows, start=2 if q_named is not None else 1):
         question = row[q_col].strip() if len(row) > q_col else ""
         answer = row[a_col].strip() if len(row) > a_col else ""
+        if a_col == width - 1 and len(row) > width:  # an unquoted comma in the last column
+            answer = delimiter.join(row[a_col:]).strip()
         if not question or not answer:
             raise UnreadableFile(f"{name!r}, row {number}: a question and an answer are both needed.")
         if len(question) > 2_000 or len(answer) > 10_000:
