@@ -7,6 +7,8 @@ lists the paths requested, in order."""
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator
 
 from starlette.applications import Starlette
@@ -80,6 +82,7 @@ class FakeWebsite(LoopbackServer):
         self.pages = default_pages()
         self.hits: list[str] = []
         self.catalog_size = 12
+        self.release = threading.Event()  # /slow answers once this is set
 
     @property
     def base_url(self) -> str:
@@ -117,6 +120,13 @@ class FakeWebsite(LoopbackServer):
                 yield b"</p></main></body></html>"
 
             return StreamingResponse(body(), media_type="text/html")
+
+        async def slow(request: Request) -> Response:
+            self.hits.append("/slow")
+            await asyncio.to_thread(self.release.wait, 60)
+            return Response(
+                html_page("Slow page", ["This page took its time to answer."]), media_type="text/html"
+            )
 
         async def brochure(request: Request) -> Response:
             self.hits.append("/brochure.pdf")
@@ -169,6 +179,7 @@ class FakeWebsite(LoopbackServer):
                 Route("/sitemap_index.xml", sitemap_index),
                 Route("/big", big),
                 Route("/brochure.pdf", brochure),
+                Route("/slow", slow),
                 Route("/go/{where}", go),
                 Route("/catalog", catalog),
                 Route("/catalog/{number}", catalog),

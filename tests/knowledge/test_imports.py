@@ -8,6 +8,7 @@ import asyncio
 import contextlib
 import io
 import socket
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
@@ -16,6 +17,10 @@ import pytest
 
 from frontdesk.app import create_app
 from frontdesk.config import Settings
+from frontdesk.db.session import unit_of_work
+from frontdesk.jobs import tasks
+from frontdesk.kit.time import utcnow
+from frontdesk.models import KnowledgeImport
 from frontdesk.runtime import Runtime
 from tests import factories
 from tests.fakes.website import FOOTER, NAV, FakeWebsite, default_pages, html_page
@@ -201,6 +206,53 @@ async def test_deleting_an_import_keeps_or_removes_its_documents(web, site: Fake
     assert (
         await client.get(f"/api/v1/knowledge/imports/{gone['id']}", headers=tenant.headers)
     ).status_code == 404
+
+
+async def test_one_tenants_slow_import_does_not_hold_anothers(web, site: FakeWebsite) -> None:
+    client, runtime = web
+    slow = await factories.tenant_with_key(runtime, name="Slow Shop")
+    quick = await factories.tenant_with_key(runtime, name="Quick Shop")
+    site.release.clear()
+    r = await client.post(
+        "/api/v1/knowledge/imports", headers=slow.headers, json={"url": site.base_url + "/slow"}
+    )
+    assert r.status_code == 202
+    slow_id = r.json()["id"]
+    for _ in range(400):  # the slow import is waiting for its first page
+        if "/slow" in site.hits:
+            break
+        await asyncio.sleep(0.05)
+    try:
+        job = await start_import(client, quick.headers, url=site.base_url + "/sitemap.xml")
+        assert (job["status"], job["pages_indexed"]) == ("done", 2)
+        pending = (await client.get(f"/api/v1/knowledge/imports/{slow_id}", headers=slow.headers)).json()
+        assert pending["status"] == "running" and pending["pages_fetched"] == 0
+    finally:
+        site.release.set()
+    done = await finished(client, slow.headers, slow_id)
+    assert done["status"] == "done" and done["pages_indexed"] >= 1
+
+
+async def test_a_scheduled_resync_runs_when_due(web, site: FakeWebsite) -> None:
+    client, runtime = web
+    tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")
+    job = await start_import(client, tenant.headers, url=site.base_url + "/sitemap.xml", resync_hours=24)
+    assert job["next_sync_at"] is not None and job["pages_indexed"] == 2
+    assert await tasks.sync_due_imports() == 0  # not due yet
+    async with unit_of_work(runtime.db, tenant_id=tenant.id) as session:
+        row = await session.get(KnowledgeImport, uuid.UUID(job["id"]))
+        assert row is not None
+        row.next_sync_at = utcnow()
+    site.pages["/hours"] = site.pages["/hours"].replace("10:00 to 14:00", "10:00 to 16:00")
+    # 1, or 0 when the app's own periodic tick queued it first: either way it runs again
+    assert await tasks.sync_due_imports() in (0, 1)
+    for _ in range(600):
+        again = await finished(client, tenant.headers, job["id"])
+        if again["started_at"] != job["started_at"]:
+            break
+        await asyncio.sleep(0.05)
+    assert (again["pages_indexed"], again["pages_unchanged"]) == (1, 1), again
+    assert again["started_at"] > job["started_at"] and again["next_sync_at"] > job["next_sync_at"]
 
 
 # --- files -----------------------------------------------------------------------------------------
