@@ -10,6 +10,7 @@ import io
 import socket
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -253,6 +254,25 @@ async def test_a_scheduled_resync_runs_when_due(web, site: FakeWebsite) -> None:
         await asyncio.sleep(0.05)
     assert (again["pages_indexed"], again["pages_unchanged"]) == (1, 1), again
     assert again["started_at"] > job["started_at"] and again["next_sync_at"] > job["next_sync_at"]
+
+
+async def test_an_import_whose_job_was_lost_is_sent_again(web, site: FakeWebsite) -> None:
+    """Queued with the in-process queue, then the process restarted: the sweep sends it again."""
+    client, runtime = web
+    tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")
+    async with unit_of_work(runtime.db, tenant_id=tenant.id) as session:
+        row = KnowledgeImport(
+            kind="website",
+            source=site.base_url + "/sitemap.xml",
+            status="queued",
+            queued_at=utcnow() - timedelta(minutes=30),
+            max_pages=10,
+            errors=[],
+        )
+        session.add(row)
+    assert await tasks.sync_due_imports() in (0, 1)  # 0: the app's own periodic tick took it first
+    job = await finished(client, tenant.headers, str(row.id))
+    assert (job["status"], job["pages_indexed"], job["next_sync_at"]) == ("done", 2, None), job
 
 
 # --- files -----------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import datetime, timedelta
+from pathlib import PurePath
 from typing import Literal
 
 import structlog
@@ -45,6 +46,7 @@ MAX_IMPORTS = 100  # imports a tenant keeps
 MAX_ACTIVE = 3  # imports of one tenant queued or running at once
 MAX_RESYNC_HOURS = 24 * 90
 STALE_RUN = timedelta(hours=2)  # a run that started this long ago and never finished is over
+LOST_JOB = timedelta(minutes=10)  # queued this long and not started: the job was lost, send again
 PAGE_TIMEOUT = 15.0
 DUE_BATCH = 100
 
@@ -137,6 +139,7 @@ async def create_website_import(
         kind="website",
         source=url,
         status="queued",
+        queued_at=utcnow(),
         max_pages=data.max_pages or plan.max_import_pages,
         resync_hours=data.resync_hours,
         errors=[],
@@ -178,10 +181,11 @@ async def sync_now(session: AsyncSession, import_id: uuid.UUID) -> KnowledgeImpo
     row = await get_import(session, import_id)
     if row.kind != "website":
         raise Conflict("Only website imports re-sync; upload the file again instead.")
-    if row.status in ("queued", "running") and not _stale(row):
+    if row.status in ("queued", "running") and not _stale(row) and not _lost(row):
         return row
-    await _check_active(session)
-    row.status = "queued"
+    if row.status in ("done", "failed"):
+        await _check_active(session)
+    row.status, row.queued_at = "queued", utcnow()
     await session.flush()
     _enqueue_after_commit(session, row)
     return row
@@ -211,7 +215,7 @@ async def store_file(
     session: AsyncSession, cache: Cache, name: str, extracted: Extracted
 ) -> tuple[KnowledgeImport, list[KnowledgeBase]]:
     """Store an extracted file as document(s), all or nothing (the caller's transaction)."""
-    name = " ".join(name.split())[:200] or "upload"
+    name = " ".join(PurePath(name.replace("\\", "/")).name.split())[:200] or "upload"
     row = KnowledgeImport(
         kind="file", source=name, status="running", max_pages=1, errors=[], started_at=utcnow()
     )
@@ -244,6 +248,10 @@ async def _check_active(session: AsyncSession) -> None:
     )
     if int(active or 0) >= MAX_ACTIVE:
         raise Conflict(f"{MAX_ACTIVE} imports are already queued or running; wait for one to finish.")
+
+
+def _lost(row: KnowledgeImport) -> bool:
+    return row.status == "queued" and (row.queued_at is None or row.queued_at < utcnow() - LOST_JOB)
 
 
 def _stale(row: KnowledgeImport) -> bool:
@@ -325,8 +333,7 @@ async def run_import(
         if row is None:
             return "deleted"
         row.status, row.finished_at = status, utcnow()
-        if row.resync_hours:
-            row.next_sync_at = utcnow() + timedelta(hours=row.resync_hours)
+        row.next_sync_at = utcnow() + timedelta(hours=row.resync_hours) if row.resync_hours else None
         log.info(
             "knowledge.import_finished",
             import_id=str(import_id),
@@ -421,7 +428,8 @@ async def _progress(
 
 
 async def due_imports(db: Database) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """Website imports whose scheduled re-sync is due, marked queued; (tenant_id, import_id)."""
+    """Website imports whose scheduled re-sync is due, or whose job was lost, marked queued;
+    (tenant_id, import_id)."""
     now = utcnow()
     async with unit_of_work(db, admin=("system:jobs", "due knowledge imports")) as session:
         rows = (
@@ -429,17 +437,21 @@ async def due_imports(db: Database) -> list[tuple[uuid.UUID, uuid.UUID]]:
                 select(KnowledgeImport)
                 .where(
                     KnowledgeImport.kind == "website",
-                    KnowledgeImport.next_sync_at <= now,
-                    KnowledgeImport.status.in_(("done", "failed", "queued")),
+                    or_(
+                        (KnowledgeImport.next_sync_at <= now)
+                        & KnowledgeImport.status.in_(("done", "failed", "queued")),
+                        # asked for, never started: the job was lost (a restart of the in-process queue)
+                        (KnowledgeImport.status == "queued") & (KnowledgeImport.queued_at < now - LOST_JOB),
+                    ),
                 )
-                .order_by(KnowledgeImport.next_sync_at)
+                .order_by(KnowledgeImport.queued_at)
                 .limit(DUE_BATCH)
             )
         ).all()
         due: list[tuple[uuid.UUID, uuid.UUID]] = []
         for row in rows:
-            row.status = "queued"
-            # if the job is lost, the next sweep after one more period tries again
-            row.next_sync_at = now + timedelta(hours=row.resync_hours or 24)
+            row.status, row.queued_at = "queued", now
+            if row.resync_hours:  # the run sets the next one; this only keeps the row off the next sweep
+                row.next_sync_at = now + timedelta(hours=row.resync_hours)
             due.append((row.tenant_id, row.id))
     return due

@@ -30,6 +30,7 @@ class KnowledgeImport(IdMixin, TenantOwned, TimestampMixin, Base):
     errors: Mapped[list[dict[str, Any]]] = mapped_column(JSONType, default=list)
     max_pages: Mapped[int] = mapped_column(default=50)
     resync_hours: Mapped[int | None] = mapped_column(default=None)
+    queued_at: Mapped[datetime | None] = mapped_column(default=None)  # when a run was last asked for
     started_at: Mapped[datetime | None] = mapped_column(default=None)
     finished_at: Mapped[datetime | None] = mapped_column(default=None)
     next_sync_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("errors", JSONType, nullable=False),
         sa.Column("max_pages", sa.Integer(), nullable=False),
         sa.Column("resync_hours", sa.Integer(), nullable=True),
+        sa.Column("queued_at", frontdesk.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("started_at", frontdesk.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("finished_at", frontdesk.db.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("next_sync_at", frontdesk.db.base.UTCDateTime(timezone=True), nullable=True),
