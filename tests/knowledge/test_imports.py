@@ -172,6 +172,19 @@ async def test_a_sitemap_index_and_the_page_limit(web, site: FakeWebsite) -> Non
         assert r.status_code == 422, (url, r.text)
 
 
+async def test_the_plans_document_limit_ends_a_crawl_with_the_reason(web, site: FakeWebsite) -> None:
+    client, runtime = web
+    tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")  # free plan: 20 documents
+    site.catalog_size = 40
+    try:
+        job = await start_import(client, tenant.headers, url=site.base_url + "/catalog", max_pages=40)
+    finally:
+        site.catalog_size = 12
+    assert job["status"] == "done" and job["pages_indexed"] == 20, job
+    assert "20 knowledge documents" in job["errors"][-1]["reason"], job["errors"]
+    assert (await client.get("/api/v1/knowledge", headers=tenant.headers)).json()["total"] == 20
+
+
 async def test_an_unreachable_site_or_a_start_redirected_inside_fails_with_the_reason(
     web, site: FakeWebsite, closed_port: int
 ) -> None:

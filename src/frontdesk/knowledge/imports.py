@@ -19,7 +19,7 @@ from pathlib import PurePath
 from typing import Literal
 
 import structlog
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, ValidationError
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -123,6 +123,8 @@ async def create_website_import(
     session: AsyncSession, policy: OutboundPolicy, data: ImportCreate
 ) -> KnowledgeImport:
     url = website.normalize(data.url)
+    if len(url) > website.MAX_URL_CHARS:
+        raise Unprocessable(f"url: at most {website.MAX_URL_CHARS} characters")
     try:
         policy.check_url(url)
     except BlockedURL as blocked:
@@ -356,6 +358,9 @@ async def _record(
     """Write one crawl event (a page's document, or its error) with the progress counters."""
     if isinstance(event, website.PageError):
         return await _progress(db, tenant_id, import_id, found=found, error=(event.url, event.reason))
+    if len(event.url) > website.MAX_URL_CHARS:
+        reason = f"the page's address is longer than {website.MAX_URL_CHARS} characters"
+        return await _progress(db, tenant_id, import_id, found=found, fetched=True, error=(event.url, reason))
     try:
         async with unit_of_work(db, tenant_id=tenant_id) as session:
             row = await session.get(KnowledgeImport, import_id)
@@ -369,6 +374,9 @@ async def _record(
             else:
                 row.pages_indexed += 1
         return "ok"
+    except ValidationError as error:  # a page the document schema refuses: that page only
+        reason = f"cannot be stored: {error.errors()[0].get('msg', 'invalid')}"
+        return await _progress(db, tenant_id, import_id, found=found, fetched=True, error=(event.url, reason))
     except FrontdeskError as error:  # a plan or size limit: recorded; a full knowledge base ends the crawl
         limit = error.status in (402, 413)
         outcome = await _progress(

@@ -35,7 +35,7 @@ REQUEST_HEADERS = {"User-Agent": USER_AGENT, "Accept-Encoding": "gzip, deflate"}
 ROBOTS_AGENT = "FrontdeskBot"
 MAX_REDIRECTS = 5
 MAX_PAGE_BYTES = MAX_RESPONSE_BYTES  # what the guard lets through
-MAX_PAGE_CHARS = 200_000  # a document's limit (knowledge.schemas.MAX_CONTENT_CHARS)
+MAX_PAGE_CHARS = 199_000  # under a document's limit (200,000), leaving room for the title heading
 MAX_SITEMAPS = 20  # child sitemaps read from one sitemap index
 MAX_CRAWL_DELAY = 5.0  # seconds; a robots.txt asking for more gets this
 MAX_URL_CHARS = 2000
@@ -206,11 +206,11 @@ class Crawl:
                     urls.extend(child_locs)
         else:
             urls = locs
-        wanted: list[str] = []
+        wanted: dict[str, None] = {}  # ordered, unique
         for url in urls:
             url = normalize(urljoin(sitemap_url, url))
-            if url not in wanted and same_site(sitemap_url, url):
-                wanted.append(url)
+            if len(url) <= MAX_URL_CHARS and same_site(sitemap_url, url):
+                wanted[url] = None
             if len(wanted) >= self.max_pages:
                 break
         self.found = len(wanted)
@@ -334,7 +334,8 @@ def _page_of(got: Fetched) -> tuple[Page, list[str]] | PageError:
         return PageError(got.url, "no main text found on the page")
     metadata = trafilatura.extract_metadata(html)
     title = (metadata.title if metadata is not None and metadata.title else "") or _path_title(got.url)
-    text = text.strip()
+    text = text.replace("\x00", "").strip()
+    title = title.replace("\x00", "")
     if len(text) > MAX_PAGE_CHARS:
         text = text[:MAX_PAGE_CHARS].rsplit("\n", 1)[0]
     return Page(got.url, " ".join(title.split())[:200], text), links
