@@ -203,6 +203,23 @@ async def test_an_unreachable_site_or_a_start_redirected_inside_fails_with_the_r
     assert listed["total"] == 3 and {i["status"] for i in listed["items"]} == {"failed"}
 
 
+async def test_a_site_gone_down_fails_its_resync_and_keeps_the_documents(
+    settings: Settings, runtime: Runtime
+) -> None:
+    with FakeWebsite() as own_site:
+        async with platform(settings, [f"127.0.0.1:{own_site.port}"]) as (client, app_runtime):
+            tenant = await factories.tenant_with_key(app_runtime, name="Alpha Bikes")
+            job = await start_import(client, tenant.headers, url=own_site.base_url + "/sitemap.xml")
+            assert job["pages_indexed"] == 2
+            before = await documents(client, tenant.headers)
+            own_site.stop()
+            r = await client.post(f"/api/v1/knowledge/imports/{job['id']}/sync", headers=tenant.headers)
+            assert r.status_code == 202
+            again = await finished(client, tenant.headers, job["id"])
+            assert again["status"] == "failed" and "cannot be reached" in again["errors"][0]["reason"]
+            assert await documents(client, tenant.headers) == before
+
+
 async def test_deleting_an_import_keeps_or_removes_its_documents(web, site: FakeWebsite) -> None:
     client, runtime = web
     tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")
