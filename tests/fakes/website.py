@@ -52,6 +52,7 @@ def default_pages() -> dict[str, str]:
                 "/go/metadata",
                 "/go/loopback",
                 "/old-hours",
+                "/staff",
                 "#top",
                 "mailto:shop@alpha.example",
             ],
@@ -168,6 +169,8 @@ class FakeWebsite(LoopbackServer):
             self.hits.append(path)
             if path == "/old-hours":
                 return RedirectResponse("/hours", status_code=301)
+            if path == "/staff":
+                return RedirectResponse("/private/secret", status_code=302)
             if path not in self.pages:
                 return PlainTextResponse("not found", status_code=404)
             return Response(self.pages[path], media_type="text/html")

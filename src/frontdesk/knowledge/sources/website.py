@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
 from urllib.robotparser import RobotFileParser
@@ -149,7 +149,7 @@ class Crawl:
             if not first and self._delay:
                 await asyncio.sleep(self._delay)
             try:
-                got = await fetch(self.client, self.policy, url)
+                got = await fetch(self.client, self.policy, url, allowed=self.allowed)
             except FetchError as error:
                 if first:
                     raise SiteError(f"{url} cannot be fetched: {error}") from None
@@ -222,7 +222,7 @@ class Crawl:
             if index and self._delay:
                 await asyncio.sleep(self._delay)
             try:
-                page_got = await fetch(self.client, self.policy, url)
+                page_got = await fetch(self.client, self.policy, url, allowed=self.allowed)
             except FetchError as error:
                 yield PageError(url, str(error))
                 continue
@@ -240,11 +240,20 @@ class Crawl:
 # --- fetching -------------------------------------------------------------------------------------
 
 
-async def fetch(client: httpx.AsyncClient, policy: OutboundPolicy, url: str) -> Fetched:
+async def fetch(
+    client: httpx.AsyncClient,
+    policy: OutboundPolicy,
+    url: str,
+    *,
+    allowed: Callable[[str], bool] | None = None,
+) -> Fetched:
     """GET ``url`` through the guard, following at most ``MAX_REDIRECTS`` redirects (each hop
-    checked), the body capped at ``MAX_PAGE_BYTES``. Raises ``FetchError`` with the reason."""
+    checked, and against robots.txt when ``allowed`` is given), the body capped at
+    ``MAX_PAGE_BYTES``. Raises ``FetchError`` with the reason."""
     current = url
-    for _hop in range(MAX_REDIRECTS + 1):
+    for hop in range(MAX_REDIRECTS + 1):
+        if hop and allowed is not None and not allowed(current):
+            raise FetchError(f"redirects to {_short(current)}, which robots.txt disallows", "robots")
         try:
             parsed = policy.check_url(current)
             # the transport resolves and checks again (and pins the address); asking here first
