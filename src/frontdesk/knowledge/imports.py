@@ -13,6 +13,7 @@ tenants run side by side: there is no global lock, and one import fetches one pa
 from __future__ import annotations
 
 import hashlib
+import time
 import uuid
 from datetime import datetime, timedelta
 from pathlib import PurePath
@@ -46,6 +47,7 @@ MAX_IMPORTS = 100  # imports a tenant keeps
 MAX_ACTIVE = 3  # imports of one tenant queued or running at once
 MAX_RESYNC_HOURS = 24 * 90
 STALE_RUN = timedelta(hours=2)  # a run that started this long ago and never finished is over
+MAX_RUN_SECONDS = 90 * 60  # a run stops itself before that (the pages read so far are kept)
 LOST_JOB = timedelta(minutes=10)  # queued this long and not started: the job was lost, send again
 PAGE_TIMEOUT = 15.0
 DUE_BATCH = 100
@@ -317,11 +319,16 @@ async def run_import(
     async with guarded_client(policy, timeout=PAGE_TIMEOUT) as client:
         crawl = website.crawl(client, policy, start, max_pages=plan_pages)
         try:
+            began = time.monotonic()
             async for event in crawl.pages():
                 outcome = await _record(db, cache, tenant_id, import_id, event, crawl.found)
                 if outcome == "gone":
                     return "deleted"
                 if outcome == "stop":
+                    break
+                if time.monotonic() - began > MAX_RUN_SECONDS:
+                    reason = f"stopped after {MAX_RUN_SECONDS // 60} minutes; the pages read are kept"
+                    await _progress(db, tenant_id, import_id, error=(start, reason))
                     break
         except website.SiteError as error:
             status = "failed"
