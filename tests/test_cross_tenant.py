@@ -27,12 +27,15 @@ READS_OWN_TENANT = {
     ("GET", "/api/v1/tenant"),
     ("GET", "/api/v1/config"),
     ("GET", "/api/v1/knowledge"),
+    ("GET", "/api/v1/knowledge/imports"),
     ("GET", "/api/v1/conversations"),
     ("GET", "/api/v1/leads"),
     ("GET", "/api/v1/integrations/crisp"),
     ("GET", "/api/v1/widget/config"),
 }
 WRITES_OWN_TENANT = {("POST", "/api/v1/chat"), ("PUT", "/api/v1/config"), ("POST", "/api/v1/knowledge")}
+# covered by test_imports_land_in_the_callers_tenant_only (both doors)
+IMPORT_WRITES = {("POST", "/api/v1/knowledge/imports"), ("POST", "/api/v1/knowledge/files")}
 # covered by test_crisp_connection_and_hooks_stay_in_their_tenant
 CRISP_ROUTES = {
     ("PUT", "/api/v1/integrations/crisp"),
@@ -55,6 +58,9 @@ OBJECT_ROUTES = {
     ("GET", "/api/v1/knowledge/{document_id}"): None,
     ("PUT", "/api/v1/knowledge/{document_id}"): {"content": "hijacked"},
     ("DELETE", "/api/v1/knowledge/{document_id}"): None,
+    ("GET", "/api/v1/knowledge/imports/{import_id}"): None,
+    ("POST", "/api/v1/knowledge/imports/{import_id}/sync"): None,
+    ("DELETE", "/api/v1/knowledge/imports/{import_id}"): None,
     ("GET", "/api/v1/conversations/{conversation_id}"): None,
     ("POST", "/api/v1/conversations/{conversation_id}/release"): None,
     ("GET", "/api/v1/leads/{lead_id}"): None,
@@ -115,6 +121,7 @@ async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], ids: dic
     for path in (
         "/api/v1/config",
         f"/api/v1/knowledge/{ids['document_id']}",
+        f"/api/v1/knowledge/imports/{ids['import_id']}",
         f"/api/v1/conversations/{ids['conversation_id']}",
         f"/api/v1/leads/{ids['lead_id']}",
         "/api/v1/integrations/crisp",
@@ -161,6 +168,9 @@ async def seeded_b(client: httpx.AsyncClient, tenant_b, crisp_api: FakeCrisp) ->
             json={"name": f"{B_MARK} doc", "content": f"# Secret\n{B_MARK} recipe"},
         )
     ).json()
+    faq = f"question,answer\n{B_MARK} secret question?,{B_MARK} answer\n".encode()
+    imported = await client.post("/api/v1/knowledge/files", headers=h, files={"file": (f"{B_MARK}.csv", faq)})
+    assert imported.status_code == 201, imported.text
     chat = (
         await client.post(
             "/api/v1/chat",
@@ -174,6 +184,7 @@ async def seeded_b(client: httpx.AsyncClient, tenant_b, crisp_api: FakeCrisp) ->
     assert chat["handoff"] is True and chat["lead"]
     ids = {
         "document_id": doc["id"],
+        "import_id": imported.json()["id"],
         "conversation_id": chat["conversation_id"],
         "lead_id": chat["lead"]["id"],
     }
@@ -213,7 +224,29 @@ async def test_writes_land_in_the_callers_tenant_only(
     assert r.json()["conversation_id"] != seeded_b.ids["conversation_id"] and r.json()["handoff"] is False
     assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
     listed = (await client.get("/api/v1/knowledge", headers=tenant_b.headers)).json()["items"]
-    assert [d["name"] for d in listed] == [f"{B_MARK} doc"]
+    assert [d["name"] for d in listed] == [f"{B_MARK} doc", f"{B_MARK}.csv"]
+
+
+async def test_imports_land_in_the_callers_tenant_only(
+    client: httpx.AsyncClient, tenant_a, tenant_b, seeded_b
+) -> None:
+    """A website import and a file upload by A's key and A's owner: A's, never B's."""
+    owner = await factories.signup(client, "Alpha Importer")
+    for prefix, headers in (("/api/v1", tenant_a.headers), (CUSTOMER, owner.headers)):
+        r = await client.post(
+            f"{prefix}/knowledge/imports", headers=headers, json={"url": "https://alpha.invalid/"}
+        )
+        assert r.status_code == 202, r.text
+        faq = b"question,answer\nalpha question?,alpha answer\n"
+        r = await client.post(
+            f"{prefix}/knowledge/files", headers=headers, files={"file": ("alpha.csv", faq)}
+        )
+        assert r.status_code == 201, r.text
+        listed = (await client.get(f"{prefix}/knowledge/imports", headers=headers)).json()
+        assert listed["total"] == 2 and B_MARK not in json.dumps(listed), listed
+    b_imports = (await client.get("/api/v1/knowledge/imports", headers=tenant_b.headers)).json()
+    assert [i["id"] for i in b_imports["items"]] == [seeded_b.ids["import_id"]]
+    assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
 
 
 async def test_a_tenant_key_cannot_use_the_admin_api(client: httpx.AsyncClient, tenant_a, tenant_b) -> None:
@@ -329,7 +362,7 @@ async def test_customer_users_never_reach_another_tenant(
     for (method, path), body in CUSTOMER_WRITES.items():
         r = await client.request(method, path, headers=a.headers, json=body)
         assert r.status_code in (200, 201), (path, r.text)
-    for method, path in sorted(_shared(WRITES_OWN_TENANT)):
+    for method, path in sorted(_shared(WRITES_OWN_TENANT)):  # imports: their own test
         body = {"bot_name": "Alpha"} if path.endswith("/config") else {"name": "A", "content": "alpha"}
         if path.endswith("/chat"):
             continue
@@ -349,6 +382,8 @@ def test_every_tenant_operation_is_in_this_suite(app) -> None:
     covered = (
         READS_OWN_TENANT
         | WRITES_OWN_TENANT
+        | IMPORT_WRITES
+        | _shared(IMPORT_WRITES)
         | set(OBJECT_ROUTES)
         | CRISP_ROUTES
         | BILLING_ROUTES

@@ -24,6 +24,7 @@ from frontdesk.kit import gc_tuning
 from frontdesk.kit.browser import BrowserHeadersMiddleware
 from frontdesk.kit.errors import install_error_handlers
 from frontdesk.kit.guards import HostGuard, NulGuard, StrictJsonGuard
+from frontdesk.knowledge import imports_router
 from frontdesk.knowledge import router as knowledge_router
 from frontdesk.leads import router as leads_router
 from frontdesk.observability import health
@@ -80,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # one service, two front doors: API keys at /api/v1/…, the dashboard's users at /api/v1/customer/…
     for shared in (
         config_router.router,
+        imports_router.router,  # before the documents' /knowledge/{document_id}
         knowledge_router.router,
         conversations_router.router,
         leads_router.router,
@@ -98,7 +100,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     app.include_router(web.router)  # last: the dashboard takes whatever no route above took
     app.add_middleware(StrictJsonGuard)
-    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        route_limits=dict.fromkeys(imports_router.UPLOAD_PATHS, imports_router.UPLOAD_BODY_BYTES),
+    )
     app.add_middleware(WidgetCorsMiddleware)
     app.add_middleware(NulGuard)
     app.add_middleware(HostGuard, allowed_hosts=settings.trusted_hosts)

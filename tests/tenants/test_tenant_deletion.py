@@ -18,6 +18,7 @@ from frontdesk.models import (
     BillingAccount,
     CrispIntegration,
     KnowledgeBase,
+    KnowledgeImport,
     StripeEvent,
     TenantConfiguration,
     UsageReport,
@@ -101,6 +102,18 @@ async def _populate(client: httpx.AsyncClient, runtime: Runtime, owner: factorie
     await seed_visitor(runtime, tenant_id, "visitor-1", email="ana@example.com", channel="crisp")
     now = utcnow()
     async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
+        imported = KnowledgeImport(kind="website", source="https://doomed.example/", status="done", errors=[])
+        session.add(imported)
+        await session.flush()
+        session.add(
+            KnowledgeBase(
+                name="Hours",
+                content="Open daily.",
+                source_url="https://doomed.example/hours",
+                import_id=imported.id,
+                content_hash="0" * 64,
+            )
+        )
         document = KnowledgeBase(name="faq", content="We open at nine.")
         session.add(document)
         await session.flush()

@@ -355,3 +355,25 @@ export interface BillingOverrideIn {
   comped: boolean;
   note: string | null;
 }
+
+export type ImportStatus = "queued" | "running" | "done" | "failed";
+
+export interface KnowledgeImport {
+  id: string;
+  kind: "website" | "file";
+  source: string;
+  status: ImportStatus;
+  pages_found: number;
+  pages_fetched: number;
+  pages_indexed: number;
+  pages_unchanged: number;
+  pages_failed: number;
+  errors: { item: string; reason: string }[];
+  max_pages: number;
+  resync_hours: number | null;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  next_sync_at: string | null;
+  documents: number;
+}

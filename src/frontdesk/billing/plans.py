@@ -28,6 +28,7 @@ class Plan:
     tenant_per_minute: int  # chat messages per minute across the tenant
     session_per_minute: int  # chat messages per minute from one visitor session
     max_output_tokens: int  # the most an LLM reply may cost, whatever the bot config asks
+    max_import_pages: int  # the most pages one website import fetches
     stripe_price: str | None
     stripe_metered_price: str | None
     meter_event: str | None
@@ -55,6 +56,7 @@ _FIELDS = {
     "tenant_per_minute": int,
     "session_per_minute": int,
     "max_output_tokens": int,
+    "max_import_pages": int,
     "stripe_price": str,
     "stripe_metered_price": str,
     "meter_event": str,
@@ -93,6 +95,7 @@ def _plan(name: str, raw: dict[str, Any]) -> Plan:
         tenant_per_minute=raw.get("tenant_per_minute", 60),
         session_per_minute=raw.get("session_per_minute", 20),
         max_output_tokens=raw.get("max_output_tokens", 500),
+        max_import_pages=raw.get("max_import_pages", 50),
         stripe_price=raw.get("stripe_price") or None,
         stripe_metered_price=raw.get("stripe_metered_price") or None,
         meter_event=raw.get("meter_event") or None,

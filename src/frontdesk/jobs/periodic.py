@@ -31,6 +31,7 @@ SCHEDULE: tuple[Periodic, ...] = (
     Periodic(tasks.apply_retention, 3600.0),
     Periodic(tasks.sweep_embeddings, 120.0),
     Periodic(tasks.sweep_embedding_models, 3600.0),
+    Periodic(tasks.sync_due_imports, 300.0),
 )
 KEY_FLUSH_SECONDS = 30.0
 

@@ -13,6 +13,7 @@ from frontdesk.channels.crisp import service as crisp
 from frontdesk.db.session import unit_of_work
 from frontdesk.jobs.broker import task
 from frontdesk.kit.time import utcnow
+from frontdesk.knowledge import imports
 
 # declared beside their domain; imported here so that every worker registers them
 from frontdesk.knowledge.chunks import embed_chunks as embed_chunks
@@ -88,3 +89,21 @@ async def report_usage() -> int:
 async def apply_retention() -> int:
     """Delete visitor messages, leads and Crisp rows older than each tenant's retention period."""
     return await retention.apply_all(current_runtime().db)
+
+
+@task(task_name="frontdesk.knowledge.run_import")
+async def run_import(tenant_id: str, import_id: str) -> str:
+    """Crawl one website import (a first import or a re-sync) and write its pages."""
+    runtime = current_runtime()
+    return await imports.run_import(
+        runtime.db, runtime.cache, runtime.settings.outbound, uuid.UUID(tenant_id), uuid.UUID(import_id)
+    )
+
+
+@task(task_name="frontdesk.knowledge.sync_due_imports")
+async def sync_due_imports() -> int:
+    """Queue the website imports whose scheduled re-sync is due."""
+    due = await imports.due_imports(current_runtime().db)
+    for tenant_id, import_id in due:
+        await run_import.kiq(str(tenant_id), str(import_id))
+    return len(due)

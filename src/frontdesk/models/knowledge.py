@@ -19,6 +19,14 @@ class KnowledgeBase(IdMixin, TenantOwned, Base):
     content: Mapped[str] = mapped_column(Text)
     version: Mapped[int] = mapped_column(default=1)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # where an imported document came from (a page's URL, a file's name) and the import that
+    # keeps it up to date; None for documents written by hand
+    source_url: Mapped[str | None] = mapped_column(String(2000), default=None)
+    import_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("knowledge_imports.id", ondelete="SET NULL"), index=True, default=None
+    )
+    # sha256 of the extracted text an import last stored: unchanged pages are not rewritten
+    content_hash: Mapped[str | None] = mapped_column(String(64), default=None)
 
 
 class KnowledgeChunk(IdMixin, TenantOwned, Base):

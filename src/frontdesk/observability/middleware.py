@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import secrets
+from collections.abc import Mapping
 
 import structlog
 from starlette.exceptions import HTTPException
@@ -37,19 +38,22 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """413 problem+json for bodies over the limit, by Content-Length or as they stream in."""
+    """413 problem+json for bodies over the limit, by Content-Length or as they stream in.
+    ``route_limits`` gives named paths (exactly; file uploads) their own limit instead."""
 
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, route_limits: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.route_limits = dict(route_limits or {})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.route_limits.get(scope["path"], self.max_bytes)
         length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.max_bytes):
-            await self._reject(send)
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            await self._reject(send, limit)
             return
         received = 0
 
@@ -58,21 +62,21 @@ class BodySizeLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.max_bytes:
+                if received > limit:
                     # FastAPI re-raises HTTPException from body parsing; the handler renders it.
-                    raise HTTPException(413, f"The request body exceeds {self.max_bytes} bytes.")
+                    raise HTTPException(413, f"The request body exceeds {limit} bytes.")
             return message
 
         await self.app(scope, limited_receive, send)
 
-    async def _reject(self, send: Send) -> None:
+    async def _reject(self, send: Send, limit: int) -> None:
         body = json.dumps(
             {
                 "type": "https://frontdesk.dev/problems/payload_too_large",
                 "title": "Payload too large",
                 "status": 413,
                 "code": "payload_too_large",
-                "detail": f"The request body exceeds {self.max_bytes} bytes.",
+                "detail": f"The request body exceeds {limit} bytes.",
             }
         ).encode()
         await send(

@@ -8,6 +8,7 @@ import { useAuth } from "@/lib/auth";
 import { formatDate, useGet } from "@/lib/hooks";
 import { documentSchema } from "@/lib/schemas";
 import type { DocumentOut, DocumentSummary, Page } from "@/lib/types";
+import { ImportPanel } from "@/components/ImportPanel";
 import { KnowledgeForm } from "@/components/KnowledgeForm";
 import { useFeedback } from "@/components/feedback";
 import { Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Spinner, Table, TextArea, TextInput, td, th } from "@/components/ui";
@@ -73,6 +74,7 @@ export default function KnowledgePage() {
           />
         </Card>
       )}
+      <ImportPanel writable={write} onChanged={() => void docs.reload()} />
       {docs.error && <ErrorBox message={docs.error} onRetry={() => void docs.reload()} />}
       {docs.loading && !docs.data && <Loading />}
       {docs.data && docs.data.items.length === 0 && <Empty title="No documents yet">Add your FAQ, policies or product info so the bot can answer.</Empty>}

@@ -1,0 +1,1 @@
+"""Where knowledge comes from besides pasted text: websites (``website``) and files (``files``)."""

@@ -1,0 +1,262 @@
+"""Text out of uploaded files: PDF (pypdf), DOCX (python-docx), HTML (trafilatura), Markdown,
+plain text, and CSV files of question/answer pairs (which become an FAQ document).
+
+``extract(name, data)`` is CPU work: call it in a thread. It either returns what to store or
+raises a ``FrontdeskError`` a person can act on (413 too large, 415 unsupported, 422 corrupt or
+without text) — nothing is stored for a file that fails.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from frontdesk.kit.errors import FrontdeskError, PayloadTooLarge
+
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_PDF_PAGES = 2_000
+MAX_DOCX_UNZIPPED = 100 * 1024 * 1024  # a DOCX is a zip: refuse one that inflates past this
+MAX_FAQ_ROWS = 500  # knowledge.schemas.MAX_FAQ_PAIRS
+PART_CHARS = 200_000  # knowledge.schemas.MAX_CONTENT_CHARS: longer text is stored in parts
+MAX_PARTS = 10
+EXTENSIONS = {
+    ".pdf": "pdf",
+    ".docx": "docx",
+    ".html": "html",
+    ".htm": "html",
+    ".md": "markdown",
+    ".markdown": "markdown",
+    ".txt": "text",
+    ".text": "text",
+    ".csv": "csv",
+}
+SUPPORTED = "PDF, DOCX, HTML, Markdown (.md), plain text (.txt) or a CSV of question/answer pairs"
+
+
+class UnsupportedFile(FrontdeskError):
+    status, code, title = 415, "unsupported_file", "Unsupported file type"
+
+
+class UnreadableFile(FrontdeskError):
+    status, code, title = 422, "unreadable_file", "The file cannot be read"
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What a file becomes: text parts (one document each) or FAQ pairs (one document)."""
+
+    kind: str
+    parts: list[str]
+    faq: list[tuple[str, str]] | None = None
+
+
+def kind_of(name: str) -> str:
+    kind = EXTENSIONS.get(PurePath(name).suffix.lower())
+    if kind is None:
+        raise UnsupportedFile(f"{name!r}: this file type is not supported; upload {SUPPORTED}.")
+    return kind
+
+
+def extract(name: str, data: bytes) -> Extracted:
+    if len(data) > MAX_FILE_BYTES:
+        raise PayloadTooLarge(
+            f"{name!r} is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB a file may be."
+        )
+    kind = kind_of(name)
+    if not data:
+        raise UnreadableFile(f"{name!r} is empty.")
+    if kind == "csv":
+        return Extracted(kind, [], faq=_csv_pairs(name, data))
+    text = {
+        "pdf": _pdf_text,
+        "docx": _docx_text,
+        "html": _html_text,
+        "markdown": _plain_text,
+        "text": _plain_text,
+    }[kind](name, data)
+    text = _tidy(text)
+    if not text:
+        raise UnreadableFile(f"{name!r}: no text found.")
+    return Extracted(kind, split_parts(name, text))
+
+
+def _pdf_text(name: str, data: bytes) -> str:
+    from pypdf import PdfReader
+    from pypdf.errors import PyPdfError
+
+    if not data.lstrip()[:5] == b"%PDF-":
+        raise UnreadableFile(f"{name!r} is not a PDF file (it does not start with %PDF-).")
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadableFile(f"{name!r} is password-protected; upload an unprotected copy.")
+        pages = reader.pages
+        if len(pages) > MAX_PDF_PAGES:
+            raise UnreadableFile(f"{name!r} has {len(pages)} pages; at most {MAX_PDF_PAGES} are read.")
+        texts = [page.extract_text() or "" for page in pages]
+    except FrontdeskError:
+        raise
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError):
+        raise UnreadableFile(f"{name!r} is not a readable PDF (corrupt or truncated).") from None
+    text = "\n\n".join(t.strip() for t in texts if t.strip())
+    if not text.strip():
+        raise UnreadableFile(
+            f"{name!r}: no text found (scanned PDF? Its pages are images; run OCR on it or upload "
+            "a PDF with a text layer)."
+        )
+    return text
+
+
+def _docx_text(name: str, data: bytes) -> str:
+    from docx import Document
+    from docx.opc.exceptions import PackageNotFoundError
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if sum(info.file_size for info in archive.infolist()) > MAX_DOCX_UNZIPPED:
+                raise UnreadableFile(
+                    f"{name!r} inflates to more than {MAX_DOCX_UNZIPPED // (1024 * 1024)} MiB."
+                )
+    except zipfile.BadZipFile:
+        raise UnreadableFile(f"{name!r} is not a readable DOCX file (not a zip package).") from None
+    try:
+        document = Document(io.BytesIO(data))
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as error:
+        raise UnreadableFile(f"{name!r} is not a readable DOCX file ({type(error).__name__}).") from None
+    except Exception:  # lxml and python-docx raise many kinds on malformed packages
+        raise UnreadableFile(f"{name!r} is not a readable DOCX file.") from None
+    lines: list[str] = []
+    body = document.element.body
+    for block in body.iterchildren():
+        tag = block.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            from docx.text.paragraph import Paragraph
+
+            para = Paragraph(block, document)
+            text = para.text.strip()
+            if not text:
+                continue
+            style = (para.style.name if para.style is not None else "") or ""
+            match = re.match(r"Heading (\d)", style)
+            if match:
+                lines.append("#" * min(int(match.group(1)), 6) + " " + text)
+            elif style == "Title":
+                lines.append("# " + text)
+            else:
+                lines.append(text)
+        elif tag == "tbl":
+            from docx.table import Table
+
+            table = Table(block, document)
+            rows = []
+            for row in table.rows:
+                cells = [" ".join(cell.text.split()) for cell in row.cells]
+                rows.append("| " + " | ".join(cells) + " |")
+            if rows:
+                width = rows[0].count("|") - 1
+                rows.insert(1, "|" + "---|" * width)
+                lines.append("\n".join(rows))
+    return "\n\n".join(lines)
+
+
+def _html_text(name: str, data: bytes) -> str:
+    import trafilatura
+
+    html = _decode(name, data)
+    text = trafilatura.extract(html, output_format="markdown", include_tables=True, include_links=False)
+    if not text:
+        raise UnreadableFile(f"{name!r}: no main text found in the HTML.")
+    return text
+
+
+def _plain_text(name: str, data: bytes) -> str:
+    return _decode(name, data)
+
+
+def _decode(name: str, data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise UnsupportedFile(f"{name!r} is a binary file, not text; upload {SUPPORTED}.")
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+_QUESTION = {"question", "questions", "q", "frage", "pregunta", "faq"}
+_ANSWER = {"answer", "answers", "a", "antwort", "réponse", "reponse", "respuesta"}
+
+
+def _csv_pairs(name: str, data: bytes) -> list[tuple[str, str]]:
+    text = _decode(name, data)
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+    except csv.Error as error:
+        raise UnreadableFile(f"{name!r} is not a readable CSV file ({error}).") from None
+    if not rows:
+        raise UnreadableFile(f"{name!r}: no rows.")
+    q_col, a_col = 0, 1
+    header = [c.strip().lower() for c in rows[0]]
+    q_named = next((i for i, c in enumerate(header) if c in _QUESTION), None)
+    a_named = next((i for i, c in enumerate(header) if c in _ANSWER), None)
+    if q_named is not None and a_named is not None:
+        q_col, a_col = q_named, a_named
+        rows = rows[1:]
+    elif max(len(r) for r in rows) < 2:
+        raise UnreadableFile(
+            f"{name!r}: a CSV needs two columns, question and answer (a header row 'question,answer' helps)."
+        )
+    width = len(header) if q_named is not None and a_named is not None else 2
+    delimiter = getattr(dialect, "delimiter", ",")
+    pairs = []
+    for number, row in enumerate(rows, start=2 if q_named is not None else 1):
+        question = row[q_col].strip() if len(row) > q_col else ""
+        answer = row[a_col].strip() if len(row) > a_col else ""
+        if a_col == width - 1 and len(row) > width:  # an unquoted comma in the last column
+            answer = delimiter.join(row[a_col:]).strip()
+        if not question or not answer:
+            raise UnreadableFile(f"{name!r}, row {number}: a question and an answer are both needed.")
+        if len(question) > 2_000 or len(answer) > 10_000:
+            raise UnreadableFile(
+                f"{name!r}, row {number}: too long (question ≤ 2,000, answer ≤ 10,000 characters)."
+            )
+        pairs.append((question, answer))
+    if not pairs:
+        raise UnreadableFile(f"{name!r}: no question/answer rows.")
+    if len(pairs) > MAX_FAQ_ROWS:
+        raise UnreadableFile(f"{name!r} has {len(pairs)} pairs; one file holds at most {MAX_FAQ_ROWS}.")
+    return pairs
+
+
+def _tidy(text: str) -> str:
+    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x00", "")
+    return re.sub(r"\n{3,}", "\n\n", text).strip()
+
+
+def split_parts(name: str, text: str) -> list[str]:
+    """The text in pieces of at most ``PART_CHARS``, cut at paragraph breaks where possible."""
+    parts: list[str] = []
+    while len(text) > PART_CHARS:
+        cut = text.rfind("\n\n", 0, PART_CHARS)
+        if cut < PART_CHARS // 2:
+            cut = text.rfind("\n", 0, PART_CHARS)
+        if cut < PART_CHARS // 2:
+            cut = PART_CHARS
+        parts.append(text[:cut].strip())
+        text = text[cut:].strip()
+    if text:
+        parts.append(text)
+    if len(parts) > MAX_PARTS:
+        raise PayloadTooLarge(
+            f"{name!r} holds more than {MAX_PARTS * PART_CHARS:,} characters of text; split it."
+        )
+    return parts
