@@ -6,7 +6,7 @@ from frontdesk.models.billing import BillingAccount, StripeEvent, UsageReport
 from frontdesk.models.configuration import TenantConfiguration
 from frontdesk.models.conversation import Conversation, Message
 from frontdesk.models.crisp import CrispDelivery, CrispEvent, CrispIntegration
-from frontdesk.models.knowledge import KnowledgeBase
+from frontdesk.models.knowledge import KnowledgeBase, KnowledgeGapResolution
 from frontdesk.models.lead import Lead
 from frontdesk.models.tenant import Tenant
 from frontdesk.models.user import (
@@ -31,6 +31,7 @@ __all__ = [
     "CrispIntegration",
     "Invitation",
     "KnowledgeBase",
+    "KnowledgeGapResolution",
     "Lead",
     "Membership",
     "Message",
