@@ -17,6 +17,7 @@ from frontdesk.models import (
     BillingAccount,
     CrispIntegration,
     KnowledgeBase,
+    KnowledgeGapResolution,
     StripeEvent,
     TenantConfiguration,
     UsageReport,
@@ -101,6 +102,7 @@ async def _populate(client: httpx.AsyncClient, runtime: Runtime, owner: factorie
     now = utcnow()
     async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
         session.add(KnowledgeBase(name="faq", content="We open at nine."))
+        session.add(KnowledgeGapResolution(question_key="0" * 64, action="dismissed", created_by="tests"))
         session.add(TenantConfiguration(config_type="notes", config_data={"bot_name": "Doomed"}))
         session.add(
             CrispIntegration(
