@@ -104,3 +104,17 @@ async def test_another_tenant_cannot_rate(client: httpx.AsyncClient, tenant_a, t
         ("user", None),
         ("assistant", None),
     ]
+
+
+async def test_a_visitors_ratings_are_in_their_data_export(
+    client: httpx.AsyncClient, runtime, tenant_a
+) -> None:
+    answer = await ask(client, tenant_a.headers, "v-export", "Do you sell gift cards?")
+    assert (await rate(client, tenant_a.headers, answer["message_id"], "v-export", "down")).status_code == 200
+    _, dpo = await factories.create_key(runtime, tenant_a.id, name="dpo", scopes=["privacy:manage"])
+    r = await client.get(
+        "/api/v1/privacy/export", headers={"X-API-Key": dpo}, params={"session_id": "v-export"}
+    )
+    assert r.status_code == 200, r.text
+    messages = r.json()["conversations"][0]["messages"]
+    assert [(m["role"], m["rating"]) for m in messages] == [("user", None), ("assistant", "down")]
