@@ -230,3 +230,31 @@ async def test_the_grouping_threshold_on_the_embedded_model(a: str, b: str, toge
     vectors = await static_embedder().embed([a, b])
     groups = gaps._cluster(np.asarray(vectors), gaps.GROUP_SIMILARITY)
     assert (len(groups) == 1) is together
+
+
+async def test_a_weak_match_is_listed_only_when_asked_for(client: httpx.AsyncClient, tenant_a) -> None:
+    h = tenant_a.headers
+    await client.post("/api/v1/knowledge", headers=h, json={"name": "Hours", "content": HOURS})
+    answer = await ask(client, h, "v1", "What are your opening hours?")
+    top = max(s["score"] for s in answer["sources"])
+    assert (await listed(client, h))["total"] == 0
+    groups = (await listed(client, h, min_score=top + 1))["items"]
+    assert [(g["question"], g["reasons"]) for g in groups] == [
+        ("What are your opening hours?", ["low_score"])
+    ]
+    assert (await listed(client, h, min_score=top))["total"] == 0
+
+
+async def test_answering_the_same_question_again_replaces_its_answer(
+    client: httpx.AsyncClient, tenant_a
+) -> None:
+    h = tenant_a.headers
+    for answer in ("Closed on Sunday.", "Open on Sunday from 10 to 14."):
+        r = await client.post(
+            f"{GAPS}/answer", headers=h, json={"question": "Are you open on Sunday?", "answer": answer}
+        )
+        assert r.status_code == 200, r.text
+    doc = r.json()["document"]
+    assert doc["chunks"] == 1 and doc["version"] == 2
+    content = (await client.get(f"/api/v1/knowledge/{doc['id']}", headers=h)).json()["content"]
+    assert content == "Q: Are you open on Sunday?\nA: Open on Sunday from 10 to 14."
