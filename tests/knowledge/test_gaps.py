@@ -258,3 +258,22 @@ async def test_answering_the_same_question_again_replaces_its_answer(
     assert doc["chunks"] == 1 and doc["version"] == 2
     content = (await client.get(f"/api/v1/knowledge/{doc['id']}", headers=h)).json()["content"]
     assert content == "Q: Are you open on Sunday?\nA: Open on Sunday from 10 to 14."
+
+
+async def test_bad_input_is_a_clear_422(client: httpx.AsyncClient, tenant_a) -> None:
+    h = tenant_a.headers
+    for body in (
+        {"question": "   ", "answer": "Yes."},
+        {"question": "Parking?", "answer": " \n "},
+        {"question": "Parking?"},
+        {"question": "Parking?", "answer": "Yes.", "questions": ["x"] * 101},
+    ):
+        r = await client.post(f"{GAPS}/answer", headers=h, json=body)
+        assert r.status_code == 422, (body, r.text)
+    r = await client.get(
+        GAPS, headers=h, params={"since": "2026-01-02T00:00:00Z", "until": "2026-01-01T00:00:00Z"}
+    )
+    assert r.status_code == 422
+    r = await client.get(GAPS, headers=h, params={"until": "0001-01-02T00:00:00Z"})
+    assert r.status_code == 200 and r.json()["total"] == 0
+    assert (await client.get("/api/v1/knowledge", headers=h)).json()["total"] == 0

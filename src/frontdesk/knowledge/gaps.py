@@ -262,7 +262,10 @@ async def list_gaps(
 ) -> tuple[list[GapGroup], int]:
     """A page of unanswered-question groups, most asked first, and the number of groups."""
     until = to_utc(until) if until is not None else None
-    since = to_utc(since) if since is not None else (until or utcnow()) - timedelta(days=DEFAULT_DAYS)
+    if since is None:
+        end = until or utcnow()
+        since = end - timedelta(days=DEFAULT_DAYS) if end.year > 1 else end
+    since = to_utc(since)
     query = select(
         Message.id,
         Message.conversation_id,

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from frontdesk.auth import audit
 from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
@@ -53,6 +53,13 @@ class GapAnswerIn(InputModel):
         max_length=gaps.MAX_RESOLVE,
         description="Other wordings of the question (the group's), marked answered too",
     )
+
+    @field_validator("question", "answer")
+    @classmethod
+    def _not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("must not be blank")
+        return value
 
 
 class GapAnswerOut(BaseModel):
