@@ -160,7 +160,9 @@ def _is_handoff(message: Any) -> bool:
     )
 
 
-def _reasons(question: Any, answer: Any, after: Sequence[Any], min_score: float | None) -> set[str]:
+def _reasons(answer: Any, after: Sequence[Any], min_score: float | None) -> set[str]:
+    """Why the bot's ``answer`` left its question unanswered (empty: it did not); ``after`` holds
+    the conversation's next messages."""
     meta: dict[str, Any] = answer.meta or {}
     if meta.get("silent") or meta.get("greeting") or _is_handoff(answer) or not answer.content.strip():
         return set()  # not an answer of the bot
@@ -193,7 +195,7 @@ def _occurrences(rows: Sequence[Any], min_score: float | None) -> list[_Occurren
                 continue
             if len(normalize_question(message.content)) < 3:
                 continue
-            reasons = _reasons(message, answer, messages[i + 2 : i + 4], min_score)
+            reasons = _reasons(answer, messages[i + 2 : i + 4], min_score)
             if reasons:
                 found.append(
                     _Occurrence(
