@@ -28,14 +28,22 @@ READS_OWN_TENANT = {
     ("GET", "/api/v1/config"),
     ("GET", "/api/v1/knowledge"),
     ("GET", "/api/v1/knowledge/imports"),
+    ("GET", "/api/v1/knowledge/gaps"),
     ("GET", "/api/v1/conversations"),
     ("GET", "/api/v1/leads"),
     ("GET", "/api/v1/integrations/crisp"),
     ("GET", "/api/v1/widget/config"),
 }
-WRITES_OWN_TENANT = {("POST", "/api/v1/chat"), ("PUT", "/api/v1/config"), ("POST", "/api/v1/knowledge")}
+WRITES_OWN_TENANT = {
+    ("POST", "/api/v1/chat"),
+    ("PUT", "/api/v1/config"),
+    ("POST", "/api/v1/knowledge"),
+    ("POST", "/api/v1/knowledge/gaps/answer"),
+    ("POST", "/api/v1/knowledge/gaps/dismiss"),
+}
 # covered by test_imports_land_in_the_callers_tenant_only (both doors)
 IMPORT_WRITES = {("POST", "/api/v1/knowledge/imports"), ("POST", "/api/v1/knowledge/files")}
+B_GAP_QUESTION = f"Where is the {B_MARK} parking?"
 # covered by test_crisp_connection_and_hooks_stay_in_their_tenant
 CRISP_ROUTES = {
     ("PUT", "/api/v1/integrations/crisp"),
@@ -65,6 +73,7 @@ OBJECT_ROUTES = {
     ("POST", "/api/v1/conversations/{conversation_id}/release"): None,
     ("GET", "/api/v1/leads/{lead_id}"): None,
     ("PATCH", "/api/v1/leads/{lead_id}"): {"status": "lost"},
+    ("POST", "/api/v1/chat/messages/{message_id}/rating"): {"session_id": "b-gap", "rating": "up"},
 }
 NOT_TENANT_SCOPED_PREFIXES = ("/api/v1/admin/",)
 # identity endpoints: no tenant in the request; each acts on the caller's own account or token
@@ -124,6 +133,8 @@ async def _snapshot(client: httpx.AsyncClient, headers: dict[str, str], ids: dic
         f"/api/v1/knowledge/imports/{ids['import_id']}",
         f"/api/v1/conversations/{ids['conversation_id']}",
         f"/api/v1/leads/{ids['lead_id']}",
+        f"/api/v1/conversations/{ids['gap_conversation_id']}",
+        "/api/v1/knowledge/gaps",
         "/api/v1/integrations/crisp",
     ):
         r = await client.get(path, headers=headers)
@@ -182,11 +193,25 @@ async def seeded_b(client: httpx.AsyncClient, tenant_b, crisp_api: FakeCrisp) ->
         )
     ).json()
     assert chat["handoff"] is True and chat["lead"]
+    # an answer B's visitor rated down: an unanswered question in B's list
+    gap = (
+        await client.post("/api/v1/chat", headers=h, json={"session_id": "b-gap", "message": B_GAP_QUESTION})
+    ).json()
+    rated = await client.post(
+        f"/api/v1/chat/messages/{gap['message_id']}/rating",
+        headers=h,
+        json={"session_id": "b-gap", "rating": "down"},
+    )
+    assert rated.status_code == 200, rated.text
+    gaps = (await client.get("/api/v1/knowledge/gaps", headers=h)).json()["items"]
+    assert [g["question"] for g in gaps] == [B_GAP_QUESTION]
     ids = {
         "document_id": doc["id"],
         "import_id": imported.json()["id"],
         "conversation_id": chat["conversation_id"],
         "lead_id": chat["lead"]["id"],
+        "gap_conversation_id": gap["conversation_id"],
+        "message_id": gap["message_id"],
     }
     return Seeded(ids, await _snapshot(client, h, ids))
 
@@ -219,12 +244,24 @@ async def test_writes_land_in_the_callers_tenant_only(
     h = tenant_a.headers
     await client.put("/api/v1/config", headers=h, json={"bot_name": "Alpha bot"})
     await client.post("/api/v1/knowledge", headers=h, json={"name": "A doc", "content": "alpha facts"})
+    # A dismissing or answering B's question (its text guessed right) only touches A's own list
+    for path, body in _gap_writes().items():
+        assert (await client.post(path, headers=h, json=body)).status_code == 200
     # A visitor of A using B's session id gets A's own conversation, never B's
     r = await client.post("/api/v1/chat", headers=h, json={"session_id": "b-visitor", "message": "hello"})
     assert r.json()["conversation_id"] != seeded_b.ids["conversation_id"] and r.json()["handoff"] is False
     assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
     listed = (await client.get("/api/v1/knowledge", headers=tenant_b.headers)).json()["items"]
     assert [d["name"] for d in listed] == [f"{B_MARK} doc", f"{B_MARK}.csv"]
+    names = [d["name"] for d in (await client.get("/api/v1/knowledge", headers=h)).json()["items"]]
+    assert names == ["A doc", "Answers"]
+
+
+def _gap_writes(prefix: str = "/api/v1") -> dict[str, dict[str, object]]:
+    return {
+        f"{prefix}/knowledge/gaps/dismiss": {"questions": [B_GAP_QUESTION]},
+        f"{prefix}/knowledge/gaps/answer": {"question": B_GAP_QUESTION, "answer": "Alpha's answer"},
+    }
 
 
 async def test_imports_land_in_the_callers_tenant_only(
@@ -298,7 +335,7 @@ async def test_crisp_connection_and_hooks_stay_in_their_tenant(
     assert (await client.delete("/api/v1/integrations/crisp", headers=h)).status_code == 204
     assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
     listed = (await client.get("/api/v1/conversations", headers=tenant_b.headers)).json()["items"]
-    assert [c["session_id"] for c in listed] == ["b-visitor"]
+    assert [c["session_id"] for c in listed] == ["b-gap", "b-visitor"]
 
 
 async def test_privacy_tools_never_reach_the_other_tenant(
@@ -322,7 +359,7 @@ async def test_privacy_tools_never_reach_the_other_tenant(
             assert r.status_code == 200 and set(r.json().values()) == {0}, (prefix, selector, r.text)
     assert await _snapshot(client, tenant_b.headers, seeded_b.ids) == seeded_b.snapshot
     listed = (await client.get("/api/v1/conversations", headers=tenant_b.headers)).json()["items"]
-    assert [c["session_id"] for c in listed] == ["b-visitor"]
+    assert [c["session_id"] for c in listed] == ["b-gap", "b-visitor"]
 
 
 SHARED_PREFIXES = ("/api/v1/config", "/api/v1/knowledge", "/api/v1/conversations", "/api/v1/leads")
@@ -362,8 +399,10 @@ async def test_customer_users_never_reach_another_tenant(
     for (method, path), body in CUSTOMER_WRITES.items():
         r = await client.request(method, path, headers=a.headers, json=body)
         assert r.status_code in (200, 201), (path, r.text)
+    gap_writes = _gap_writes(CUSTOMER)
     for method, path in sorted(_shared(WRITES_OWN_TENANT)):  # imports: their own test
         body = {"bot_name": "Alpha"} if path.endswith("/config") else {"name": "A", "content": "alpha"}
+        body = gap_writes.get(path, body)
         if path.endswith("/chat"):
             continue
         assert (await client.request(method, path, headers=a.headers, json=body)).status_code in (200, 201)

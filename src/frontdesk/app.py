@@ -24,7 +24,7 @@ from frontdesk.kit import gc_tuning
 from frontdesk.kit.browser import BrowserHeadersMiddleware
 from frontdesk.kit.errors import install_error_handlers
 from frontdesk.kit.guards import HostGuard, NulGuard, StrictJsonGuard
-from frontdesk.knowledge import imports_router
+from frontdesk.knowledge import gaps_router, imports_router
 from frontdesk.knowledge import router as knowledge_router
 from frontdesk.leads import router as leads_router
 from frontdesk.observability import health
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for shared in (
         config_router.router,
         imports_router.router,  # before the documents' /knowledge/{document_id}
+        gaps_router.router,  # before knowledge_router: /knowledge/gaps is not a /knowledge/{document_id}
         knowledge_router.router,
         conversations_router.router,
         leads_router.router,

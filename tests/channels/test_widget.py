@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 import httpx
 import pytest
 
@@ -84,17 +86,39 @@ async def test_other_origins_are_refused_and_secret_keys_get_no_cors(
 
 
 async def test_preflight_is_answered_for_the_widget_endpoints(client: httpx.AsyncClient) -> None:
+    rating = f"/api/v1/chat/messages/{uuid.uuid4()}/rating"
+    for path in ("/api/v1/chat", rating):
+        r = await client.options(
+            path,
+            headers={
+                "Origin": SHOP,
+                "Access-Control-Request-Method": "POST",
+                "Access-Control-Request-Headers": "x-api-key, content-type",
+            },
+        )
+        assert r.status_code == 204, path
+        assert r.headers["access-control-allow-origin"] == SHOP
+        assert "X-API-Key" in r.headers["access-control-allow-headers"]
+    # other paths under /chat are not browser endpoints
     r = await client.options(
-        "/api/v1/chat",
-        headers={
-            "Origin": SHOP,
-            "Access-Control-Request-Method": "POST",
-            "Access-Control-Request-Headers": "x-api-key, content-type",
-        },
+        "/api/v1/chat/messages/x/other", headers={"Origin": SHOP, "Access-Control-Request-Method": "POST"}
     )
-    assert r.status_code == 204
-    assert r.headers["access-control-allow-origin"] == SHOP
-    assert "X-API-Key" in r.headers["access-control-allow-headers"]
+    assert "access-control-allow-origin" not in r.headers
+
+
+async def test_the_widget_rates_an_answer_across_origins(client: httpx.AsyncClient, widget_tenant) -> None:
+    widget = {"X-API-Key": widget_tenant["publishable"], "Origin": SHOP}
+    answer = (
+        await client.post(
+            "/api/v1/chat", headers=widget, json={"session_id": "v", "message": "Do you deliver?"}
+        )
+    ).json()
+    r = await client.post(
+        f"/api/v1/chat/messages/{answer['message_id']}/rating",
+        headers=widget,
+        json={"session_id": "v", "rating": "up"},
+    )
+    assert r.status_code == 200 and r.headers["access-control-allow-origin"] == SHOP
 
 
 async def test_widget_chats_are_their_own_channel_and_limited_per_visitor_address(

@@ -275,6 +275,7 @@ async def test_main_pages_render_without_console_errors(
         "/app/conversations/",
         "/app/leads/",
         "/app/knowledge/",
+        "/app/unanswered/",
         "/app/settings/",
         "/app/team/",
         "/app/account/",

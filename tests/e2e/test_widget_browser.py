@@ -28,6 +28,7 @@ class Site(LoopbackServer):
     def __init__(self, api: str, key: str) -> None:
         super().__init__()
         self.api, self.key = api, key
+        self.secret = ""  # the tenant's secret key, for checks through the API
 
     @property
     def origin(self) -> str:
@@ -79,6 +80,7 @@ async def tenant_sites(runtime: Runtime, sites: tuple[Site, Site]) -> tuple[Site
         )
         assert r.status_code == 200, r.text
     shop.key = other.key = publishable
+    shop.secret = secret
     return shop, other
 
 
@@ -127,6 +129,47 @@ async def test_a_visitor_chats_through_the_widget_and_sees_the_streamed_reply(
     await page.keyboard.press("Escape")
     await expect(page.locator(".fd-panel")).to_be_hidden()
     await expect(page.locator(".fd-launcher")).to_be_focused()
+    assert errors == []
+    await page.close()
+
+
+async def test_a_visitor_rates_an_answer_with_a_thumb(
+    browser: Browser, tenant_sites: tuple[Site, Site]
+) -> None:
+    shop, _ = tenant_sites
+    page = await browser.new_page()
+    errors = _console_errors(page)
+    await page.goto(shop.origin + "/")
+    await expect(page.locator("#frontdesk-widget")).to_have_attribute("data-state", "ready")
+    await page.locator(".fd-launcher").click()
+    await page.locator(".fd-input").fill("Are you open on Saturday?")
+    await page.keyboard.press("Enter")
+    reply = page.locator('.fd-msg-bot[data-done="true"]').last
+    await expect(reply).to_contain_text("10:00", timeout=15_000)
+    # the greeting is not an answer: no thumbs under it
+    await expect(page.locator(".fd-greeting .fd-rate")).to_have_count(0)
+    down = reply.get_by_role("button", name="Not helpful")
+    await expect(down).to_have_attribute("aria-pressed", "false")
+    await down.click()
+    await expect(down).to_have_attribute("aria-pressed", "true")
+    await expect(reply.locator(".fd-rate")).to_have_attribute("data-saved", "down")
+    # stored on the answer, as the tenant's API shows it
+    async with httpx.AsyncClient(base_url=shop.api, headers={"X-API-Key": shop.secret}) as api:
+        conversations = (await api.get("/api/v1/conversations", params={"channel": "widget"})).json()["items"]
+        transcript = (await api.get(f"/api/v1/conversations/{conversations[0]['id']}")).json()
+    assert [(m["role"], m["rating"]) for m in transcript["messages"]][-2:] == [
+        ("user", None),
+        ("assistant", "down"),
+    ]
+    # the choice is still shown after a reload, and can be changed
+    await page.reload()
+    await page.locator(".fd-launcher").click()
+    reply = page.locator(".fd-msg-bot").last
+    await expect(reply.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "true")
+    up = reply.get_by_role("button", name="Helpful", exact=True)
+    await up.click()
+    await expect(reply.locator(".fd-rate")).to_have_attribute("data-saved", "up")
+    await expect(reply.get_by_role("button", name="Not helpful")).to_have_attribute("aria-pressed", "false")
     assert errors == []
     await page.close()
 

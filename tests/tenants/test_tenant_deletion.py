@@ -18,6 +18,7 @@ from frontdesk.models import (
     BillingAccount,
     CrispIntegration,
     KnowledgeBase,
+    KnowledgeGapResolution,
     KnowledgeImport,
     StripeEvent,
     TenantConfiguration,
@@ -118,6 +119,7 @@ async def _populate(client: httpx.AsyncClient, runtime: Runtime, owner: factorie
         session.add(document)
         await session.flush()
         await sync_chunks(session, document)  # knowledge_chunks
+        session.add(KnowledgeGapResolution(question_key="0" * 64, action="dismissed", created_by="tests"))
         session.add(TenantConfiguration(config_type="notes", config_data={"bot_name": "Doomed"}))
         session.add(
             CrispIntegration(

@@ -24,7 +24,12 @@ export interface ChatReply {
   reply: string;
   sources: ChatSource[];
   handoff: boolean;
+  /** The stored answer's id (what a rating refers to), when the server sent one. */
+  messageId: string | null;
+  intent: string;
 }
+
+export type Rating = "up" | "down";
 
 export interface StreamHandlers {
   onDelta(text: string): void;
@@ -117,7 +122,29 @@ function toReply(raw: unknown): ChatReply {
     reply: typeof r.reply === "string" ? r.reply : "",
     sources: Array.isArray(r.sources) ? (r.sources as ChatSource[]) : [],
     handoff: r.handoff === true,
+    messageId: typeof r.message_id === "string" && r.message_id ? r.message_id : null,
+    intent: typeof r.intent === "string" ? r.intent : "",
   };
+}
+
+/** Whether a reply is one of the bot's answers (rateable): not the hand-over, not a greeting. */
+export function isAnswer(reply: ChatReply): boolean {
+  return !!reply.messageId && !!reply.reply && !reply.handoff && reply.intent !== "greeting";
+}
+
+/** Rate one of the bot's answers in this session (`null` clears the rating). */
+export async function rateMessage(
+  api: string,
+  key: string,
+  sessionId: string,
+  messageId: string,
+  rating: Rating | null,
+): Promise<void> {
+  await request(api + "/api/v1/chat/messages/" + encodeURIComponent(messageId) + "/rating", {
+    method: "POST",
+    headers: headers(key, { "Content-Type": "application/json" }),
+    body: JSON.stringify({ session_id: sessionId, rating }),
+  });
 }
 
 /**

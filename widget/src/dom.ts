@@ -30,6 +30,8 @@ export function icon(paths: string[]): SVGSVGElement {
 export const ICON_CHAT = ["M21 12a8 8 0 0 1-11.8 7L4 20.5l1.5-4.9A8 8 0 1 1 21 12z"];
 export const ICON_CLOSE = ["M6 6l12 12", "M18 6L6 18"];
 export const ICON_SEND = ["M4 12l16-8-6 16-2.5-6.5z", "M11.5 13.5L20 4"];
+export const ICON_UP = ["M7 10v11", "M15 5.9L14 10h5.8a2 2 0 0 1 2 2.3l-1.4 7A2 2 0 0 1 18.4 21H7V10l4-8a3 3 0 0 1 4 3.9z"];
+export const ICON_DOWN = ["M17 14V3", "M9 18.1L10 14H4.2a2 2 0 0 1-2-2.3l1.4-7A2 2 0 0 1 5.6 3H17v11l-4 8a3 3 0 0 1-4-3.9z"];
 export const ICON_NEW = ["M4 12a8 8 0 1 0 2.3-5.7", "M4 4v4.5h4.5"];
 
 const URL_RE = /\bhttps?:\/\/[^\s<>"'`]+/gi;

@@ -6,6 +6,9 @@ export interface StoredMessage {
   role: Role;
   text: string;
   sources?: string[];
+  /** A bot answer's server id: the answer can be rated. */
+  id?: string;
+  rating?: "up" | "down";
 }
 
 const MAX_MESSAGES = 50;
@@ -76,6 +79,17 @@ export class Store {
     const all = this.messages();
     all.push(message);
     write(this.transcriptKey, JSON.stringify(all.slice(-MAX_MESSAGES)));
+  }
+
+  /** Remember the visitor's rating of the answer `id` (`null` clears it). */
+  setRating(id: string, rating: "up" | "down" | null): void {
+    const all = this.messages();
+    for (const m of all) {
+      if (m.id !== id) continue;
+      if (rating) m.rating = rating;
+      else delete m.rating;
+    }
+    write(this.transcriptKey, JSON.stringify(all));
   }
 
   /** Forget the transcript and start a new session; returns the new session id. */

@@ -35,6 +35,12 @@ svg{width:20px;height:20px;fill:none;stroke:currentColor;stroke-width:2;stroke-l
 .fd-msg-bot{align-self:flex-start;background:#fff;border:1px solid #e5e7eb;border-bottom-left-radius:4px}
 .fd-msg-system{align-self:center;max-width:95%;color:#4b5563;font-size:13px;text-align:center;padding:2px 8px}
 .fd-msg-error{color:#b91c1c}
+.fd-rate{display:flex;gap:4px;margin-top:6px;white-space:normal}
+.fd-rate button{display:inline-flex;align-items:center;justify-content:center;width:28px;height:24px;padding:0;border:1px solid #e5e7eb;border-radius:6px;background:#fff;color:#6b7280;cursor:pointer}
+.fd-rate button:hover{color:#111827;border-color:#9ca3af}
+.fd-rate button:focus-visible{outline:2px solid var(--fd-a);outline-offset:1px}
+.fd-rate button[aria-pressed="true"]{color:var(--fd-on);background:var(--fd-c);border-color:var(--fd-c)}
+.fd-rate svg{width:14px;height:14px;fill:none;stroke:currentColor;stroke-width:2;stroke-linecap:round;stroke-linejoin:round}
 .fd-sources{margin-top:6px;font-size:12px;color:#4b5563;white-space:normal}
 .fd-sources summary{cursor:pointer}
 .fd-sources ul{margin:4px 0 0;padding-left:18px}

@@ -8,8 +8,19 @@
  * window.Frontdesk = { open(), close(), toggle() }.
  */
 
-import { ApiError, type ChatReply, errorText, fetchConfig, sendMessage, toConfig, type WidgetConfig } from "./api";
-import { appendLinkified, el, icon, ICON_CHAT, ICON_CLOSE, ICON_NEW, ICON_SEND, readableOn } from "./dom";
+import {
+  ApiError,
+  type ChatReply,
+  errorText,
+  fetchConfig,
+  isAnswer,
+  type Rating,
+  rateMessage,
+  sendMessage,
+  toConfig,
+  type WidgetConfig,
+} from "./api";
+import { appendLinkified, el, icon, ICON_CHAT, ICON_CLOSE, ICON_DOWN, ICON_NEW, ICON_SEND, ICON_UP, readableOn } from "./dom";
 import { type Role, Store, type StoredMessage } from "./store";
 import { CSS } from "./styles";
 
@@ -253,6 +264,7 @@ class Widget {
     if (m.role === "bot") {
       appendLinkified(node, m.text);
       if (m.sources && m.sources.length) this.renderSources(node, m.sources);
+      if (m.id) this.renderRating(node, m.id, m.rating || null);
       if (live) node.setAttribute("data-done", "true");
     } else {
       node.textContent = m.text;
@@ -292,6 +304,45 @@ class Widget {
       if (out.length >= MAX_SOURCES) break;
     }
     return out;
+  }
+
+  /** Thumbs up / down under an answer: a toggle pair (pressing the pressed one clears it). */
+  private renderRating(node: HTMLElement, messageId: string, initial: Rating | null): void {
+    const sessionId = this.sessionId;
+    let current = initial;
+    const group = el("div", { class: "fd-rate", role: "group", "aria-label": "Rate this answer" });
+    const buttons: Record<Rating, HTMLButtonElement> = {
+      up: el("button", { type: "button", class: "fd-rate-up", "aria-label": "Helpful", title: "Helpful" }, [icon(ICON_UP)]),
+      down: el("button", { type: "button", class: "fd-rate-down", "aria-label": "Not helpful", title: "Not helpful" }, [
+        icon(ICON_DOWN),
+      ]),
+    };
+    const show = (): void => {
+      buttons.up.setAttribute("aria-pressed", current === "up" ? "true" : "false");
+      buttons.down.setAttribute("aria-pressed", current === "down" ? "true" : "false");
+    };
+    const choose = (rating: Rating): void => {
+      const before = current;
+      current = current === rating ? null : rating;
+      show();
+      group.setAttribute("aria-busy", "true");
+      rateMessage(this.api, this.key, sessionId, messageId, current)
+        .then(() => {
+          if (sessionId === this.sessionId) this.store.setRating(messageId, current);
+          group.setAttribute("data-saved", current || "none");
+        })
+        .catch(() => {
+          current = before;
+          show();
+        })
+        .then(() => group.removeAttribute("aria-busy"));
+    };
+    buttons.up.addEventListener("click", () => choose("up"));
+    buttons.down.addEventListener("click", () => choose("down"));
+    group.appendChild(buttons.up);
+    group.appendChild(buttons.down);
+    show();
+    node.appendChild(group);
   }
 
   private autosize(): void {
@@ -377,8 +428,13 @@ class Widget {
             appendLinkified(node, reply);
             const sources = this.sourceLabels(r);
             if (sources.length) this.renderSources(node, sources);
+            const id = isAnswer({ ...r, reply }) ? r.messageId : null;
+            if (id) this.renderRating(node, id, null);
             node.setAttribute("data-done", "true");
-            this.store.add(sources.length ? { role: "bot", text: reply, sources } : { role: "bot", text: reply });
+            const stored: StoredMessage = { role: "bot", text: reply };
+            if (sources.length) stored.sources = sources;
+            if (id) stored.id = id;
+            this.store.add(stored);
             this.scrollToEnd();
           },
         },

@@ -18,6 +18,7 @@ export const TENANT_NAV: NavItem[] = [
   { href: "/app/conversations/", label: "Conversations", permission: "conversations:read" },
   { href: "/app/leads/", label: "Leads", permission: "leads:read" },
   { href: "/app/knowledge/", label: "Knowledge", permission: "knowledge:read" },
+  { href: "/app/unanswered/", label: "Unanswered questions", permission: "knowledge:read" },
   { href: "/app/settings/", label: "Bot settings", permission: "config:read" },
   { href: "/app/keys/", label: "API keys", permission: "keys:manage" },
   { href: "/app/team/", label: "Team" },

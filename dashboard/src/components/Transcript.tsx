@@ -27,6 +27,13 @@ export function Transcript({ transcript }: { transcript: T }) {
                 <span className="font-medium capitalize text-slate-700">{m.role === "user" ? "Visitor" : m.role}</span>
                 <span>{formatDate(m.created_at)}</span>
                 {m.intent && <Badge tone="blue">{m.intent}</Badge>}
+                {m.rating && (
+                  <Badge tone={m.rating === "up" ? "green" : "red"}>
+                    <span data-testid="message-rating" data-rating={m.rating}>
+                      {m.rating === "up" ? "rated 👍" : "rated 👎"}
+                    </span>
+                  </Badge>
+                )}
               </div>
               <div
                 className={cx(

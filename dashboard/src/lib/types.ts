@@ -107,6 +107,24 @@ export interface DocumentOut extends DocumentSummary {
   content: string;
 }
 
+export type GapReason = "no_answer" | "low_score" | "rated_down" | "handed_off";
+
+/** A group of near-duplicate unanswered visitor questions (GET /knowledge/gaps). */
+export interface GapGroup {
+  question: string;
+  questions: string[];
+  count: number;
+  reasons: GapReason[];
+  first_asked_at: string;
+  last_asked_at: string;
+  conversation_ids: string[];
+}
+
+export interface GapAnswerOut {
+  document: DocumentSummary;
+  resolved: number;
+}
+
 export type ConversationStatus = "open" | "handoff" | "closed";
 
 export interface ConversationSummary {
@@ -133,6 +151,8 @@ export interface TranscriptMessage {
   tokens: number | null;
   latency_ms: number | null;
   model: string | null;
+  /** The visitor's rating of an answer. */
+  rating?: "up" | "down" | null;
   created_at: string;
 }
 

@@ -238,9 +238,10 @@ class ChatEngine:
             return replace(base, handoff=True, fixed_reply="", meta={"silent": True})
         if wants_handoff:
             reply = self._offline_reply(profile, "human_handoff", [], language, inp.message)
-            return replace(base, handoff=True, fixed_reply=reply)
+            # marked: a hand-over reply is not an answer (not rated, not an unanswered question)
+            return replace(base, handoff=True, fixed_reply=reply, meta={"handoff": True})
         if intent.intent == "greeting" and config.greeting:
-            return replace(base, fixed_reply=config.greeting)
+            return replace(base, fixed_reply=config.greeting, meta={"greeting": True})
 
         # the generation the index was built from also keys the response cache: one read, not two;
         # lexical hits fused with semantic ones, packed into the knowledge budget of a turn

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import StreamingResponse
 
-from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep
+from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
 from frontdesk.auth.permissions import CHAT_WRITE
+from frontdesk.chat import ratings
 from frontdesk.chat.engine import ChatInput
-from frontdesk.chat.schemas import ChatRequest, ChatResponse
+from frontdesk.chat.schemas import ChatRequest, ChatResponse, RatingOut, RatingRequest
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
 ChatWrite = Annotated[AuthContext, Depends(Authorize(CHAT_WRITE))]
@@ -60,3 +62,25 @@ async def chat(
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
     return ChatResponse(**(await engine.reply(prepared)).as_dict())
+
+
+@router.post(
+    "/messages/{message_id}/rating",
+    response_model=RatingOut,
+    responses={404: {"description": "No such answer in this session"}, 409: {"description": "Not an answer"}},
+)
+async def rate_answer(
+    auth: ChatWrite, session: TenantSession, message_id: uuid.UUID, body: RatingRequest
+) -> RatingOut:
+    """Rate one of the bot's answers (thumbs up or down; rate again to change, null to clear).
+
+    The answer must belong to the conversation of `session_id`; a publishable key (the widget)
+    rates only widget conversations, from the key's allowed origins like chat itself."""
+    rated = await ratings.rate_message(
+        session,
+        message_id,
+        session_id=body.session_id,
+        rating=body.rating,
+        channel="widget" if auth.key_type == "publishable" else None,
+    )
+    return RatingOut(message_id=rated.message_id, rating=rated.rating, rated_at=rated.rated_at)

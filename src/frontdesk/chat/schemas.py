@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from frontdesk.kit.schemas import InputModel
 
@@ -49,7 +49,15 @@ class TranscriptMessageOut(BaseModel):
     tokens: int | None
     latency_ms: int | None
     model: str | None
+    rating: Literal["up", "down"] | None = Field(
+        default=None, description="The visitor's rating of this answer, if any"
+    )
     created_at: datetime
+
+    @field_validator("rating", mode="before")
+    @classmethod
+    def _rating_name(cls, value: object) -> object:
+        return {1: "up", -1: "down"}.get(value, value) if isinstance(value, int) else value
 
 
 class TranscriptOut(ConversationOut):
@@ -98,3 +106,22 @@ class ChatResponse(BaseModel):
     sources: list[SourceOut]
     lead: LeadRef | None
     handoff: bool
+
+
+# --- POST /api/v1/chat/messages/{message_id}/rating ------------------------------------------
+
+
+class RatingRequest(InputModel):
+    session_id: str = Field(
+        min_length=1,
+        max_length=200,
+        pattern=r"^[\w.:@-]+$",
+        description="The session the answer was given in",
+    )
+    rating: Literal["up", "down"] | None = Field(description="Thumbs up or down; null removes the rating")
+
+
+class RatingOut(BaseModel):
+    message_id: uuid.UUID
+    rating: Literal["up", "down"] | None
+    rated_at: datetime | None

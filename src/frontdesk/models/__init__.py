@@ -6,7 +6,7 @@ from frontdesk.models.billing import BillingAccount, StripeEvent, UsageReport
 from frontdesk.models.configuration import TenantConfiguration
 from frontdesk.models.conversation import Conversation, Message
 from frontdesk.models.crisp import CrispDelivery, CrispEvent, CrispIntegration
-from frontdesk.models.knowledge import KnowledgeBase, KnowledgeChunk
+from frontdesk.models.knowledge import KnowledgeBase, KnowledgeChunk, KnowledgeGapResolution
 from frontdesk.models.knowledge_import import KnowledgeImport
 from frontdesk.models.lead import Lead
 from frontdesk.models.tenant import Tenant
@@ -33,6 +33,7 @@ __all__ = [
     "Invitation",
     "KnowledgeBase",
     "KnowledgeChunk",
+    "KnowledgeGapResolution",
     "KnowledgeImport",
     "Lead",
     "Membership",

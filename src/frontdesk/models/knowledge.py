@@ -3,10 +3,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from frontdesk.db.base import Base, IdMixin, TenantOwned
+from frontdesk.db.base import Base, IdMixin, TenantOwned, TimestampMixin
 from frontdesk.kit.time import utcnow
 
 
@@ -49,3 +49,20 @@ class KnowledgeChunk(IdMixin, TenantOwned, Base):
     embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # little-endian float32
     embedding_model: Mapped[str | None] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeGapResolution(IdMixin, TenantOwned, TimestampMixin, Base):
+    """An unanswered question the tenant dealt with: answered (a Q&A entry was added) or dismissed.
+
+    Keyed on a hash of the question's normalized text, so the question itself is not copied.
+    """
+
+    __tablename__ = "knowledge_gap_resolutions"
+    __table_args__ = (Index("ix_knowledge_gap_resolutions_tenant_key", "tenant_id", "question_key"),)
+
+    question_key: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))  # answered | dismissed
+    document_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("knowledge_bases.id", ondelete="SET NULL"), default=None
+    )
+    created_by: Mapped[str] = mapped_column(String(200))

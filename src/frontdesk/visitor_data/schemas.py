@@ -44,6 +44,9 @@ class MessageExport(BaseModel):
     content: str
     intent: str | None
     meta: dict[str, Any]
+    rating: Literal["up", "down"] | None = Field(
+        default=None, description="The visitor's rating of an answer"
+    )
     created_at: datetime
 
 

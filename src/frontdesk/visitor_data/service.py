@@ -136,6 +136,7 @@ async def export(session: AsyncSession, selector: VisitorSelector) -> VisitorExp
                     content=m.content,
                     intent=m.intent,
                     meta=m.meta,
+                    rating={1: "up", -1: "down"}.get(m.rating) if m.rating is not None else None,
                     created_at=m.created_at,
                 )
             )

@@ -9,15 +9,23 @@ so a browser page cannot use one.
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdesk.auth.keys import PREFIXES
 
 BROWSER_PATHS = ("/api/v1/chat", "/api/v1/widget/config")
+RATING_PATH = re.compile(r"/api/v1/chat/messages/[0-9A-Fa-f-]{1,64}/rating")  # the widget's thumbs
 ALLOW_METHODS = b"GET, POST, OPTIONS"
 ALLOW_HEADERS = b"X-API-Key, Content-Type, Accept"
 EXPOSE_HEADERS = b"Retry-After, X-Request-ID"
 MAX_AGE = b"600"
+
+
+def browser_path(path: str) -> bool:
+    path = path.rstrip("/")
+    return path in BROWSER_PATHS or RATING_PATH.fullmatch(path) is not None
 
 
 class WidgetCorsMiddleware:
@@ -25,7 +33,7 @@ class WidgetCorsMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["path"].rstrip("/") not in BROWSER_PATHS:
+        if scope["type"] != "http" or not browser_path(scope["path"]):
             await self.app(scope, receive, send)
             return
         headers = dict(scope["headers"])
