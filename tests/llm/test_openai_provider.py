@@ -31,6 +31,8 @@ def fake() -> Iterator[FakeOpenAI]:
 
 @pytest.fixture(autouse=True)
 async def _fresh_clients() -> AsyncIterator[None]:
+    # clients cached by earlier tests belong to their (closed) event loops: drop, don't close them
+    openai_provider._clients.clear()
     yield
     await close_clients()
 
