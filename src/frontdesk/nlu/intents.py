@@ -388,7 +388,6 @@ class IntentClassifier:
             best = OTHER
         return IntentResult(best, score, self.intents[best].action, scores)
 
-
     def _carries_more(self, name: str, text: str) -> bool:
         """Whether the message holds more than a few words besides ``name``'s keywords."""
         folded = _fold(text)
