@@ -131,3 +131,30 @@ def test_a_price_table_row_answers_a_price_question() -> None:
     assert answer(knowledge=knowledge, question="how much is a tune up") == (
         "Here's what I found: Basic Tune-Up: £55, 2 days"
     )
+
+
+def test_the_fact_after_the_sentence_naming_the_subject_is_quoted_with_it() -> None:
+    knowledge = [
+        "## Hire\nWe lend vintage and period-style bikes for weddings and photo sessions. "
+        "Prices start at £60 per bike per day including delivery. Helmets are sold separately."
+    ]
+
+    text = answer(knowledge=knowledge, question="we'd like old-fashioned bikes for our wedding photos")
+
+    assert text == (
+        "Here's what I found: We lend vintage and period-style bikes for weddings and photo sessions. "
+        "Prices start at £60 per bike per day including delivery."
+    )
+
+
+def test_words_of_another_language_that_are_stop_words_there_do_not_pick_the_sentence() -> None:
+    # "le" and "avec" are French stop words: an English reading of them must not outweigh "chien"
+    knowledge = [
+        "## Accueil\nLa boutique est accessible en fauteuil roulant. "
+        "Les chiens tenus en laisse sont acceptés en terrasse.",
+        "## Retrait\nPour les gâteaux, venez avec le véhicule le plus grand possible.",
+    ]
+
+    text = answer(knowledge=knowledge, language="fr", question="on peut venir avec le chien ?")
+
+    assert "tenus en laisse" in text

@@ -214,3 +214,35 @@ def test_an_order_reference_is_not_a_wish_to_be_contacted() -> None:
     classifier = IntentClassifier()
     assert classifier.classify("When are you open on Saturday? (ref 857566214)").intent != "contact"
     assert classifier.classify("my order 4481920331 has not arrived").intent != "contact"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what time does the saturday morning ride leave",
+        "morning! what time do you open on sundays",
+        "bonjour, vous ouvrez à quelle heure le dimanche ?",
+    ],
+)
+def test_a_question_that_mentions_a_greeting_word_is_not_a_greeting(
+    classifier: IntentClassifier, text: str
+) -> None:
+    result = classifier.classify(text)
+
+    assert result.intent != "greeting"
+    assert result.action == "answer"  # the bot answers it from the knowledge
+
+
+@pytest.mark.parametrize(
+    "text", ["good morning", "hey, how are you?", "hi, anyone there?", "good evening to you all"]
+)
+def test_a_message_that_is_essentially_a_greeting_stays_one(classifier: IntentClassifier, text: str) -> None:
+    assert classifier.classify(text).intent == "greeting"
+
+
+def test_asking_for_a_copy_of_records_is_not_asking_for_a_person(classifier: IntentClassifier) -> None:
+    # "get" alone ("get me an agent") is no evidence of wanting a person
+    result = classifier.classify("can I get a copy of my xrays")
+
+    assert result.action != "handoff"
+    assert classifier.classify("get me an agent").action == "handoff"

@@ -44,8 +44,8 @@ log = structlog.get_logger()
 _Document = tuple[str, str, str]  # id, name, content
 
 
-LEXICAL_CANDIDATES = 12
-SEMANTIC_CANDIDATES = 12
+LEXICAL_CANDIDATES = 16
+SEMANTIC_CANDIDATES = 16
 LEXICAL_FLOOR = 0.2  # lexical hits below this share of the best one are left out
 
 

@@ -18,15 +18,15 @@ import re
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from frontdesk.knowledge.analysis import analyzer, detect, fold, words
+from frontdesk.knowledge.analysis import analyzer, detect, fold, stopwords, words
 from frontdesk.llm.base import LLMRequest, LLMResult, LLMStream
 
 PROVIDER_NAME = "offline"
-MAX_SENTENCES = 3
 MAX_CHARS = 600
 
 TEMPLATES: dict[str, dict[str, str]] = {
@@ -104,7 +104,6 @@ _WANTED_BONUS = 1.0
 _FIRST_LABEL = 0.5  # the first line's label ("Opening hours: …") is the section's title
 _LABEL_WEIGHT = 1.5  # other lines' labels ("Saturday: …", a table row's first cell)
 _MIN_GUESSED = 4  # shorter words are never matched by a close spelling
-_SECOND = 0.7  # a second sentence scoring this share of the best is quoted too
 _PRICE_QUESTION = re.compile(
     r"\b(?:price|prices|pricing|cost|costs|how much|charge|charges|fee|fees|rate|rates|prix|tarifs?|combien|"
     r"co[uû]te?s?|preise?|kostet|kosten|gebühr|precios?|cu[aá]nto|cuesta|prezzo|quanto|custa)\b",
@@ -122,6 +121,7 @@ _TIME = re.compile(
     r"\b\d{1,2}(?:[:h.]\d{2}|\s?(?:am|pm|a\.m\.|p\.m\.|h\b|uhr\b))|\bclosed\b|\bfermé", re.IGNORECASE
 )
 _WANTS = ((_PRICE_QUESTION, _MONEY), (_TIME_QUESTION, _TIME))
+_PAIR_CHARS = 350  # the best sentence and the next one of its chunk are quoted together up to this
 _SHORT = 3  # a sentence of fewer words ("Yes.", "Prices:") is followed by the next one
 
 
@@ -147,6 +147,7 @@ class _Passage:
     heading: str
     units: tuple[str, ...]
     qa: bool
+    lines: tuple[int, ...] = ()  # the line (paragraph, row, list item) each unit comes from
 
 
 def _passage(text: str) -> _Passage:
@@ -156,6 +157,7 @@ def _passage(text: str) -> _Passage:
     if m := _QA.match(text.strip()):
         return _Passage(m.group("q"), (" ".join(m.group("a").split()),), qa=True)
     units: list[str] = []
+    line_of: list[int] = []
     lines = text.splitlines()
     for n, line in enumerate(lines):
         if line.lstrip().startswith("|"):  # a table row: "Basic Tune-Up: £55, Gear and brake adjustment"
@@ -167,8 +169,11 @@ def _passage(text: str) -> _Passage:
                 continue  # the |---|---| rule, and the header row above it
             line = f"{cells[0]}: {', '.join(c for c in cells[1:] if c)}" if len(cells) > 1 else cells[0]
         line = " ".join(_MARKUP.sub("", line).split())
-        units.extend(u for u in _SENTENCE_END.split(line) if _HAS_TEXT.search(u))
-    return _Passage(heading, tuple(units), qa=False)
+        for unit in _SENTENCE_END.split(line):
+            if _HAS_TEXT.search(unit):
+                units.append(unit)
+                line_of.append(n)
+    return _Passage(heading, tuple(units), qa=False, lines=tuple(line_of))
 
 
 class _Scorer:
@@ -177,6 +182,7 @@ class _Scorer:
 
     def __init__(self, question: str, passages: Sequence[_Passage], languages: Sequence[str]) -> None:
         self.analyzers = [analyzer(code) for code in dict.fromkeys(languages)]
+        self.stop = frozenset().union(*(stopwords(a.language) for a in self.analyzers))
         self.asked = self.terms(question)
         texts = [u for p in passages for u in (p.heading, *p.units) if u]
         units = [self.terms(u) for u in texts]
@@ -209,7 +215,8 @@ class _Scorer:
         return guesses
 
     def terms(self, text: str) -> set[str]:
-        tokens = words(text)
+        # a stop word of any language read ("le", "vous", "the") is no evidence in another's stemmer
+        tokens = [t for t in words(text) if fold(t) not in self.stop]
         found: set[str] = set()
         for a in self.analyzers:
             found.update(a.iter_terms(tokens))
@@ -231,65 +238,72 @@ class _Scorer:
 
 
 def best_answer(knowledge: Sequence[str], question: str | None, language: str | None = None) -> str:
-    """The sentence(s) of the best knowledge chunk that answer ``question``.
+    """The sentence(s) of the retrieved knowledge that answer ``question``.
 
     ``knowledge`` is ranked best first. Each sentence or line of the first few chunks is
-    scored by the (rare) stems it shares with the question, plus half its section
-    heading's, a bonus when the question asks for a price or a time and the sentence
-    states one, and a small discount for a lower-ranked chunk. The best is quoted (with
-    the next when it is very short); when no sentence shares a stem, the start of the best
-    chunk. A Q&A chunk is scored by its question and answer and answers with its answer.
+    scored by the (rare) stems it shares with the question (stop words of every language
+    read left out), plus half its section heading's, plus a bonus when the question asks
+    for a price or a time and the sentence states one, with a small discount per rank. The
+    best is quoted, with the next sentence of its paragraph when the two stay short and
+    the next one is about the same thing (a fact often follows the sentence that names the
+    subject: "We lend vintage bikes for weddings. Prices start at £60 per bike per day.");
+    a line or table row is never followed by the next row. With no stem shared, the start
+    of the best chunk. A Q&A chunk is scored by its question and answer and answers with
+    its answer.
     """
     passages = [p for p in (_passage(k) for k in knowledge[:_CANDIDATES]) if p.units]
     if not passages:
         return ""
     sample = " ".join(u for p in passages[:2] for u in p.units)[:300]  # enough to tell a language
-    scorer = _Scorer(question or "", passages, [language or "en", detect(sample, language or "en"), "en"])
-    best: tuple[float, int, int] = (0.0, 0, -1)  # score, passage, unit
-    unit_scores: dict[tuple[int, int], float] = {}
+    scorer = _Scorer(question or "", passages, [language or "en", _detect(sample, language or "en"), "en"])
+    # every candidate sentence (a Q&A entry: its question and answer as one)
+    keys: list[tuple[int, int]] = []
+    texts: list[str] = []
+    lexical: list[float] = []
     for rank, passage in enumerate(passages):
-        prior = 1.0 - _RANK_DISCOUNT * rank
         context = 0.5 * scorer.score(passage.heading)
         if passage.qa:
-            # the question and its answer together: a word they share counts once
-            score = scorer.score(f"{passage.heading}\n{passage.units[0]}") + scorer.bonus(passage.units[0])
-            if score * prior > best[0]:
-                best = (score * prior, rank, 0)
+            keys.append((rank, 0))
+            texts.append(f"{passage.heading} {passage.units[0]}")
+            lexical.append(
+                scorer.score(f"{passage.heading}\n{passage.units[0]}") + scorer.bonus(passage.units[0])
+            )
             continue
         for i, unit in enumerate(passage.units):
-            # the first line's label is the section's title ("Opening hours: …"): it counts half
-            shared = scorer.score(unit, label_weight=_FIRST_LABEL if i == 0 else _LABEL_WEIGHT)
-            if shared <= 0:
-                continue
-            score = unit_scores[rank, i] = (context + shared + scorer.bonus(unit)) * prior
-            if score > best[0]:
-                best = (score, rank, i)
-    top, rank, index = best
+            shared = scorer.score(
+                unit, label_weight=_FIRST_LABEL if i == 0 and not passage.heading else _LABEL_WEIGHT
+            )
+            keys.append((rank, i))
+            texts.append(unit)
+            lexical.append(context + shared + scorer.bonus(unit) if shared > 0 else 0.0)
+    # a lower-ranked chunk needs a better sentence; ties go to the better-ranked chunk
+    scores = [lexical[n] * (1.0 - _RANK_DISCOUNT * keys[n][0]) for n in range(len(keys))]
+    best = max(range(len(keys)), key=lambda n: scores[n])
+    rank, index = keys[best]
     passage = passages[rank]
     if passage.qa:
         return _trim(passage.units[0])
-    if index < 0:
-        return _trim(" ".join(passage.units[:MAX_SENTENCES]))
-    chosen = {index}
-    if (len(passage.units[index].split()) < _SHORT or passage.units[index].endswith(":")) and index + 1 < len(
-        passage.units
-    ):
-        chosen.add(index + 1)
-    # a second sentence of the same chunk nearly as good, saying something the first does not
-    covered = scorer.asked & scorer.terms(passage.units[index])
-    seconds = sorted(
-        ((score, i) for (r, i), score in unit_scores.items() if r == rank and i not in chosen),
-        reverse=True,
-    )
-    for score, i in seconds[:1]:
-        if score >= _SECOND * top and (scorer.asked & scorer.terms(passage.units[i])) - covered:
-            chosen.add(i)
-    # asked for a price or a time the chosen sentences do not state: the next one may
-    last = max(chosen)
-    wanted = [p for p in scorer.wants if not any(p.search(passage.units[i]) for i in chosen)]
-    if wanted and last + 1 < len(passage.units) and any(p.search(passage.units[last + 1]) for p in wanted):
-        chosen.add(last + 1)
-    return _trim(" ".join(passage.units[i] for i in sorted(chosen)))
+    chosen = [index]
+    following = index + 1
+    if following < len(passage.units):
+        unit, after = passage.units[index], passage.units[following]
+        if (
+            len(unit.split()) < _SHORT
+            or unit.endswith(":")
+            # the rest of the paragraph about the same thing ("… for weddings. Prices start at £60 …")
+            or (
+                passage.lines[index] == passage.lines[following]
+                and len(unit) + len(after) <= _PAIR_CHARS
+                and scorer.terms(after) & (scorer.terms(unit) | scorer.asked)
+            )
+        ):
+            chosen.append(following)
+    return _trim(" ".join(passage.units[i] for i in chosen))
+
+
+@lru_cache(maxsize=1024)
+def _detect(sample: str, fallback: str) -> str:
+    return detect(sample, fallback)
 
 
 def _trim(text: str) -> str:

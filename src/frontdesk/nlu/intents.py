@@ -34,11 +34,13 @@ DEFAULT_THRESHOLD = 0.4
 SIMILARITY_FLOOR = 0.35
 MAX_ITEMS = 200  # keywords, patterns or examples per intent
 _SECONDARY = frozenset({"greeting"})  # a greeting that carries a request is that request
+_GREETING_WORDS = 2  # words besides the greeting ("hi, anyone there?") it may carry and stay one
 _NAME_RE = re.compile(r"[a-z][a-z0-9_]{0,49}")
 _TOKEN_RE = re.compile(r"[^\W_]+")
 _STOPWORD_TEXT = """
 a an the i me my we our you your it its is are was be am to of in on at for and or do does did
 can could would will should this that there these those with what when how please just want like
+get got
 s t m d ll re ve
 je tu il nous vous le la les un une des de du et est pour mon ma mes
 yo el los las una y es para mi por con que
@@ -376,11 +378,23 @@ class IntentClassifier:
         scores = self.scores(text)
         ranked = sorted(scores.items(), key=lambda kv: kv[1], reverse=True)
         best, score = ranked[0]
-        if best in _SECONDARY and len(ranked) > 1 and ranked[1][1] >= self.threshold:
-            best, score = ranked[1]
+        if best in _SECONDARY and (
+            (len(ranked) > 1 and ranked[1][1] >= self.threshold) or self._carries_more(best, text)
+        ):
+            # a greeting wins only when the message is essentially a greeting: "morning!" is one,
+            # "what time does the saturday morning ride leave" is a question
+            best, score = ranked[1] if len(ranked) > 1 else (OTHER, 0.0)
         if score < self.threshold:
             best = OTHER
         return IntentResult(best, score, self.intents[best].action, scores)
+
+    def _carries_more(self, name: str, text: str) -> bool:
+        """Whether the message holds more than a few words besides ``name``'s keywords."""
+        folded = _fold(text)
+        rules = self._rules.get(name)
+        if rules is not None and rules.keywords is not None:
+            folded = rules.keywords.sub(" ", folded)
+        return len([w for w in folded.split() if w not in _STOPWORDS]) > _GREETING_WORDS
 
 
 _CONFIG_KEYS = {f.name for f in fields(IntentDefinition)}
