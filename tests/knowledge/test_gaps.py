@@ -3,6 +3,8 @@ answers from the next question on), "Dismiss", permissions and the audit log."""
 
 from __future__ import annotations
 
+import asyncio
+
 import httpx
 import numpy as np
 import pytest
@@ -277,3 +279,23 @@ async def test_bad_input_is_a_clear_422(client: httpx.AsyncClient, tenant_a) -> 
     r = await client.get(GAPS, headers=h, params={"until": "0001-01-02T00:00:00Z"})
     assert r.status_code == 200 and r.json()["total"] == 0
     assert (await client.get("/api/v1/knowledge", headers=h)).json()["total"] == 0
+
+
+async def test_answers_added_at_the_same_time_are_all_kept(client: httpx.AsyncClient, tenant_a) -> None:
+    """Two team members answering at once: both pairs end up in the one Answers document."""
+    h = tenant_a.headers
+    await client.post(
+        f"{GAPS}/answer", headers=h, json={"question": "Do you deliver?", "answer": "Yes, daily."}
+    )
+    questions = [f"Question number {n}?" for n in range(6)]
+    results = await asyncio.gather(
+        *(
+            client.post(f"{GAPS}/answer", headers=h, json={"question": q, "answer": f"Answer {n}."})
+            for n, q in enumerate(questions)
+        )
+    )
+    assert all(r.status_code == 200 for r in results), [r.text for r in results]
+    docs = (await client.get("/api/v1/knowledge", headers=h)).json()["items"]
+    assert [d["name"] for d in docs] == ["Answers"]
+    content = (await client.get(f"/api/v1/knowledge/{docs[0]['id']}", headers=h)).json()["content"]
+    assert all(f"Q: {q}" in content for q in ["Do you deliver?", *questions]), content

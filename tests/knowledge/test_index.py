@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+import string
+
 import pytest
 
 from frontdesk.knowledge.chunking import Chunk, chunk_document, chunk_markdown
@@ -308,3 +311,37 @@ def test_german_compounds_meet_their_parts() -> None:
     assert top_heading(index, "Welche Zeiten habt ihr?") == "Öffnungszeiten"
     assert top_heading(index, "Reparatur von meinem Rad") == "Fahrradreparatur"
     assert top_heading(index, "offnungszeiten") == "Öffnungszeiten"  # typed without the umlaut
+
+
+def test_a_long_message_of_unknown_words_makes_a_bounded_number_of_guesses(monkeypatch) -> None:
+    """A hostile visitor's 4,000-character message of made-up words: only its start is read and at
+    most MAX_EXPANDED_WORDS words are guessed at (each guess scans the tenant's vocabulary)."""
+    from frontdesk.knowledge import index as index_module
+
+    rng = random.Random(13)
+
+    def made_up() -> str:
+        return "".join(rng.choice(string.ascii_lowercase) for _ in range(9))
+
+    words = [made_up() for _ in range(2_000)]
+    idx = KnowledgeIndex.build(
+        chunk_document("d", "Catalogue", "\n\n".join(f"Item {w} costs 5 €." for w in words))
+    )
+    guessed: list[str] = []
+    real = KnowledgeIndex._expand
+
+    def counting(self, word, analyzers, add):  # type: ignore[no-untyped-def]
+        guessed.append(word)
+        return real(self, word, analyzers, add)
+
+    monkeypatch.setattr(KnowledgeIndex, "_expand", counting)
+    hostile = " ".join(made_up() for _ in range(500))  # 5,000 characters, no known word
+    assert len(hostile) > 4_000
+    idx.search(hostile)
+    assert 0 < len(guessed) <= index_module.MAX_EXPANDED_WORDS
+    guessed.clear()
+    idx.search("x" * 3_999)  # one enormous word is never guessed at
+    assert guessed == []
+    # a known word late in a long message is not read either: the search reads the start
+    assert idx.search(hostile[:4_000] + " " + words[7]) == []
+    assert idx.search(words[7])

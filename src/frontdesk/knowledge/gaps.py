@@ -380,6 +380,7 @@ async def add_answer(
     write, and mark ``question`` and ``questions`` answered. The bot uses it from the next
     question on (the knowledge generation moves when the transaction commits)."""
     pair = FaqPair(question=" ".join(question.split()), answer=answer.strip())
+    await service.lock_knowledge(session)  # read the Answers document as no other write changes it
     doc = await _answers_document(session)
     if doc is None:
         doc = await service.create_document(session, cache, DocumentCreate(name=ANSWERS_DOCUMENT, faq=[pair]))

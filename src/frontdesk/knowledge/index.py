@@ -52,6 +52,11 @@ SPLIT_WEIGHT = 0.8  # "tuneup" → tune + up
 FUZZY_WEIGHT = 0.5  # "parkng" → parking
 COMPOUND_WEIGHT = 0.5  # "zeiten" → offnungszeiten
 MIN_EXPANDED = 4  # shorter words are never expanded
+# what a visitor's message may cost: only its start is read, longer words are never guessed
+# at, and at most this many unknown words are (each guess scans the vocabulary)
+MAX_QUERY_CHARS = 500
+MAX_EXPANDED_CHARS = 40
+MAX_EXPANDED_WORDS = 16
 MAX_FUZZY = 3  # close spellings per unknown word
 MAX_COMPOUNDS = 3
 MIN_COMPOUND_PART = 5
@@ -234,6 +239,7 @@ class KnowledgeIndex:
 
     def query_terms(self, query: str, language: str | None = None) -> dict[int, float]:
         """The query's term ids and their weights (1 for the words as typed, less for guesses)."""
+        query = query[:MAX_QUERY_CHARS]
         tokens = words(query)
         if not tokens:
             return {}
@@ -265,14 +271,18 @@ class KnowledgeIndex:
         for first, second in itertools.pairwise(parts):
             add((analysis.stem(first + second) for analysis in analyzers), JOINED_WEIGHT)
         stop = frozenset().union(*(stopwords(code) for code in languages))
+        expanded = 0
         for part in dict.fromkeys(parts):
             folded = fold(part)
-            if len(folded) < MIN_EXPANDED or folded in stop or not folded.isalpha():
+            if not MIN_EXPANDED <= len(folded) <= MAX_EXPANDED_CHARS or folded in stop or not folded.isalpha():
                 continue
             if add((a.stem(part) for a in analyzers), 1.0) or add(
                 (a.stem_folded(part) for a in analyzers), 1.0
             ):
                 continue
+            if expanded == MAX_EXPANDED_WORDS:
+                break
+            expanded += 1
             self._expand(folded, analyzers, add)
         return weights
 

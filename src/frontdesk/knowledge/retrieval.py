@@ -37,7 +37,7 @@ from frontdesk.knowledge.fusion import (
     knowledge_text,
     pack,
 )
-from frontdesk.knowledge.index import KnowledgeIndex, ScoredChunk
+from frontdesk.knowledge.index import MAX_QUERY_CHARS, KnowledgeIndex, ScoredChunk
 from frontdesk.models import KnowledgeBase
 
 log = structlog.get_logger()
@@ -122,6 +122,7 @@ class KnowledgeRetriever:
         source's (when given), packed into ``budget_tokens``. ``language`` is the visitor's,
         when known. A semantic source that fails leaves the lexical hits (logged)."""
         generation, index = await self.index_for(db, cache, tenant_id)
+        query = query[:MAX_QUERY_CHARS]  # a 4,000-character message is searched by its start
         if not index.size or not query.strip():
             return Retrieval(generation, [])
         lexical = index.search(query, limit=LEXICAL_CANDIDATES, language=language)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.billing import service as billing
@@ -83,14 +83,28 @@ async def delete_document(session: AsyncSession, cache: Cache, document_id: uuid
     _bump_after_commit(session, cache, doc.tenant_id)
 
 
+async def lock_knowledge(session: AsyncSession) -> None:
+    """Serialise the session's tenant's knowledge writes until the transaction ends.
+
+    Two concurrent uploads cannot both pass the size check, and a read-modify-write of a
+    document (adding an answer) cannot lose a concurrent one. PostgreSQL row lock on the
+    tenant, SQLite's write lock; NO KEY UPDATE leaves the foreign key checks of
+    other inserts for the tenant unblocked. Taking it twice in a transaction is harmless.
+    """
+    tenant_id = current_tenant(session)
+    if tenant_id is None:  # the lock below would otherwise take every tenant's row
+        raise RuntimeError("knowledge writes need a tenant-scoped session")
+    if session.get_bind().dialect.name == "sqlite":
+        # FOR UPDATE means nothing to SQLite, and its transaction starts at the first write: a
+        # no-op write takes the database's one write lock now, before anything is read
+        await session.execute(update(Tenant).where(Tenant.id == tenant_id).values(id=Tenant.id))
+    else:
+        await session.execute(select(Tenant.id).with_for_update(key_share=True))
+
+
 async def _check_total(session: AsyncSession, new_chars: int, *, excluding: uuid.UUID | None = None) -> None:
     """Refuse a write that would take the tenant's knowledge past ``MAX_TENANT_CHARS``."""
-    if current_tenant(session) is None:  # the lock below would otherwise take every tenant's row
-        raise RuntimeError("knowledge writes need a tenant-scoped session")
-    # Serialise this tenant's knowledge writes (PostgreSQL; SQLite has one writer anyway) so
-    # that two concurrent uploads cannot both pass the check. NO KEY UPDATE leaves the foreign
-    # key checks of other inserts for the tenant unblocked.
-    await session.execute(select(Tenant.id).with_for_update(key_share=True))
+    await lock_knowledge(session)
     query = select(func.coalesce(func.sum(func.length(KnowledgeBase.content)), 0))
     if excluding is not None:
         query = query.where(KnowledgeBase.id != excluding)
