@@ -19,7 +19,7 @@ from frontdesk.db.session import unit_of_work
 from frontdesk.knowledge import chunks
 from frontdesk.knowledge.chunks import content_hash, documents_to_embed, embed_document, tenants_to_reembed
 from frontdesk.knowledge.embeddings import STATIC_MODEL, StaticEmbedder, Vectors, from_bytes, static_embedder
-from frontdesk.models import KnowledgeChunk
+from frontdesk.models import KnowledgeChunk, TenantConfiguration
 from frontdesk.runtime import Runtime
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn
@@ -264,4 +264,31 @@ async def test_a_lost_reembedding_after_a_model_change_is_found(
             {"knowledge": {"embeddings": "openai"}, "llm": {"api_key": "sk-a"}}
         )
         await bot_config.save(session, config, api_key_sent=True)
+    assert await tenants_to_reembed(runtime.db, runtime.settings) == [tenant_a.id]
+
+
+async def test_one_unreadable_configuration_does_not_stop_the_reembedding_sweep(
+    client: httpx.AsyncClient, runtime: Runtime, tenant_a, tenant_b
+) -> None:
+    await create(client, tenant_a, name="Guide", content=GUIDE)
+    await create(client, tenant_b, name="Guide", content=GUIDE)
+    await settle(runtime)
+    async with unit_of_work(runtime.db, tenant_id=tenant_a.id) as session:
+        config = BotConfigIn.model_validate(
+            {"knowledge": {"embeddings": "openai"}, "llm": {"api_key": "sk-a"}}
+        )
+        await bot_config.save(session, config, api_key_sent=True)
+    # tenant B's stored key cannot be decrypted (a rotated secret, a damaged row)
+    async with unit_of_work(runtime.db, tenant_id=tenant_b.id) as session:
+        config = BotConfigIn.model_validate(
+            {"knowledge": {"embeddings": "openai"}, "llm": {"api_key": "sk-b"}}
+        )
+        await bot_config.save(session, config, api_key_sent=True)
+        await session.execute(
+            update(TenantConfiguration)
+            .where(TenantConfiguration.config_type == bot_config.CONFIG_TYPE)
+            .values(
+                config_data={"knowledge": {"embeddings": "openai"}, "llm": {"api_key": "not-a-ciphertext"}}
+            )
+        )
     assert await tenants_to_reembed(runtime.db, runtime.settings) == [tenant_a.id]

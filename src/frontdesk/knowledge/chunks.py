@@ -248,8 +248,15 @@ async def tenants_to_reembed(db: Database, settings: Settings) -> list[uuid.UUID
             )
         )
         configs = {tenant_id: data for tenant_id, data in rows}
-    current = {t: model_for(bot_config.parse(configs.get(t)), settings) for t in tenants}
-    return sorted({tenant_id for tenant_id, model in pairs if model != current[tenant_id]})
+    current: dict[uuid.UUID, str] = {}
+    for tenant_id in tenants:
+        try:  # one unreadable configuration (undecryptable key, invalid document) skips one tenant
+            current[tenant_id] = model_for(bot_config.parse(configs.get(tenant_id)), settings)
+        except Exception as exc:
+            log.warning(
+                "knowledge.reembed_config_unreadable", tenant_id=str(tenant_id), error=type(exc).__name__
+            )
+    return sorted({t for t, model in pairs if t in current and model != current[t]})
 
 
 async def tenant_documents(db: Database, tenant_id: uuid.UUID) -> list[uuid.UUID]:
