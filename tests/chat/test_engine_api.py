@@ -11,6 +11,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
+from sqlalchemy import update as sa_update
 
 from frontdesk.billing import plans
 from frontdesk.db.session import unit_of_work
@@ -418,3 +419,37 @@ async def test_message_metadata_follows_the_pii_policy_too(
     }
     await put_config(client, tenant_a.headers, pii={"store": "raw"})
     assert (await stored_metadata("raw-meta"))["visitor_email"] == "sam@example.com"
+
+
+async def test_vectors_written_after_a_cached_answer_make_it_stale(settings) -> None:
+    """An answer cached before a new document's vectors existed is not served once the embedding
+    job has written them: the next turn is answered again, with the semantic hits."""
+    from frontdesk.kit import generations
+    from frontdesk.knowledge.chunks import embed_document
+    from frontdesk.models import KnowledgeChunk
+    from tests.chat.test_tenant_endpoint import platform
+    from tests.knowledge.jobs import settle
+
+    with FakeOpenAI() as fake:
+        async with platform(
+            settings, openai_api_key=SecretStr("sk-deployment"), openai_base_url=fake.base_url
+        ) as (client, runtime):
+            t = await factories.tenant_with_key(runtime, "A")
+            r = await client.post(
+                "/api/v1/knowledge", headers=t.headers, json={"name": "Hours", "content": HOURS}
+            )
+            doc_id = uuid.UUID(r.json()["id"])
+            await settle(runtime)
+            # the document is added but its vectors are not written yet (the job is still queued)
+            async with unit_of_work(runtime.db, tenant_id=t.id) as session:
+                await session.execute(sa_update(KnowledgeChunk).values(embedding=None, embedding_model=None))
+            await generations.bump(runtime.cache, t.id, generations.EMBEDDINGS)
+            await chat(client, t.headers, "When are you open?", session="v1")
+            calls = len(fake.chat_requests)
+            await chat(client, t.headers, "When are you open?", session="v2")
+            assert len(fake.chat_requests) == calls  # cached
+
+            # the embedding job writes the vectors: the cached answer no longer serves
+            assert await embed_document(runtime.db, runtime.cache, runtime.settings, t.id, doc_id) > 0
+            await chat(client, t.headers, "When are you open?", session="v3")
+            assert len(fake.chat_requests) == calls + 1

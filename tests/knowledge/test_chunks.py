@@ -16,10 +16,18 @@ from sqlalchemy import select, update
 
 from frontdesk.db import migrate
 from frontdesk.db.session import unit_of_work
+from frontdesk.kit.time import utcnow
 from frontdesk.knowledge import chunks
 from frontdesk.knowledge.chunks import content_hash, documents_to_embed, embed_document, tenants_to_reembed
-from frontdesk.knowledge.embeddings import STATIC_MODEL, StaticEmbedder, Vectors, from_bytes, static_embedder
-from frontdesk.models import KnowledgeChunk
+from frontdesk.knowledge.embeddings import (
+    STATIC_MODEL,
+    EmbeddingError,
+    StaticEmbedder,
+    Vectors,
+    from_bytes,
+    static_embedder,
+)
+from frontdesk.models import KnowledgeChunk, TenantConfiguration
 from frontdesk.runtime import Runtime
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn
@@ -265,3 +273,79 @@ async def test_a_lost_reembedding_after_a_model_change_is_found(
         )
         await bot_config.save(session, config, api_key_sent=True)
     assert await tenants_to_reembed(runtime.db, runtime.settings) == [tenant_a.id]
+
+
+async def test_one_unreadable_configuration_does_not_stop_the_reembedding_sweep(
+    client: httpx.AsyncClient, runtime: Runtime, tenant_a, tenant_b
+) -> None:
+    await create(client, tenant_a, name="Guide", content=GUIDE)
+    await create(client, tenant_b, name="Guide", content=GUIDE)
+    await settle(runtime)
+    async with unit_of_work(runtime.db, tenant_id=tenant_a.id) as session:
+        config = BotConfigIn.model_validate(
+            {"knowledge": {"embeddings": "openai"}, "llm": {"api_key": "sk-a"}}
+        )
+        await bot_config.save(session, config, api_key_sent=True)
+    # tenant B's stored key cannot be decrypted (a rotated secret, a damaged row)
+    async with unit_of_work(runtime.db, tenant_id=tenant_b.id) as session:
+        config = BotConfigIn.model_validate(
+            {"knowledge": {"embeddings": "openai"}, "llm": {"api_key": "sk-b"}}
+        )
+        await bot_config.save(session, config, api_key_sent=True)
+        await session.execute(
+            update(TenantConfiguration)
+            .where(TenantConfiguration.config_type == bot_config.CONFIG_TYPE)
+            .values(
+                config_data={"knowledge": {"embeddings": "openai"}, "llm": {"api_key": "not-a-ciphertext"}}
+            )
+        )
+    assert await tenants_to_reembed(runtime.db, runtime.settings) == [tenant_a.id]
+
+
+class Unreachable:
+    model = STATIC_MODEL
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        raise EmbeddingError("embedding request failed: unreachable")
+
+
+async def test_a_tenant_whose_endpoint_always_fails_never_starves_the_sweep(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch, tenant_a, tenant_b
+) -> None:
+    # the victim's id sorts after the failing tenant's: a sweep taking (tenant, document) in key
+    # order would only ever see the failing tenant's documents
+    failing, victim = sorted((tenant_a, tenant_b), key=lambda t: t.id)
+    theirs = sorted(  # equally old: taken in id order
+        [
+            uuid.UUID(
+                (await create(client, failing, name=f"Doc {i}", content=f"# Part {i}\n\nText {i}."))["id"]
+            )
+            for i in range(6)
+        ]
+    )
+    ours = (await create(client, victim, name="Guide", content=GUIDE))["id"]
+    await settle(runtime)
+    now = utcnow()
+    for tenant, age in ((failing, timedelta(hours=1)), (victim, timedelta(minutes=10))):
+        async with unit_of_work(runtime.db, tenant_id=tenant.id) as session:  # as if the jobs were lost
+            await session.execute(
+                update(KnowledgeChunk).values(embedding=None, embedding_model=None, created_at=now - age)
+            )
+    monkeypatch.setattr(chunks, "SWEEP_LIMIT", 4)
+    monkeypatch.setattr(chunks, "SWEEP_PER_TENANT", 2, raising=False)
+    static = static_embedder()
+
+    async def tenant_embedder(db: object, settings: object, tenant_id: uuid.UUID) -> object:
+        return Unreachable() if tenant_id == failing.id else static
+
+    monkeypatch.setattr(chunks, "tenant_embedder", tenant_embedder)
+
+    due = await documents_to_embed(runtime.db)
+    assert [doc for _, doc in due] == [theirs[0], theirs[1], uuid.UUID(ours)]
+    for tenant_id, document_id in due:  # the queued jobs run: the failing tenant's fail
+        await embed_document(runtime.db, runtime.cache, runtime.settings, tenant_id, document_id)
+    assert all(r.embedding is not None for r in await rows(runtime, victim.id))
+
+    # the failed documents wait before their next try; the failing tenant's others come first
+    due = await documents_to_embed(runtime.db)
+    assert [doc for _, doc in due] == [theirs[2], theirs[3]]

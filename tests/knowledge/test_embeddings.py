@@ -21,6 +21,8 @@ from frontdesk.knowledge.embeddings import (
     StaticEmbedder,
     embedder_for,
     from_bytes,
+    model_for,
+    openai_model_name,
     static_embedder,
     to_bytes,
 )
@@ -35,7 +37,6 @@ from tests.knowledge.jobs import settle
 
 DEPLOYMENT_KEY = "sk-deployment-canary"
 TENANT_KEY = "sk-tenant-own"
-OPENAI_MODEL = "openai/text-embedding-3-small-256"
 GUIDE = "# Parking\n\nFree parking behind the building.\n\n# Opening hours\n\nMonday to Friday, 9 to 6."
 
 
@@ -51,7 +52,7 @@ def test_the_static_embedder_gives_unit_vectors_that_round_trip() -> None:
 async def test_the_openai_embedder_through_the_sdk() -> None:
     with FakeOpenAI() as fake:
         embedder = OpenAIEmbedder(TENANT_KEY, fake.base_url)
-        assert embedder.model == OPENAI_MODEL
+        assert embedder.model == openai_model_name(base_url=fake.base_url)
         texts = [f"text number {i}" for i in range(130)]
         vectors = await embedder.embed(texts)
         assert vectors.shape == (130, 256) and vectors.dtype == np.float32
@@ -144,7 +145,8 @@ async def test_a_tenant_on_openai_embeddings_end_to_end(settings: Settings) -> N
             r = await client.put("/api/v1/config", headers=tenant.headers, json=body)
             assert r.status_code == 200 and r.json()["knowledge"] == {"embeddings": "openai"}
             await settle(runtime)
-            assert await chunk_models(runtime, tenant.id) == [OPENAI_MODEL, OPENAI_MODEL]
+            own_model = openai_model_name(base_url=endpoint.base_url)
+            assert await chunk_models(runtime, tenant.id) == [own_model, own_model]
             assert await chunk_models(runtime, other.id) == [STATIC_MODEL, STATIC_MODEL]  # untouched
             r = await client.get(f"/api/v1/knowledge/{doc_id}", headers=tenant.headers)
             assert (r.json()["embedded_chunks"], r.json()["indexing"]) == (2, "ready")
@@ -173,3 +175,61 @@ async def test_a_tenant_on_openai_embeddings_end_to_end(settings: Settings) -> N
                 2,
                 "pending",
             )
+
+
+async def test_the_model_name_carries_the_endpoint(settings: Settings) -> None:
+    """The same model at two endpoints is two models: moving to another endpoint re-embeds, and
+    vectors from one endpoint are never compared with another's."""
+    deployed = settings.model_copy(update={"openai_api_key": SecretStr(DEPLOYMENT_KEY)})
+    names = {
+        model_for(config(), deployed),
+        model_for(config(base_url="https://one.example/v1", api_key=TENANT_KEY), deployed),
+        model_for(config(base_url="https://two.example/v1", api_key=TENANT_KEY), deployed),
+    }
+    assert len(names) == 3 and all(name.startswith("openai/text-embedding-3-small-256@") for name in names)
+    own = config(base_url="https://one.example/v1", api_key=TENANT_KEY)
+    assert embedder_for(own, deployed).model == model_for(own, deployed)
+    assert embedder_for(config(), deployed).model == model_for(config(), deployed)
+
+
+async def test_a_hostile_endpoint_never_serves_or_learns_another_tenants_questions(
+    settings: Settings,
+) -> None:
+    """Two tenants with their own endpoints ask the same question: each question is embedded by
+    the asking tenant's own endpoint (a shared cache would hand tenant B's endpoint's vector to
+    tenant A, and show tenant B which questions A asked by the calls it no longer gets)."""
+    with FakeOpenAI() as theirs, FakeOpenAI() as ours:
+        allow = [f"127.0.0.1:{theirs.port}", f"127.0.0.1:{ours.port}"]
+        async with platform(settings, outbound_allow=allow) as (client, runtime):
+            hostile = await factories.tenant_with_key(runtime, name="Hostile")
+            victim = await factories.tenant_with_key(runtime, name="Victim")
+            for tenant, endpoint in ((hostile, theirs), (victim, ours)):
+                body = {
+                    "knowledge": {"embeddings": "openai"},
+                    "llm": {"base_url": endpoint.base_url, "api_key": TENANT_KEY},
+                }
+                r = await client.put("/api/v1/config", headers=tenant.headers, json=body)
+                assert r.status_code == 200, r.text
+                r = await client.post(
+                    "/api/v1/knowledge", headers=tenant.headers, json={"name": "Guide", "content": GUIDE}
+                )
+                assert r.status_code == 201, r.text
+            await settle(runtime)
+            assert set(await chunk_models(runtime, hostile.id)) == {
+                openai_model_name(base_url=theirs.base_url)
+            }
+            assert set(await chunk_models(runtime, victim.id)) == {openai_model_name(base_url=ours.base_url)}
+
+            def questions(endpoint: FakeOpenAI) -> list[object]:
+                return [r.body["input"] for r in endpoint.requests if r.path == "/v1/embeddings"]
+
+            search = VectorSearch(runtime.settings)
+            question = "Where can I park my car?"
+            await search.search(runtime.db, runtime.cache, hostile.id, question, limit=2)
+            assert questions(theirs).count([question]) == 1
+            await search.search(runtime.db, runtime.cache, victim.id, question, limit=2)
+            assert questions(ours).count([question]) == 1  # the victim's own endpoint embedded it
+            assert questions(theirs).count([question]) == 1  # ... and the hostile one heard nothing
+            # the victim asks again: its own cached vector, still nothing for the hostile endpoint
+            await search.search(runtime.db, runtime.cache, victim.id, question, limit=2)
+            assert questions(theirs).count([question]) == 1

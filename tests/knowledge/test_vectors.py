@@ -8,11 +8,13 @@ import uuid
 from collections.abc import Sequence
 
 import httpx
+import numpy as np
 import pytest
+from sqlalchemy import select
 
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit import generations
-from frontdesk.knowledge.embeddings import Vectors
+from frontdesk.knowledge.embeddings import Vectors, to_bytes
 from frontdesk.knowledge.vectors import SemanticHit, VectorSearch
 from frontdesk.models import KnowledgeChunk
 from frontdesk.runtime import Runtime
@@ -182,3 +184,50 @@ async def test_vectors_of_another_model_are_not_mixed_in(
     await generations.bump(runtime.cache, tenant_a.id, generations.CONFIG)
     entry = await vectors.entry_for(runtime.db, runtime.cache, tenant_a.id)
     assert entry.embedder.model.startswith("openai/") and entry.matrix.shape[0] == 0
+
+
+class Endpoint:
+    """An embedder named like every other OpenAI-compatible one, at its own endpoint."""
+
+    model = "openai/text-embedding-3-small-256"
+
+    def __init__(self, sign: float) -> None:
+        self.sign = sign
+        self.questions: list[str] = []
+
+    async def embed(self, texts: Sequence[str]) -> Vectors:
+        self.questions.extend(texts)
+        return np.full((len(texts), 4), self.sign * 0.5, dtype=np.float32)
+
+
+async def test_question_vectors_are_never_shared_between_tenants(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch, tenant_a, tenant_b
+) -> None:
+    """Two endpoints with the same model name: each tenant's question is embedded by its own
+    (a hostile endpoint's vector is never served to another tenant, nor does the missing call
+    tell it what the other tenant asked)."""
+    from frontdesk.knowledge import vectors as module
+
+    hostile, honest = Endpoint(-1.0), Endpoint(1.0)
+    by_url = {"https://hostile.example/v1": hostile, "https://honest.example/v1": honest}
+    for tenant, url in ((tenant_a, "https://hostile.example/v1"), (tenant_b, "https://honest.example/v1")):
+        async with unit_of_work(runtime.db, tenant_id=tenant.id) as session:
+            await bot_config.save(
+                session, BotConfigIn.model_validate({"llm": {"base_url": url}}), api_key_sent=False
+            )
+        await generations.bump(runtime.cache, tenant.id, generations.CONFIG)
+        doc_id = await create(client, tenant, name="Guide", content=GUIDE)
+        await settle(runtime)
+        async with unit_of_work(runtime.db, tenant_id=tenant.id) as session:  # the endpoint's vectors
+            for chunk in await session.scalars(
+                select(KnowledgeChunk).where(KnowledgeChunk.document_id == uuid.UUID(doc_id))
+            ):
+                chunk.embedding, chunk.embedding_model = to_bytes(np.full(4, 0.5, np.float32)), Endpoint.model
+    monkeypatch.setattr(module, "embedder_for", lambda config, settings: by_url[str(config.llm.base_url)])
+    search = VectorSearch(runtime.settings)
+
+    question = "Where can I leave my car?"
+    assert await search.search(runtime.db, runtime.cache, tenant_a.id, question, limit=3) == []
+    hits = await search.search(runtime.db, runtime.cache, tenant_b.id, question, limit=3)
+    assert len(hits) == 3  # the honest endpoint's vector, not the hostile one's (which scores < 0)
+    assert hostile.questions == [question] and honest.questions == [question]

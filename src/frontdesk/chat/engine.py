@@ -28,6 +28,7 @@ from frontdesk.chat.profile import ChatProfile, ProfileCache
 from frontdesk.config import Settings
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
+from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.time import utcnow
 from frontdesk.knowledge.fusion import SemanticSource
@@ -245,6 +246,12 @@ class ChatEngine:
 
         # the generation the index was built from also keys the response cache: one read, not two;
         # lexical hits fused with semantic ones, packed into the knowledge budget of a turn
+        cacheable = not redaction.has_pii and not history and intent.action == "answer"
+        # so does the embeddings generation (vectors written by the job after a document was
+        # added): read before the retrieval, so a key is never newer than the vectors used
+        embeddings_generation = (
+            await generations.current(self.cache, tenant_id, generations.EMBEDDINGS) if cacheable else 0
+        )
         query, query_language = await self._retrieval_query(profile, safe_text, language, offline_only)
         retrieval = await self.retriever.retrieve(
             self.db, self.cache, tenant_id, query, semantic=self.semantic, language=query_language
@@ -252,8 +259,10 @@ class ChatEngine:
         knowledge_generation, knowledge = retrieval.generation, retrieval.knowledge
         sources = [_source(h) for h in retrieval.hits]
         cache_key = None
-        if not redaction.has_pii and not history and intent.action == "answer":
-            cache_key = self._cache_key(profile, knowledge_generation, safe_text, language)
+        if cacheable:
+            cache_key = self._cache_key(
+                profile, (knowledge_generation, embeddings_generation), safe_text, language
+            )
             cached = await self.cache.get(cache_key)
             metrics.CACHE.labels("hit" if cached else "miss").inc()
             if cached:
@@ -518,6 +527,10 @@ class ChatEngine:
         return history_window(turns, max_turns=profile.config.llm.history_turns, max_chars=HISTORY_CHARS)
 
     @staticmethod
-    def _cache_key(profile: ChatProfile, knowledge_generation: int, text: str, language: str | None) -> str:
-        raw = f"{profile.tenant_id}|{knowledge_generation}|{profile.generation}|{language}|{normalize_query(text)}"
+    def _cache_key(
+        profile: ChatProfile, knowledge_generations: tuple[int, int], text: str, language: str | None
+    ) -> str:
+        """Keyed by the knowledge and embeddings generations (either moving makes a new key)."""
+        knowledge, embeddings = knowledge_generations
+        raw = f"{profile.tenant_id}|{knowledge}|{embeddings}|{profile.generation}|{language}|{normalize_query(text)}"
         return f"reply:{profile.tenant_id}:{hashlib.sha256(raw.encode()).hexdigest()}"

@@ -9,8 +9,9 @@ tenant's current model, in batches, each batch as: read the texts (short read-on
 transaction) → embed (no transaction open) → write the vectors (short transaction). When it
 has written anything it bumps the tenant's ``embeddings`` generation, so every process's
 vector cache refreshes (a separate counter from ``knowledge``: new vectors leave the lexical
-index as it is). ``sweep_embeddings`` (periodic) re-queues documents a crashed job left behind, and
-``sweep_embedding_models`` tenants whose re-embedding after a change of model was lost.
+index as it is). ``sweep_embeddings`` (periodic) re-queues documents a crashed job left behind
+(longest waiting first, a few per tenant; a document whose embedding failed waits ``SWEEP_AFTER``
+again), and ``sweep_embedding_models`` tenants whose re-embedding after a change of model was lost.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ EMBED_BATCH = 64  # chunks per read → embed → write round
 MAX_ROUNDS = 1_000  # a document has at most a few thousand chunks: a runaway loop stops here
 SWEEP_AFTER = timedelta(minutes=5)  # chunks without a vector this long: their job is lost
 SWEEP_LIMIT = 200  # documents re-queued per sweep
+SWEEP_PER_TENANT = 10  # of which at most this many from one tenant
 LANGUAGE_SAMPLE_CHARS = 4_000
 
 
@@ -193,6 +195,14 @@ async def embed_document(
             document_id=str(document_id),
             error=str(exc),
         )
+        # back-off: the sweep's clock of the chunks left without a vector starts again, so the
+        # sweep retries this document after SWEEP_AFTER at the earliest, behind older ones
+        async with unit_of_work(db, tenant_id=tenant_id) as session:
+            await session.execute(
+                update(KnowledgeChunk)
+                .where(KnowledgeChunk.document_id == document_id, KnowledgeChunk.embedding.is_(None))
+                .values(created_at=utcnow())
+            )
     if written:
         await generations.bump(cache, tenant_id, generations.EMBEDDINGS)
     log.info(
@@ -208,15 +218,36 @@ async def embed_document(
 async def documents_to_embed(
     db: Database, *, older_than: timedelta = SWEEP_AFTER
 ) -> list[tuple[uuid.UUID, uuid.UUID]]:
-    """(tenant, document) pairs with chunks still lacking a vector after ``older_than``."""
+    """(tenant, document) pairs with chunks still lacking a vector after ``older_than``: the
+    documents waiting longest first, at most ``SWEEP_PER_TENANT`` of one tenant (a tenant whose
+    endpoint always fails never fills a sweep; its failed documents also wait again, see
+    ``embed_document``)."""
     cutoff = utcnow() - older_than
+    pending = (
+        select(
+            KnowledgeChunk.tenant_id,
+            KnowledgeChunk.document_id,
+            func.min(KnowledgeChunk.created_at).label("oldest"),
+        )
+        .where(KnowledgeChunk.embedding.is_(None), KnowledgeChunk.created_at < cutoff)
+        .group_by(KnowledgeChunk.tenant_id, KnowledgeChunk.document_id)
+        .subquery()
+    )
+    ranked = select(
+        pending.c.tenant_id,
+        pending.c.document_id,
+        pending.c.oldest,
+        func.row_number()
+        .over(partition_by=pending.c.tenant_id, order_by=(pending.c.oldest, pending.c.document_id))
+        .label("rank"),
+    ).subquery()
     async with unit_of_work(
         db, admin=("system:jobs", "find chunks without embeddings"), read_only=True
     ) as session:
         rows = await session.execute(
-            select(KnowledgeChunk.tenant_id, KnowledgeChunk.document_id)
-            .where(KnowledgeChunk.embedding.is_(None), KnowledgeChunk.created_at < cutoff)
-            .group_by(KnowledgeChunk.tenant_id, KnowledgeChunk.document_id)
+            select(ranked.c.tenant_id, ranked.c.document_id)
+            .where(ranked.c.rank <= SWEEP_PER_TENANT)
+            .order_by(ranked.c.oldest, ranked.c.tenant_id, ranked.c.document_id)
             .limit(SWEEP_LIMIT)
         )
         return [(tenant_id, document_id) for tenant_id, document_id in rows]
@@ -248,8 +279,15 @@ async def tenants_to_reembed(db: Database, settings: Settings) -> list[uuid.UUID
             )
         )
         configs = {tenant_id: data for tenant_id, data in rows}
-    current = {t: model_for(bot_config.parse(configs.get(t)), settings) for t in tenants}
-    return sorted({tenant_id for tenant_id, model in pairs if model != current[tenant_id]})
+    current: dict[uuid.UUID, str] = {}
+    for tenant_id in tenants:
+        try:  # one unreadable configuration (undecryptable key, invalid document) skips one tenant
+            current[tenant_id] = model_for(bot_config.parse(configs.get(tenant_id)), settings)
+        except Exception as exc:
+            log.warning(
+                "knowledge.reembed_config_unreadable", tenant_id=str(tenant_id), error=type(exc).__name__
+            )
+    return sorted({t for t, model in pairs if t in current and model != current[t]})
 
 
 async def tenant_documents(db: Database, tenant_id: uuid.UUID) -> list[uuid.UUID]:

@@ -15,6 +15,7 @@ through the outbound guard; the deployment's key only goes to the deployment's e
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -129,7 +130,7 @@ class OpenAIEmbedder:
             raise ValueError("api_key is required")
         self.model_name = model_name
         self.dimensions = dimensions
-        self.model = openai_model_name(model_name, dimensions)
+        self.model = openai_model_name(model_name, dimensions, base_url)
         self._client = _client_for(api_key, base_url, float(timeout_s), max_retries, outbound)
         self._deadline_s = float(timeout_s) * (max_retries + 1)
 
@@ -163,8 +164,14 @@ class OpenAIEmbedder:
         return np.concatenate(out)
 
 
-def openai_model_name(model_name: str = OPENAI_MODEL, dimensions: int = OPENAI_DIMENSIONS) -> str:
-    return f"openai/{model_name}-{dimensions}"
+def openai_model_name(
+    model_name: str = OPENAI_MODEL, dimensions: int = OPENAI_DIMENSIONS, base_url: str | None = None
+) -> str:
+    """Names the model, its dimensions and the endpoint serving it: the same model name at two
+    endpoints (the deployment's, a tenant's own) is two models, whose vectors never mix and
+    whose question vectors are never shared."""
+    endpoint = hashlib.sha256((base_url or "default").encode()).hexdigest()[:8]
+    return f"openai/{model_name}-{dimensions}@{endpoint}"
 
 
 def _batches(texts: Sequence[str]) -> list[Sequence[str]]:
@@ -217,5 +224,7 @@ def model_for(config: BotConfigIn, settings: Settings) -> str:
     if config.knowledge.embeddings != "openai":
         return STATIC_MODEL
     llm = config.llm
-    has_key = bool(llm.api_key) if llm.base_url else bool(llm.api_key or settings.openai_api_key)
-    return openai_model_name() if has_key else STATIC_MODEL
+    if llm.base_url:
+        return openai_model_name(base_url=llm.base_url) if llm.api_key else STATIC_MODEL
+    has_key = bool(llm.api_key or settings.openai_api_key)
+    return openai_model_name(base_url=settings.openai_base_url) if has_key else STATIC_MODEL

@@ -8,7 +8,7 @@ wrote vectors, the embedding setting changed — the matrix is rebuilt on the ne
 are one at a time per tenant. Matrices are kept in an LRU bounded by bytes.
 
 A search embeds the question once (the only embedding on the chat path; a question's vector is
-kept briefly), then scores every row with one matrix-vector product: exact cosine similarity
+kept briefly, per tenant), then scores every row with one matrix-vector product: exact cosine similarity
 (the vectors are unit length). With 2,000 chunks of 256 dimensions that is 2 MB and well under
 a millisecond. If the tenant's embedding provider fails (or takes over 3 s), the search returns
 no hits and the caller's lexical results stand alone: a chat turn never fails on embeddings;
@@ -96,7 +96,7 @@ class VectorSearch:
         self._entries: OrderedDict[uuid.UUID, _Entry] = OrderedDict()
         self._bytes = 0
         self._locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
-        self._queries: OrderedDict[tuple[str, str], tuple[float, Vectors]] = OrderedDict()
+        self._queries: OrderedDict[tuple[uuid.UUID, str, str], tuple[float, Vectors]] = OrderedDict()
         self._failed: dict[tuple[uuid.UUID, str], float] = {}  # (tenant, model) -> when it failed
 
     @property
@@ -237,7 +237,9 @@ class VectorSearch:
 
     async def _query_vector(self, embedder: Embedder, query: str, tenant_id: uuid.UUID) -> Vectors | None:
         query = " ".join(query.split())[:MAX_QUERY_CHARS]
-        key = (embedder.model, query)
+        # per tenant: a question's vector is never served from another tenant's endpoint (which
+        # could poison it), nor does a hit reveal that another tenant asked the same question
+        key = (tenant_id, embedder.model, query)
         now = self._clock()
         cached = self._queries.get(key)
         if cached is not None and now - cached[0] < QUERY_CACHE_SECONDS:
