@@ -186,3 +186,37 @@ def test_a_csv_of_many_rows_is_refused_at_the_first_row_past_the_limit(monkeypat
         files.extract("many.csv", data)
     assert refused.value.status == 422 and "at most 500" in refused.value.detail
     assert seen == files.MAX_FAQ_ROWS + 1  # never all rows
+
+
+@pytest.mark.parametrize("charset", ["idna", "punycode", "rot13", "base64", "zlib", "no-such-codec"])
+def test_a_page_naming_a_non_text_codec_is_read_as_utf8(charset: str) -> None:
+    body = f'<html><head><meta charset="{charset}"><title>Hours</title></head><body><main>'
+    body += "<p>We are open from nine to five, Monday to Friday — café included.</p>" * 3
+    body += "</main></body></html>"
+    got = website.Fetched("https://a.example/hours", "text/html", body.encode())
+    result = website._page_of(got)
+    assert not isinstance(result, website.PageError), result
+    assert "café included" in result[0].text
+
+
+def test_an_unexpected_failure_on_a_page_is_that_pages_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*args: object, **kwargs: object) -> str:
+        raise RecursionError("deeply nested markup")
+
+    monkeypatch.setattr(website.trafilatura, "extract", explode)
+    got = website.Fetched("https://a.example/odd", "text/html", b"<html><body><p>x</p></body></html>")
+    result = website._page_of(got)
+    assert isinstance(result, website.PageError) and "cannot be read (RecursionError)" in result.reason
+
+
+def test_robots_txt_is_read_up_to_500_kib_and_a_bounded_number_of_lines() -> None:
+    head = b"User-agent: *\nDisallow: /private/\n"
+    padded = head + b"# padding\n" * (600 * 1024 // 10) + b"Disallow: /hours\n"
+    parser = website.parse_robots("https://a.example/robots.txt", padded)
+    assert not parser.can_fetch(website.ROBOTS_AGENT, "https://a.example/private/x")
+    assert parser.can_fetch(website.ROBOTS_AGENT, "https://a.example/hours")  # past 500 KiB: ignored
+    many = b"User-agent: *\n" + b"".join(b"Disallow: /p%d\n" % i for i in range(20_000))
+    parser = website.parse_robots("https://a.example/robots.txt", many)
+    assert not parser.can_fetch(website.ROBOTS_AGENT, "https://a.example/p10")
+    rules = sum(len(entry.rulelines) for entry in [*parser.entries, parser.default_entry] if entry)
+    assert rules < website.MAX_ROBOTS_LINES
