@@ -113,12 +113,23 @@ def test_a_docx_of_many_tiny_paragraphs_is_refused_by_its_inflated_size() -> Non
     assert refused.value.status == 422 and "document body inflates" in refused.value.detail
 
 
-def test_a_docx_past_the_text_budget_stops_being_read() -> None:
-    paragraph = b"<w:p><w:r><w:t>" + b"word " * 2_000 + b"</w:t></w:r></w:p>"
-    data = _docx_with_body(paragraph * 300)  # 3M characters in a 3 MB body
+def test_a_docx_past_the_text_budget_stops_being_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    from docx.text import paragraph
+
+    read: list[int] = []
+    original = paragraph.Paragraph.__init__
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        read.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(paragraph.Paragraph, "__init__", counted)
+    text = b"word " * 1_000  # 5,000 characters a paragraph
+    data = _docx_with_body((b"<w:p><w:r><w:t>" + text + b"</w:t></w:r></w:p>") * 700)  # 3.5M in all
     with pytest.raises(FrontdeskError) as refused:
         files.extract("long.docx", data)
     assert refused.value.status == 413 and "2,000,000 characters" in refused.value.detail
+    assert len(read) <= files.MAX_TEXT_CHARS // 5_000 + 2  # ~400 paragraphs read, not 700
 
 
 def _pdf_sharing_one_stream(pages: int, text: str) -> bytes:
