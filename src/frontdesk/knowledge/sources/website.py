@@ -120,7 +120,7 @@ class Crawl:
         robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
         parser = RobotFileParser(robots_url)
         try:
-            fetched = await self._fetch_page(robots_url)
+            fetched = await self._fetch_page(robots_url, page=False)
         except FetchError as error:
             if error.kind == "http" and error.status is not None and error.status < 500:
                 parser.parse([])  # no robots.txt: everything allowed
@@ -140,11 +140,12 @@ class Crawl:
             self.stopped = True
         return self.stopped
 
-    async def _fetch_page(self, url: str) -> Fetched:
-        """One page, within ``PAGE_DEADLINE`` in all."""
+    async def _fetch_page(self, url: str, *, page: bool = True) -> Fetched:
+        """One URL, within ``PAGE_DEADLINE`` in all; a page's redirects are checked against
+        robots.txt (robots.txt's and sitemaps' are not, as before)."""
         try:
             async with asyncio.timeout(PAGE_DEADLINE):
-                return await fetch(self.client, self.policy, url, allowed=self.allowed)
+                return await fetch(self.client, self.policy, url, allowed=self.allowed if page else None)
         except TimeoutError:
             raise FetchError(
                 f"the page took too long (more than {PAGE_DEADLINE:.0f} seconds)", "timeout"
@@ -207,7 +208,7 @@ class Crawl:
 
     async def _from_sitemap(self, sitemap_url: str) -> AsyncIterator[Page | PageError]:
         try:
-            got = await self._fetch_page(sitemap_url)
+            got = await self._fetch_page(sitemap_url, page=False)
         except FetchError as error:
             raise SiteError(f"the sitemap {sitemap_url} cannot be fetched: {error}") from None
         kind, locs = await asyncio.to_thread(parse_sitemap, got.body)
@@ -223,7 +224,7 @@ class Crawl:
                 if self._out_of_time():
                     return
                 try:
-                    child_got = await self._fetch_page(child)
+                    child_got = await self._fetch_page(child, page=False)
                 except FetchError as error:
                     yield PageError(child, f"sitemap: {error}")
                     continue
