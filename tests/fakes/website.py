@@ -129,6 +129,19 @@ class FakeWebsite(LoopbackServer):
                 html_page("Slow page", ["This page took its time to answer."]), media_type="text/html"
             )
 
+        async def trickle(request: Request) -> Response:
+            """A page that sends a few bytes at a time, never finishing (gives up after ~30 s)."""
+            self.hits.append("/trickle")
+
+            async def body() -> AsyncIterator[bytes]:
+                yield b"<html><body><main><p>"
+                for _ in range(600):
+                    await asyncio.sleep(0.05)
+                    yield b"slow words "
+                yield b"</p></main></body></html>"
+
+            return StreamingResponse(body(), media_type="text/html")
+
         async def brochure(request: Request) -> Response:
             self.hits.append("/brochure.pdf")
             return Response(b"%PDF-1.4 not really", media_type="application/pdf")
@@ -183,6 +196,7 @@ class FakeWebsite(LoopbackServer):
                 Route("/big", big),
                 Route("/brochure.pdf", brochure),
                 Route("/slow", slow),
+                Route("/trickle", trickle),
                 Route("/go/{where}", go),
                 Route("/catalog", catalog),
                 Route("/catalog/{number}", catalog),

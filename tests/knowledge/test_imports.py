@@ -15,12 +15,16 @@ from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import select
 
 from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.jobs import tasks
 from frontdesk.kit.time import utcnow
+from frontdesk.knowledge import imports as import_service
+from frontdesk.knowledge.sources import files as file_sources
+from frontdesk.knowledge.sources import website as website_source
 from frontdesk.models import KnowledgeImport
 from frontdesk.runtime import Runtime
 from tests import factories
@@ -305,6 +309,63 @@ async def test_an_import_whose_job_was_lost_is_sent_again(web, site: FakeWebsite
     assert (job["status"], job["pages_indexed"], job["next_sync_at"]) == ("done", 2, None), job
 
 
+async def test_a_duplicate_job_of_a_finished_import_crawls_nothing(web, site: FakeWebsite) -> None:
+    client, runtime = web
+    tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")
+    job = await start_import(client, tenant.headers, url=site.base_url + "/sitemap.xml")
+    assert job["status"] == "done"
+    site.hits.clear()
+    outcome = await import_service.run_import(
+        runtime.db, runtime.cache, runtime.settings.outbound, tenant.id, uuid.UUID(job["id"])
+    )
+    assert outcome == "skipped" and site.hits == []
+    again = (await client.get(f"/api/v1/knowledge/imports/{job['id']}", headers=tenant.headers)).json()
+    assert (again["status"], again["started_at"], again["pages_indexed"]) == ("done", job["started_at"], 2)
+
+
+async def test_scheduled_resyncs_respect_the_tenants_active_limit(web, site: FakeWebsite) -> None:
+    client, runtime = web
+    tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")
+    r = await client.post(
+        "/api/v1/knowledge/imports",
+        headers=tenant.headers,
+        json={"url": site.base_url + "/sitemap.xml", "resync_hours": 1},
+    )
+    assert r.status_code == 422 and "resync_hours" in r.text, r.text
+    async with unit_of_work(runtime.db, tenant_id=tenant.id) as session:
+        for number in range(6):
+            session.add(
+                KnowledgeImport(
+                    kind="website",
+                    source=f"{site.base_url}/catalog/{number}",
+                    status="done",
+                    max_pages=1,
+                    resync_hours=24,
+                    next_sync_at=utcnow() - timedelta(minutes=1),
+                    errors=[],
+                )
+            )
+    due = await import_service.due_imports(runtime.db)  # (the app's own tick may have swept first)
+    assert len([d for d in due if d[0] == tenant.id]) <= import_service.MAX_ACTIVE
+    async with unit_of_work(runtime.db, tenant_id=tenant.id) as session:
+        rows = (await session.scalars(select(KnowledgeImport))).all()
+        started = [r for r in rows if r.status != "done" or r.started_at is not None]
+        assert len(started) == import_service.MAX_ACTIVE, [(r.status, r.started_at) for r in rows]
+
+
+async def test_a_page_that_never_finishes_and_the_run_deadline(web, site: FakeWebsite, monkeypatch) -> None:
+    client, runtime = web
+    tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")
+    monkeypatch.setattr(website_source, "PAGE_DEADLINE", 0.5)
+    job = await start_import(client, tenant.headers, url=site.base_url + "/trickle")
+    assert job["status"] == "failed" and "the page took too long" in job["errors"][0]["reason"], job
+    monkeypatch.setattr(import_service, "MAX_RUN_SECONDS", 0)
+    site.hits.clear()
+    job = await start_import(client, tenant.headers, url=site.base_url + "/sitemap.xml")
+    assert job["pages_fetched"] == 0 and "stopped after" in job["errors"][-1]["reason"], job
+    assert set(site.hits) <= {"/robots.txt", "/sitemap.xml"}  # no page after the deadline
+
+
 # --- files -----------------------------------------------------------------------------------------
 
 
@@ -442,6 +503,59 @@ async def test_bad_files_are_refused_and_nothing_is_stored(
         "/api/v1/knowledge", headers=h, json={"name": "x", "content": "y" * (2 * 1024 * 1024)}
     )
     assert r.status_code == 413
+
+
+async def test_file_reading_has_its_own_bounded_pool(
+    client: httpx.AsyncClient, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    alpha = await factories.tenant_with_key(runtime, name="Alpha Bikes")
+    beta = await factories.tenant_with_key(runtime, name="Beta Bikes")
+    gate, entered = threading.Event(), threading.Event()
+    threads: list[str] = []
+    real = file_sources.extract
+
+    def held(name: str, data: bytes) -> file_sources.Extracted:
+        threads.append(threading.current_thread().name)
+        entered.set()
+        gate.wait(30)
+        return real(name, data)
+
+    monkeypatch.setattr(file_sources, "extract", held)
+    monkeypatch.setattr(file_sources, "MAX_EXTRACTING", 1)
+    monkeypatch.setattr(file_sources, "EXTRACT_WAIT", 0.0)
+    first = asyncio.create_task(upload(client, alpha.headers, "notes.md", b"# Hours\n\nNine to five.\n"))
+    try:
+        await asyncio.to_thread(entered.wait, 30)
+        r = await upload(client, alpha.headers, "more.md", b"# More\n\nText.\n")  # same tenant
+        assert r.status_code == 429 and r.headers["retry-after"] and "still being read" in r.json()["detail"]
+        r = await upload(client, beta.headers, "other.md", b"# Other\n\nText.\n")  # the process is full
+        assert r.status_code == 503 and r.headers["retry-after"], r.text
+    finally:
+        gate.set()
+    r = await first
+    assert r.status_code == 201, r.text
+    assert threads and all(name.startswith("extract") for name in threads)  # not the shared pool
+    # a file that takes too long: 422, and its slot is held until the thread ends
+    gate.clear()
+    entered.clear()
+    monkeypatch.setattr(file_sources, "EXTRACT_TIMEOUT", 0.2)
+    try:
+        r = await upload(client, beta.headers, "stuck.md", b"# Stuck\n\nText.\n")
+        assert r.status_code == 422 and "took too long to read" in r.json()["detail"], r.text
+        r = await upload(client, alpha.headers, "next.md", b"# Next\n\nText.\n")
+        assert r.status_code == 503, r.text
+    finally:
+        gate.set()
+    for _ in range(200):  # the thread ends, the slot is free again
+        if not file_sources._running:
+            break
+        await asyncio.sleep(0.05)
+    monkeypatch.setattr(file_sources, "EXTRACT_TIMEOUT", 60.0)
+    r = await upload(client, alpha.headers, "next.md", b"# Next\n\nText.\n")
+    assert r.status_code == 201, r.text
+    assert (await client.get("/api/v1/knowledge", headers=beta.headers)).json()["total"] == 0
 
 
 async def test_dashboard_users_import_through_the_customer_api(

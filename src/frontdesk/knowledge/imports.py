@@ -46,6 +46,7 @@ MAX_ERRORS = 100  # errors kept per import run (the counters keep counting)
 MAX_IMPORTS = 100  # imports a tenant keeps
 MAX_ACTIVE = 3  # imports of one tenant queued or running at once
 MAX_RESYNC_HOURS = 24 * 90
+MIN_RESYNC_HOURS = 24  # a scheduled re-sync at most once a day
 STALE_RUN = timedelta(hours=2)  # a run that started this long ago and never finished is over
 MAX_RUN_SECONDS = 90 * 60  # a run stops itself before that (the pages read so far are kept)
 LOST_JOB = timedelta(minutes=10)  # queued this long and not started: the job was lost, send again
@@ -61,7 +62,10 @@ class ImportCreate(InputModel):
         default=None, ge=1, le=100_000, description="At most this many pages (default and cap: the plan's)"
     )
     resync_hours: int | None = Field(
-        default=None, ge=1, le=MAX_RESYNC_HOURS, description="Re-sync every this many hours (none: on demand)"
+        default=None,
+        ge=MIN_RESYNC_HOURS,
+        le=MAX_RESYNC_HOURS,
+        description=f"Re-sync every this many hours, {MIN_RESYNC_HOURS} to {MAX_RESYNC_HOURS} (none: on demand)",
     )
 
 
@@ -273,6 +277,12 @@ def _enqueue_after_commit(session: AsyncSession, row: KnowledgeImport) -> None:
     after_commit(session, send)
 
 
+def _next_sync(row: KnowledgeImport) -> datetime | None:
+    if not row.resync_hours:
+        return None
+    return utcnow() + timedelta(hours=max(row.resync_hours, MIN_RESYNC_HOURS))
+
+
 def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
@@ -291,8 +301,8 @@ async def run_import(
             .where(
                 KnowledgeImport.id == import_id,
                 KnowledgeImport.kind == "website",
-                or_(
-                    KnowledgeImport.status.in_(("queued", "done", "failed")),
+                or_(  # a duplicate job of a finished run finds nothing to claim
+                    KnowledgeImport.status == "queued",
                     (KnowledgeImport.status == "running") & (KnowledgeImport.started_at < now - STALE_RUN),
                 ),
             )
@@ -317,19 +327,19 @@ async def run_import(
         start, plan_pages = row.source, min(row.max_pages, plan.max_import_pages)
     status: Status = "done"
     async with guarded_client(policy, timeout=PAGE_TIMEOUT) as client:
-        crawl = website.crawl(client, policy, start, max_pages=plan_pages)
+        # the deadline is checked before each fetch, and each fetch has its own (PAGE_DEADLINE)
+        deadline = time.monotonic() + MAX_RUN_SECONDS
+        crawl = website.crawl(client, policy, start, max_pages=plan_pages, deadline=deadline)
         try:
-            began = time.monotonic()
             async for event in crawl.pages():
                 outcome = await _record(db, cache, tenant_id, import_id, event, crawl.found)
                 if outcome == "gone":
                     return "deleted"
                 if outcome == "stop":
                     break
-                if time.monotonic() - began > MAX_RUN_SECONDS:
-                    reason = f"stopped after {MAX_RUN_SECONDS // 60} minutes; the pages read are kept"
-                    await _progress(db, tenant_id, import_id, error=(start, reason))
-                    break
+            if crawl.stopped:
+                reason = f"stopped after {MAX_RUN_SECONDS // 60} minutes; the pages read are kept"
+                await _progress(db, tenant_id, import_id, error=(start, reason))
         except website.SiteError as error:
             status = "failed"
             await _progress(db, tenant_id, import_id, found=crawl.found, error=(start, str(error)))
@@ -342,7 +352,7 @@ async def run_import(
         if row is None:
             return "deleted"
         row.status, row.finished_at = status, utcnow()
-        row.next_sync_at = utcnow() + timedelta(hours=row.resync_hours) if row.resync_hours else None
+        row.next_sync_at = _next_sync(row)
         log.info(
             "knowledge.import_finished",
             import_id=str(import_id),
@@ -444,7 +454,9 @@ async def _progress(
 
 async def due_imports(db: Database) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """Website imports whose scheduled re-sync is due, or whose job was lost, marked queued;
-    (tenant_id, import_id)."""
+    (tenant_id, import_id). A tenant gets at most ``MAX_ACTIVE`` imports queued or running: a
+    due re-sync beyond that waits for a later sweep (a lost job is already counted, so it is
+    always sent again)."""
     now = utcnow()
     async with unit_of_work(db, admin=("system:jobs", "due knowledge imports")) as session:
         rows = (
@@ -463,10 +475,27 @@ async def due_imports(db: Database) -> list[tuple[uuid.UUID, uuid.UUID]]:
                 .limit(DUE_BATCH)
             )
         ).all()
+        tenants = {row.tenant_id for row in rows}
+        active: dict[uuid.UUID, int] = {}
+        if tenants:
+            counted = await session.execute(
+                select(KnowledgeImport.tenant_id, func.count())
+                .where(
+                    KnowledgeImport.tenant_id.in_(tenants),
+                    KnowledgeImport.status.in_(("queued", "running")),
+                )
+                .group_by(KnowledgeImport.tenant_id)
+            )
+            active = {tenant_id: int(count) for tenant_id, count in counted.all()}
         due: list[tuple[uuid.UUID, uuid.UUID]] = []
         for row in rows:
+            if row.status != "queued":  # a new run for this tenant: only within its limit
+                if active.get(row.tenant_id, 0) >= MAX_ACTIVE:
+                    row.next_sync_at = now + LOST_JOB  # postponed: off the next sweeps for a while
+                    continue
+                active[row.tenant_id] = active.get(row.tenant_id, 0) + 1
             row.status, row.queued_at = "queued", now
             if row.resync_hours:  # the run sets the next one; this only keeps the row off the next sweep
-                row.next_sync_at = now + timedelta(hours=row.resync_hours)
+                row.next_sync_at = _next_sync(row)
             due.append((row.tenant_id, row.id))
     return due

@@ -6,7 +6,6 @@ the documents router (whose ``/knowledge/{document_id}`` would otherwise take th
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from typing import Annotated
 
@@ -91,12 +90,15 @@ async def upload_file(
     file: Annotated[UploadFile, File(description=f"{files.SUPPORTED}; at most 20 MiB")],
 ) -> FileImportOut:
     """Add a file to the knowledge base: PDF, DOCX, HTML, Markdown, plain text, or a CSV of
-    question/answer pairs (an FAQ document). A file that cannot be read stores nothing."""
+    question/answer pairs (an FAQ document). A file that cannot be read stores nothing. One file
+    per workspace is read at a time (429 with Retry-After otherwise); 503 with Retry-After when the
+    server is reading too many files; 422 when reading takes longer than a minute."""
     name = file.filename or "upload"
     files.kind_of(name)  # 415 before reading an unsupported file
     data = await file.read(files.MAX_FILE_BYTES + 1)
     if len(data) > files.MAX_FILE_BYTES:
         raise PayloadTooLarge(f"A file may be at most {files.MAX_FILE_BYTES // (1024 * 1024)} MiB.")
-    extracted = await asyncio.to_thread(files.extract, name, data)
+    # on the extraction pool, bounded per process and per tenant; 422 when it takes too long
+    extracted = await files.extract_bounded(name, data, str(auth.tenant_id))
     row, stored = await imports.store_file(session, runtime.cache, name, extracted)
     return FileImportOut(**ImportOut.of(row, len(stored)).model_dump(), document_ids=[d.id for d in stored])

@@ -1,21 +1,30 @@
 """Text out of uploaded files: PDF (pypdf), DOCX (python-docx), HTML (trafilatura), Markdown,
 plain text, and CSV files of question/answer pairs (which become an FAQ document).
 
-``extract(name, data)`` is CPU work: call it in a thread. It either returns what to store or
+``extract(name, data)`` is CPU work; the API calls it through ``extract_bounded``, which runs it
+on this module's own small thread pool (never the event loop's default pool, which password
+hashing and index builds share), at most ``MAX_EXTRACTING`` files at once per process and
+``MAX_EXTRACTING_PER_TENANT`` per tenant, and answers 422 after ``EXTRACT_TIMEOUT`` seconds. The
+work itself is bounded too (a thread cannot be stopped): a DOCX's ``word/document.xml`` is capped,
+paragraphs and PDF pages stop being read once the text passes ``MAX_TEXT_CHARS``, and a CSV is
+refused at its 501st row without reading the rest. ``extract`` either returns what to store or
 raises a ``FrontdeskError`` a person can act on (413 too large, 415 unsupported, 422 corrupt or
-without text) — nothing is stored for a file that fails.
+without text, 429/503 busy) — nothing is stored for a file that fails.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
+import threading
 import zipfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import PurePath
 
-from frontdesk.kit.errors import FrontdeskError, PayloadTooLarge
+from frontdesk.kit.errors import FrontdeskError, PayloadTooLarge, ServiceUnavailable
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 2_000
@@ -23,6 +32,15 @@ MAX_DOCX_UNZIPPED = 100 * 1024 * 1024  # a DOCX is a zip: refuse one that inflat
 MAX_FAQ_ROWS = 500  # knowledge.schemas.MAX_FAQ_PAIRS
 PART_CHARS = 200_000  # knowledge.schemas.MAX_CONTENT_CHARS: longer text is stored in parts
 MAX_PARTS = 10
+MAX_TEXT_CHARS = MAX_PARTS * PART_CHARS  # what one upload may hold: reading stops past it
+MAX_DOCX_XML = 8 * 1024 * 1024  # word/document.xml, uncompressed (a 2M-character text fits)
+MAX_PDF_CONTENT = 64 * 1024 * 1024  # page content streams parsed, all pages together (decoded)
+EXTRACT_WORKERS = 2  # threads of the extraction pool
+MAX_EXTRACTING = EXTRACT_WORKERS  # files extracted at once per process (more would only queue)
+MAX_EXTRACTING_PER_TENANT = 1  # a tenant's second upload at once gets 429
+EXTRACT_WAIT = 5.0  # seconds an upload waits for a free slot before 503 + Retry-After
+EXTRACT_TIMEOUT = 60.0  # seconds; then 422 "took too long to read"
+RETRY_AFTER = "10"
 EXTENSIONS = {
     ".pdf": "pdf",
     ".docx": "docx",
@@ -43,6 +61,75 @@ class UnsupportedFile(FrontdeskError):
 
 class UnreadableFile(FrontdeskError):
     status, code, title = 422, "unreadable_file", "The file cannot be read"
+
+
+class ExtractionBusy(FrontdeskError):
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+
+_executor = ThreadPoolExecutor(max_workers=EXTRACT_WORKERS, thread_name_prefix="extract")
+_slots_lock = threading.Lock()  # done-callbacks release slots from the worker threads
+_running = 0
+_running_by_tenant: dict[str, int] = {}
+
+
+def _take_slot(tenant: str) -> bool | None:
+    """True: taken; False: the process is full; None: the tenant already has its uploads running."""
+    global _running
+    with _slots_lock:
+        if _running_by_tenant.get(tenant, 0) >= MAX_EXTRACTING_PER_TENANT:
+            return None
+        if _running >= MAX_EXTRACTING:
+            return False
+        _running += 1
+        _running_by_tenant[tenant] = _running_by_tenant.get(tenant, 0) + 1
+        return True
+
+
+def _release_slot(tenant: str) -> None:
+    global _running
+    with _slots_lock:
+        _running -= 1
+        left = _running_by_tenant.get(tenant, 1) - 1
+        if left > 0:
+            _running_by_tenant[tenant] = left
+        else:
+            _running_by_tenant.pop(tenant, None)
+
+
+async def extract_bounded(name: str, data: bytes, tenant: str) -> Extracted:
+    """``extract`` on the extraction pool, within the per-process and per-tenant limits and
+    ``EXTRACT_TIMEOUT``. A slot is held until the thread really ends (also after a timeout), so
+    a file still being read keeps counting against the limits."""
+    waited = 0.0
+    while True:
+        taken = _take_slot(tenant)
+        if taken:
+            break
+        if taken is None:
+            raise ExtractionBusy(
+                "Another file of this workspace is still being read; try again shortly.",
+                headers={"Retry-After": RETRY_AFTER},
+            )
+        if waited >= EXTRACT_WAIT:
+            raise ServiceUnavailable(
+                "Too many files are being read right now; try again shortly.",
+                headers={"Retry-After": RETRY_AFTER},
+            )
+        await asyncio.sleep(0.1)
+        waited += 0.1
+    try:
+        future: Future[Extracted] = _executor.submit(extract, name, data)
+    except BaseException:
+        _release_slot(tenant)
+        raise
+    future.add_done_callback(lambda _: _release_slot(tenant))
+    try:
+        return await asyncio.wait_for(asyncio.wrap_future(future), EXTRACT_TIMEOUT)
+    except TimeoutError:
+        raise UnreadableFile(
+            f"{name!r}: the file took too long to read (more than {EXTRACT_TIMEOUT:.0f} seconds)."
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -97,7 +184,20 @@ def _pdf_text(name: str, data: bytes) -> str:
         pages = reader.pages
         if len(pages) > MAX_PDF_PAGES:
             raise UnreadableFile(f"{name!r} has {len(pages)} pages; at most {MAX_PDF_PAGES} are read.")
-        texts = [page.extract_text() or "" for page in pages]
+        texts: list[str] = []
+        chars = content = 0
+        for page in pages:
+            contents = page.get_contents()
+            content += len(contents.get_data()) if contents is not None else 0
+            if content > MAX_PDF_CONTENT:
+                raise PayloadTooLarge(
+                    f"{name!r}: its pages hold more than {MAX_PDF_CONTENT // (1024 * 1024)} MiB of "
+                    "content to read; split it."
+                )
+            texts.append(page.extract_text() or "")
+            chars += len(texts[-1])
+            if chars > MAX_TEXT_CHARS:
+                raise _too_much_text(name)
     except FrontdeskError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError, RecursionError):
@@ -121,6 +221,12 @@ def _docx_text(name: str, data: bytes) -> str:
                 raise UnreadableFile(
                     f"{name!r} inflates to more than {MAX_DOCX_UNZIPPED // (1024 * 1024)} MiB."
                 )
+            main = next((i for i in archive.infolist() if i.filename == "word/document.xml"), None)
+            if main is not None and main.file_size > MAX_DOCX_XML:
+                raise UnreadableFile(
+                    f"{name!r}: its document body inflates to more than "
+                    f"{MAX_DOCX_XML // (1024 * 1024)} MiB; split it or save it without embedded clutter."
+                )
     except zipfile.BadZipFile:
         raise UnreadableFile(f"{name!r} is not a readable DOCX file (not a zip package).") from None
     try:
@@ -130,8 +236,12 @@ def _docx_text(name: str, data: bytes) -> str:
     except Exception:  # lxml and python-docx raise many kinds on malformed packages
         raise UnreadableFile(f"{name!r} is not a readable DOCX file.") from None
     lines: list[str] = []
+    chars = 0
+    styles: dict[str | None, str] = {}  # style id → name, looked up once each
     body = document.element.body
     for block in body.iterchildren():
+        if chars > MAX_TEXT_CHARS:
+            raise _too_much_text(name)
         tag = block.tag.rsplit("}", 1)[-1]
         if tag == "p":
             from docx.text.paragraph import Paragraph
@@ -140,7 +250,11 @@ def _docx_text(name: str, data: bytes) -> str:
             text = para.text.strip()
             if not text:
                 continue
-            style = (para.style.name if para.style is not None else "") or ""
+            chars += len(text) + 2
+            style_id = block.style
+            if style_id not in styles:
+                styles[style_id] = (para.style.name if para.style is not None else "") or ""
+            style = styles[style_id]
             match = re.match(r"Heading (\d)", style)
             if match:
                 lines.append("#" * min(int(match.group(1)), 6) + " " + text)
@@ -156,11 +270,18 @@ def _docx_text(name: str, data: bytes) -> str:
             for row in table.rows:
                 cells = [" ".join(cell.text.split()) for cell in row.cells]
                 rows.append("| " + " | ".join(cells) + " |")
+                chars += len(rows[-1]) + 1
+                if chars > MAX_TEXT_CHARS:
+                    raise _too_much_text(name)
             if rows:
                 width = rows[0].count("|") - 1
                 rows.insert(1, "|" + "---|" * width)
                 lines.append("\n".join(rows))
     return "\n\n".join(lines)
+
+
+def _too_much_text(name: str) -> PayloadTooLarge:
+    return PayloadTooLarge(f"{name!r} holds more than {MAX_TEXT_CHARS:,} characters of text; split it.")
 
 
 def _html_text(name: str, data: bytes) -> str:
@@ -198,42 +319,49 @@ def _csv_pairs(name: str, data: bytes) -> list[tuple[str, str]]:
         dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
     except csv.Error:
         dialect = csv.excel
+    delimiter = getattr(dialect, "delimiter", ",")
+    pairs: list[tuple[str, str]] = []
+    q_col, a_col, width = 0, 1, 2
+    first = True
+    # row by row: a file of many short rows is refused at row MAX_FAQ_ROWS + 1, the rest unread
     try:
-        rows = [row for row in csv.reader(io.StringIO(text), dialect) if any(c.strip() for c in row)]
+        for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
+            if not any(c.strip() for c in row):
+                continue
+            if first:
+                first = False
+                header = [c.strip().lower() for c in row]
+                q_named = next((i for i, c in enumerate(header) if c in _QUESTION), None)
+                a_named = next((i for i, c in enumerate(header) if c in _ANSWER), None)
+                if q_named is not None and a_named is not None:
+                    q_col, a_col, width = q_named, a_named, len(header)
+                    continue
+                if len(row) < 2:
+                    raise UnreadableFile(
+                        f"{name!r}: a CSV needs two columns, question and answer (a header row "
+                        "'question,answer' helps)."
+                    )
+            if len(pairs) >= MAX_FAQ_ROWS:
+                raise UnreadableFile(
+                    f"{name!r} has more than {MAX_FAQ_ROWS} pairs; one file holds at most {MAX_FAQ_ROWS}."
+                )
+            question = row[q_col].strip() if len(row) > q_col else ""
+            answer = row[a_col].strip() if len(row) > a_col else ""
+            if a_col == width - 1 and len(row) > width:  # an unquoted comma in the last column
+                answer = delimiter.join(row[a_col:]).strip()
+            if not question or not answer:
+                raise UnreadableFile(f"{name!r}, row {number}: a question and an answer are both needed.")
+            if len(question) > 2_000 or len(answer) > 10_000:
+                raise UnreadableFile(
+                    f"{name!r}, row {number}: too long (question ≤ 2,000, answer ≤ 10,000 characters)."
+                )
+            pairs.append((question, answer))
     except csv.Error as error:
         raise UnreadableFile(f"{name!r} is not a readable CSV file ({error}).") from None
-    if not rows:
+    if first:
         raise UnreadableFile(f"{name!r}: no rows.")
-    q_col, a_col = 0, 1
-    header = [c.strip().lower() for c in rows[0]]
-    q_named = next((i for i, c in enumerate(header) if c in _QUESTION), None)
-    a_named = next((i for i, c in enumerate(header) if c in _ANSWER), None)
-    if q_named is not None and a_named is not None:
-        q_col, a_col = q_named, a_named
-        rows = rows[1:]
-    elif max(len(r) for r in rows) < 2:
-        raise UnreadableFile(
-            f"{name!r}: a CSV needs two columns, question and answer (a header row 'question,answer' helps)."
-        )
-    width = len(header) if q_named is not None and a_named is not None else 2
-    delimiter = getattr(dialect, "delimiter", ",")
-    pairs = []
-    for number, row in enumerate(rows, start=2 if q_named is not None else 1):
-        question = row[q_col].strip() if len(row) > q_col else ""
-        answer = row[a_col].strip() if len(row) > a_col else ""
-        if a_col == width - 1 and len(row) > width:  # an unquoted comma in the last column
-            answer = delimiter.join(row[a_col:]).strip()
-        if not question or not answer:
-            raise UnreadableFile(f"{name!r}, row {number}: a question and an answer are both needed.")
-        if len(question) > 2_000 or len(answer) > 10_000:
-            raise UnreadableFile(
-                f"{name!r}, row {number}: too long (question ≤ 2,000, answer ≤ 10,000 characters)."
-            )
-        pairs.append((question, answer))
     if not pairs:
         raise UnreadableFile(f"{name!r}: no question/answer rows.")
-    if len(pairs) > MAX_FAQ_ROWS:
-        raise UnreadableFile(f"{name!r} has {len(pairs)} pairs; one file holds at most {MAX_FAQ_ROWS}.")
     return pairs
 
 

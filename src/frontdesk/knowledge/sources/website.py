@@ -16,7 +16,9 @@ start that cannot be fetched at all raises ``SiteError``.
 from __future__ import annotations
 
 import asyncio
+import codecs
 import re
+import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -39,6 +41,9 @@ MAX_PAGE_CHARS = 199_000  # under a document's limit (200,000), leaving room for
 MAX_SITEMAPS = 20  # child sitemaps read from one sitemap index
 MAX_CRAWL_DELAY = 5.0  # seconds; a robots.txt asking for more gets this
 MAX_URL_CHARS = 2000
+MAX_ROBOTS_BYTES = 500 * 1024  # Google's limit: what follows is ignored
+MAX_ROBOTS_LINES = 5_000  # robots.txt lines considered (each URL is checked against every rule)
+PAGE_DEADLINE = 30.0  # seconds one fetch may take in all (redirects and a trickled body included)
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 XML_TYPES = ("application/xml", "text/xml")
 SKIPPED_EXTENSIONS = re.compile(
@@ -89,6 +94,8 @@ class Crawl:
     start: str
     max_pages: int
     found: int = 0
+    deadline: float | None = None  # time.monotonic() after which no further page is fetched
+    stopped: bool = False  # the deadline ended the crawl
     _robots: RobotFileParser | None = field(default=None, repr=False)
     _delay: float = 0.0
 
@@ -113,7 +120,7 @@ class Crawl:
         robots_url = urlunsplit((parts.scheme, parts.netloc, "/robots.txt", "", ""))
         parser = RobotFileParser(robots_url)
         try:
-            fetched = await fetch(self.client, self.policy, robots_url)
+            fetched = await self._fetch_page(robots_url, page=False)
         except FetchError as error:
             if error.kind == "http" and error.status is not None and error.status < 500:
                 parser.parse([])  # no robots.txt: everything allowed
@@ -123,10 +130,26 @@ class Crawl:
                 parser.parse(["User-agent: *", "Disallow: /"])
             self._robots = parser
             return
-        parser.parse(fetched.body.decode("utf-8", "replace").splitlines())
+        parser = await asyncio.to_thread(parse_robots, robots_url, fetched.body)
         delay = parser.crawl_delay(ROBOTS_AGENT)
         self._delay = min(float(delay), MAX_CRAWL_DELAY) if delay else 0.0
         self._robots = parser
+
+    def _out_of_time(self) -> bool:
+        if self.deadline is not None and time.monotonic() >= self.deadline:
+            self.stopped = True
+        return self.stopped
+
+    async def _fetch_page(self, url: str, *, page: bool = True) -> Fetched:
+        """One URL, within ``PAGE_DEADLINE`` in all; a page's redirects are checked against
+        robots.txt (robots.txt's and sitemaps' are not, as before)."""
+        try:
+            async with asyncio.timeout(PAGE_DEADLINE):
+                return await fetch(self.client, self.policy, url, allowed=self.allowed if page else None)
+        except TimeoutError:
+            raise FetchError(
+                f"the page took too long (more than {PAGE_DEADLINE:.0f} seconds)", "timeout"
+            ) from None
 
     def allowed(self, url: str) -> bool:
         return self._robots is None or self._robots.can_fetch(ROBOTS_AGENT, url)
@@ -148,8 +171,10 @@ class Crawl:
                 continue
             if not first and self._delay:
                 await asyncio.sleep(self._delay)
+            if self._out_of_time():
+                return
             try:
-                got = await fetch(self.client, self.policy, url, allowed=self.allowed)
+                got = await self._fetch_page(url)
             except FetchError as error:
                 if first:
                     raise SiteError(f"{url} cannot be fetched: {error}") from None
@@ -183,10 +208,10 @@ class Crawl:
 
     async def _from_sitemap(self, sitemap_url: str) -> AsyncIterator[Page | PageError]:
         try:
-            got = await fetch(self.client, self.policy, sitemap_url)
+            got = await self._fetch_page(sitemap_url, page=False)
         except FetchError as error:
             raise SiteError(f"the sitemap {sitemap_url} cannot be fetched: {error}") from None
-        kind, locs = parse_sitemap(got.body)
+        kind, locs = await asyncio.to_thread(parse_sitemap, got.body)
         if kind is None:
             raise SiteError(f"{sitemap_url} is not a sitemap (no <urlset> or <sitemapindex>)")
         urls: list[str] = []
@@ -196,12 +221,14 @@ class Crawl:
                     break
                 if not same_site(sitemap_url, child):
                     continue
+                if self._out_of_time():
+                    return
                 try:
-                    child_got = await fetch(self.client, self.policy, child)
+                    child_got = await self._fetch_page(child, page=False)
                 except FetchError as error:
                     yield PageError(child, f"sitemap: {error}")
                     continue
-                child_kind, child_locs = parse_sitemap(child_got.body)
+                child_kind, child_locs = await asyncio.to_thread(parse_sitemap, child_got.body)
                 if child_kind == "urlset":
                     urls.extend(child_locs)
         else:
@@ -221,8 +248,10 @@ class Crawl:
                 continue
             if index and self._delay:
                 await asyncio.sleep(self._delay)
+            if self._out_of_time():
+                return
             try:
-                page_got = await fetch(self.client, self.policy, url, allowed=self.allowed)
+                page_got = await self._fetch_page(url)
             except FetchError as error:
                 yield PageError(url, str(error))
                 continue
@@ -331,7 +360,15 @@ def _decode_body(response: httpx.Response, raw: bytes) -> bytes:
 
 
 def _page_of(got: Fetched) -> tuple[Page, list[str]] | PageError:
-    """The page's main text and its links, or why there is none (runs in a thread: CPU work)."""
+    """The page's main text and its links, or why there is none (runs in a thread: CPU work).
+    Never raises: an odd page is that page's error, never the end of the crawl."""
+    try:
+        return _read_page(got)
+    except Exception as error:  # trafilatura/lxml on hostile markup, codecs, …
+        return PageError(got.url, f"the page cannot be read ({type(error).__name__})")
+
+
+def _read_page(got: Fetched) -> tuple[Page, list[str]] | PageError:
     if got.content_type and got.content_type not in HTML_TYPES:
         return PageError(got.url, f"not an HTML page ({got.content_type}): skipped")
     html = got.body.decode(_charset(got.body), "replace")
@@ -358,11 +395,25 @@ def _charset(body: bytes) -> str:
     if match:
         name = match.group(1).decode("ascii", "ignore").lower()
         try:
-            "".encode(name)
-            return name
-        except LookupError:
-            pass
+            info = codecs.lookup(name)
+        except (LookupError, UnicodeError):
+            return "utf-8"
+        # only a character set: not idna/punycode (raise on ordinary text), rot13, base64, zlib …
+        if getattr(info, "_is_text_encoding", True) and info.name not in _NOT_CHARSETS:
+            return info.name
     return "utf-8"
+
+
+_NOT_CHARSETS = {"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined"}
+
+
+def parse_robots(url: str, body: bytes) -> RobotFileParser:
+    """robots.txt's rules from its first ``MAX_ROBOTS_BYTES`` (the rest is ignored, as Google
+    does) and at most ``MAX_ROBOTS_LINES`` lines (CPU work: call it in a thread)."""
+    parser = RobotFileParser(url)
+    lines = body[:MAX_ROBOTS_BYTES].decode("utf-8", "replace").splitlines()
+    parser.parse(lines[:MAX_ROBOTS_LINES])
+    return parser
 
 
 def extract_links(html: str, base_url: str) -> list[str]:
@@ -450,5 +501,12 @@ def _mib(size: int) -> str:
     return f"{size / (1024 * 1024):.0f} MiB" if size >= 1024 * 1024 else f"{size} bytes"
 
 
-def crawl(client: httpx.AsyncClient, policy: OutboundPolicy, start: str, *, max_pages: int) -> Crawl:
-    return Crawl(client=client, policy=policy, start=start, max_pages=max_pages)
+def crawl(
+    client: httpx.AsyncClient,
+    policy: OutboundPolicy,
+    start: str,
+    *,
+    max_pages: int,
+    deadline: float | None = None,
+) -> Crawl:
+    return Crawl(client=client, policy=policy, start=start, max_pages=max_pages, deadline=deadline)
