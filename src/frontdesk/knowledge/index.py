@@ -274,7 +274,11 @@ class KnowledgeIndex:
         expanded = 0
         for part in dict.fromkeys(parts):
             folded = fold(part)
-            if not MIN_EXPANDED <= len(folded) <= MAX_EXPANDED_CHARS or folded in stop or not folded.isalpha():
+            if (
+                not MIN_EXPANDED <= len(folded) <= MAX_EXPANDED_CHARS
+                or folded in stop
+                or not folded.isalpha()
+            ):
                 continue
             if add((a.stem(part) for a in analyzers), 1.0) or add(
                 (a.stem_folded(part) for a in analyzers), 1.0
