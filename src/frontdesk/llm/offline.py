@@ -150,6 +150,7 @@ class _Passage:
     lines: tuple[int, ...] = ()  # the line (paragraph, row, list item) each unit comes from
 
 
+@lru_cache(maxsize=4_096)
 def _passage(text: str) -> _Passage:
     heading = ""
     if text.startswith("## "):
@@ -181,9 +182,8 @@ class _Scorer:
     each stem weighted by how rare it is among the candidate sentences."""
 
     def __init__(self, question: str, passages: Sequence[_Passage], languages: Sequence[str]) -> None:
-        self.analyzers = [analyzer(code) for code in dict.fromkeys(languages)]
-        self.stop = frozenset().union(*(stopwords(a.language) for a in self.analyzers))
-        self.asked = self.terms(question)
+        self.languages = tuple(dict.fromkeys(languages))
+        self.asked = set(self.terms(question))
         texts = [u for p in passages for u in (p.heading, *p.units) if u]
         units = [self.terms(u) for u in texts]
         known = set().union(*units)
@@ -214,13 +214,8 @@ class _Scorer:
                     guesses.setdefault(term, 0.5)
         return guesses
 
-    def terms(self, text: str) -> set[str]:
-        # a stop word of any language read ("le", "vous", "the") is no evidence in another's stemmer
-        tokens = [t for t in words(text) if fold(t) not in self.stop]
-        found: set[str] = set()
-        for a in self.analyzers:
-            found.update(a.iter_terms(tokens))
-        return found
+    def terms(self, text: str) -> frozenset[str]:
+        return _terms(text, self.languages)
 
     def score(self, text: str, *, label_weight: float = 1.0) -> float:
         """Shared stems' weights; a leading label ("Saturday: …") counts ``label_weight``."""
@@ -235,6 +230,21 @@ class _Scorer:
 
     def bonus(self, text: str) -> float:
         return sum(_WANTED_BONUS for pattern in self.wants if pattern.search(text))
+
+
+@lru_cache(maxsize=20_000)
+def _terms(text: str, languages: tuple[str, ...]) -> frozenset[str]:
+    """The stems of ``text`` in each of ``languages`` (cached: the same chunks answer many questions).
+
+    A stop word of any language read ("le", "vous", "the") is no evidence in another's stemmer.
+    """
+    analyzers = [analyzer(code) for code in languages]
+    stop = frozenset().union(*(stopwords(a.language) for a in analyzers))
+    tokens = [t for t in words(text) if fold(t) not in stop]
+    found: set[str] = set()
+    for a in analyzers:
+        found.update(a.iter_terms(tokens))
+    return frozenset(found)
 
 
 def best_answer(knowledge: Sequence[str], question: str | None, language: str | None = None) -> str:
