@@ -61,6 +61,10 @@ async def test_import_a_website_and_upload_a_file(
     await page.set_input_files("[data-testid=import-files]", str(csv))
     await expect(page.locator("[data-testid=upload-item]")).to_have_attribute("data-state", "done")
     await expect(page.locator("[data-testid=knowledge-row]")).to_have_count(3)
+    # a document reads "Indexed" once the background job has embedded every chunk (the page looks
+    # again by itself while one is pending)
+    states = page.locator("[data-testid=knowledge-index-state]")
+    await expect(states.and_(page.locator("[data-state=indexed]"))).to_have_count(3, timeout=20_000)
     # a file the server refuses says why
     bad = tmp_path / "scan.pdf"
     bad.write_bytes(b"%PDF-1.4 broken")

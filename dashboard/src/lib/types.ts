@@ -100,6 +100,9 @@ export interface DocumentSummary {
   version: number;
   chars: number;
   chunks: number;
+  /** chunks whose embedding the background job has written; "pending" until all have one */
+  embedded_chunks: number;
+  indexing: "ready" | "pending";
   updated_at: string;
 }
 

@@ -1,6 +1,6 @@
 "use client";
 
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { api, errorMessage } from "@/lib/api";
@@ -25,6 +25,13 @@ export default function KnowledgePage() {
   const [saving, setSaving] = useState<string | null>(null);
   const docs = useGet<Page<DocumentSummary>>("/customer/knowledge", { page, limit: LIMIT });
   const write = can("knowledge:write");
+  // a document's embeddings are written by a background job: look again until every one is searchable
+  const { data: listed, reload } = docs;
+  useEffect(() => {
+    if (!listed?.items.some((d) => d.indexing === "pending")) return;
+    const timer = window.setTimeout(() => void reload(), 2000);
+    return () => window.clearTimeout(timer);
+  }, [listed, reload]);
 
   const open = async (d: DocumentSummary) => {
     setOpening(d.id);
@@ -101,10 +108,10 @@ export default function KnowledgePage() {
                   </td>
                   <td className={td}>v{d.version}</td>
                   <td className={td + " whitespace-nowrap"}>
-                    {saving === d.id ? (
+                    {saving === d.id || d.indexing === "pending" ? (
                       <span className="inline-flex items-center gap-1.5 text-amber-700" data-testid="knowledge-index-state" data-state="indexing" role="status">
                         <Spinner className="h-3.5 w-3.5" />
-                        Indexing…
+                        {saving === d.id ? "Indexing…" : `Indexing… ${d.embedded_chunks} of ${d.chunks}`}
                       </span>
                     ) : (
                       <span className="inline-flex items-center gap-1.5" data-testid="knowledge-index-state" data-state="indexed" title={`Version ${d.version}, ${d.chunks} chunks searchable`}>
