@@ -167,6 +167,7 @@ export const configSchema = z.object({
     z.string().max(500, "At most 500 characters").regex(/^https?:\/\/\S+$/, "Must start with http:// or https://"),
   ]),
   pii_store: z.enum(["redacted", "raw"]),
+  knowledge_embeddings: z.enum(["embedded", "openai"]),
   handoff_keywords: z
     .string()
     .max(4000, "Too many keywords")

@@ -90,6 +90,8 @@ export interface BotConfig {
     api_key_set: boolean;
   };
   session_per_minute: number | null;
+  /** how knowledge is searched: the built-in embedding model, or the LLM provider's embeddings */
+  knowledge?: { embeddings?: "embedded" | "openai" } & Record<string, unknown>;
   widget: WidgetSettings & Record<string, unknown>;
   updated_at: string | null;
 }

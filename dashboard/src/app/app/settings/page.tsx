@@ -63,6 +63,7 @@ function defaults(c: BotConfig): ConfigForm {
     default_language: c.default_language || "en",
     booking_url: c.booking_url ?? "",
     pii_store: (c.pii?.store === "raw" ? "raw" : "redacted") as "raw" | "redacted",
+    knowledge_embeddings: (c.knowledge?.embeddings === "openai" ? "openai" : "embedded") as "embedded" | "openai",
     handoff_keywords: (c.handoff?.keywords ?? []).join(", "),
     handoff_intents: strings(c.handoff?.intents),
     intents: (c.intents ?? []).map(intentDefaults),
@@ -119,6 +120,7 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
         default_language: v.default_language,
         booking_url: v.booking_url || null,
         pii: { ...config.pii, store: v.pii_store },
+        knowledge: { ...config.knowledge, embeddings: v.knowledge_embeddings },
         intents: intentsToInput(v.intents),
         handoff: { ...config.handoff, keywords: splitList(v.handoff_keywords), intents: v.handoff_intents },
         widget: {
@@ -184,6 +186,19 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
           </div>
         </Card>
         <IntentsEditor control={control} register={register} errors={err} />
+        <Card title="Answers">
+          <div className="grid gap-4 sm:grid-cols-2">
+            <Select
+              label="Search by meaning with"
+              hint="Built-in works offline. OpenAI embeddings understand more paraphrases and other languages, and use your LLM key. Changing it re-indexes your knowledge in the background."
+              {...register("knowledge_embeddings")}
+              error={err.knowledge_embeddings?.message}
+            >
+              <option value="embedded">Built-in model (no network)</option>
+              <option value="openai">OpenAI embeddings</option>
+            </Select>
+          </div>
+        </Card>
         <Card title="Privacy & handoff">
           <div className="grid gap-4 sm:grid-cols-2">
             <Select label="Store personal data" hint="Redacted keeps emails, phones etc. masked in transcripts." {...register("pii_store")} error={err.pii_store?.message}>
