@@ -353,6 +353,44 @@ async def test_scheduled_resyncs_respect_the_tenants_active_limit(web, site: Fak
         assert len(started) == import_service.MAX_ACTIVE, [(r.status, r.started_at) for r in rows]
 
 
+async def test_runs_whose_worker_died_do_not_hold_the_tenants_slots(web, site: FakeWebsite) -> None:
+    """Three runs left "running" by a crashed worker long ago: a due re-sync still goes ahead."""
+    _client, runtime = web
+    tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")
+    long_ago = utcnow() - import_service.STALE_RUN - timedelta(minutes=5)
+    async with unit_of_work(runtime.db, tenant_id=tenant.id) as session:
+        for number in range(import_service.MAX_ACTIVE):
+            session.add(
+                KnowledgeImport(
+                    kind="website",
+                    source=f"{site.base_url}/dead/{number}",
+                    status="running",
+                    max_pages=1,
+                    started_at=long_ago,
+                    errors=[],
+                )
+            )
+        due_row = KnowledgeImport(
+            kind="website",
+            source=f"{site.base_url}/sitemap.xml",
+            status="done",
+            max_pages=5,
+            resync_hours=24,
+            next_sync_at=utcnow() - timedelta(minutes=1),
+            errors=[],
+        )
+        session.add(due_row)
+        await session.flush()
+        due_id = due_row.id
+    due = await import_service.due_imports(runtime.db)
+    async with unit_of_work(runtime.db, tenant_id=tenant.id) as session:
+        row = await session.get(KnowledgeImport, due_id)
+        assert row is not None
+        # queued by this sweep (or by the app's own tick just before), never postponed
+        assert (tenant.id, due_id) in due or row.status != "done", (row.status, row.next_sync_at)
+        assert row.next_sync_at is None or row.next_sync_at > utcnow() + timedelta(hours=1)
+
+
 async def test_a_page_that_never_finishes_and_the_run_deadline(web, site: FakeWebsite, monkeypatch) -> None:
     client, runtime = web
     tenant = await factories.tenant_with_key(runtime, name="Alpha Bikes")

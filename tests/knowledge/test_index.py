@@ -345,3 +345,12 @@ def test_a_long_message_of_unknown_words_makes_a_bounded_number_of_guesses(monke
     # a known word late in a long message is not read either: the search reads the start
     assert idx.search(hostile[:4_000] + " " + words[7]) == []
     assert idx.search(words[7])
+
+
+def test_known_words_after_many_unknown_ones_still_count() -> None:
+    """Past the guessing limit, a word the knowledge holds (a hyphenated one too) still matches."""
+    rng = random.Random(7)
+    idx = KnowledgeIndex.build(chunk_document("d", "Hotel", "# Check-in\nCheck-in opens at 15:00."))
+    noise = " ".join("".join(rng.choice(string.ascii_lowercase) for _ in range(8)) for _ in range(30))
+    hits = idx.search(f"{noise} check-in")
+    assert hits and "15:00" in hits[0].chunk.text

@@ -3,6 +3,8 @@ which links are followed, sitemaps (no external entities), CSV headers and file 
 
 from __future__ import annotations
 
+import warnings
+
 import pytest
 
 from frontdesk.kit.errors import FrontdeskError
@@ -113,6 +115,28 @@ def test_a_docx_of_many_tiny_paragraphs_is_refused_by_its_inflated_size() -> Non
     assert refused.value.status == 422 and "document body inflates" in refused.value.detail
 
 
+def test_a_docx_hiding_a_large_body_behind_a_small_copy_is_refused() -> None:
+    """Two parts named word/document.xml: a small first copy checked, a huge last one read."""
+    import io
+    import zipfile
+
+    small = _docx_with_body(b"<w:p><w:r><w:t>hello</w:t></w:r></w:p>")
+    with zipfile.ZipFile(io.BytesIO(small)) as archive:
+        parts = [(info.filename, archive.read(info)) for info in archive.infolist()]
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive,
+        warnings.catch_warnings(),
+    ):
+        warnings.simplefilter("ignore")  # zipfile warns about the duplicate name, as it should
+        for name, data in parts:
+            archive.writestr(name, data)
+        archive.writestr("word/document.xml", b"<w:p/>" * 1_500_000)  # 9 MB of empty paragraphs
+    with pytest.raises(FrontdeskError) as refused:
+        files.extract("sneaky.docx", out.getvalue())
+    assert refused.value.status == 422 and "repeated parts" in refused.value.detail
+
+
 def test_a_docx_past_the_text_budget_stops_being_read(monkeypatch: pytest.MonkeyPatch) -> None:
     from docx.text import paragraph
 
@@ -199,7 +223,10 @@ def test_a_csv_of_many_rows_is_refused_at_the_first_row_past_the_limit(monkeypat
     assert seen == files.MAX_FAQ_ROWS + 1  # never all rows
 
 
-@pytest.mark.parametrize("charset", ["idna", "punycode", "rot13", "base64", "zlib", "no-such-codec"])
+@pytest.mark.parametrize(
+    "charset",
+    ["idna", "punycode", "rot13", "base64", "zlib", "no-such-codec", "utf-16", "utf-16le", "utf-32"],
+)
 def test_a_page_naming_a_non_text_codec_is_read_as_utf8(charset: str) -> None:
     body = f'<html><head><meta charset="{charset}"><title>Hours</title></head><body><main>'
     body += "<p>We are open from nine to five, Monday to Friday — café included.</p>" * 3

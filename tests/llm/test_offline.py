@@ -158,3 +158,15 @@ def test_words_of_another_language_that_are_stop_words_there_do_not_pick_the_sen
     text = answer(knowledge=knowledge, language="fr", question="on peut venir avec le chien ?")
 
     assert "tenus en laisse" in text
+
+
+def test_visitor_questions_never_fill_the_offline_cache() -> None:
+    """The stems of knowledge sentences are cached; a visitor's words are not (one could fill it)."""
+    from frontdesk.llm import offline
+
+    knowledge = ["## Opening hours\nMonday to Friday: 9:00 to 18:00. Saturday: 10:00 to 14:00."]
+    offline.best_answer(knowledge, "when are you open on saturday", "en")
+    cached = offline._terms.cache_info().currsize
+    for n in range(50):
+        offline.best_answer(knowledge, f"question {n} " + "zzqx " * n, "en")
+    assert offline._terms.cache_info().currsize == cached

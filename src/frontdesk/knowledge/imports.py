@@ -21,7 +21,7 @@ from typing import Literal
 
 import structlog
 from pydantic import BaseModel, Field, ValidationError
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.billing import service as billing
@@ -250,12 +250,17 @@ async def store_file(
 
 async def _check_active(session: AsyncSession) -> None:
     active = await session.scalar(
-        select(func.count())
-        .select_from(KnowledgeImport)
-        .where(KnowledgeImport.status.in_(("queued", "running")))
+        select(func.count()).select_from(KnowledgeImport).where(_counts_as_active())
     )
     if int(active or 0) >= MAX_ACTIVE:
         raise Conflict(f"{MAX_ACTIVE} imports are already queued or running; wait for one to finish.")
+
+
+def _counts_as_active() -> ColumnElement[bool]:
+    """Queued, or running and not stale: a run whose worker died never holds a tenant's slot."""
+    return (KnowledgeImport.status == "queued") | (
+        (KnowledgeImport.status == "running") & (KnowledgeImport.started_at >= utcnow() - STALE_RUN)
+    )
 
 
 def _lost(row: KnowledgeImport) -> bool:
@@ -482,7 +487,7 @@ async def due_imports(db: Database) -> list[tuple[uuid.UUID, uuid.UUID]]:
                 select(KnowledgeImport.tenant_id, func.count())
                 .where(
                     KnowledgeImport.tenant_id.in_(tenants),
-                    KnowledgeImport.status.in_(("queued", "running")),
+                    _counts_as_active(),
                 )
                 .group_by(KnowledgeImport.tenant_id)
             )

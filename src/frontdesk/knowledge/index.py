@@ -284,8 +284,8 @@ class KnowledgeIndex:
                 (a.stem_folded(part) for a in analyzers), 1.0
             ):
                 continue
-            if expanded == MAX_EXPANDED_WORDS:
-                break
+            if expanded == MAX_EXPANDED_WORDS:  # known words further on still count
+                continue
             expanded += 1
             self._expand(folded, analyzers, add)
         return weights

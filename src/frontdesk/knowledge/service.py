@@ -97,9 +97,10 @@ async def lock_knowledge(session: AsyncSession) -> None:
     if session.get_bind().dialect.name == "sqlite":
         # FOR UPDATE means nothing to SQLite, and its transaction starts at the first write: a
         # no-op write takes the database's one write lock now, before anything is read
-        await session.execute(update(Tenant).where(Tenant.id == tenant_id).values(id=Tenant.id))
+        # (a non-key column: writing the key would make SQLite check every child table)
+        await session.execute(update(Tenant).where(Tenant.id == tenant_id).values(name=Tenant.name))
     else:
-        await session.execute(select(Tenant.id).with_for_update(key_share=True))
+        await session.execute(select(Tenant.id).where(Tenant.id == tenant_id).with_for_update(key_share=True))
 
 
 async def _check_total(session: AsyncSession, new_chars: int, *, excluding: uuid.UUID | None = None) -> None:

@@ -122,6 +122,7 @@ _TIME = re.compile(
 )
 _WANTS = ((_PRICE_QUESTION, _MONEY), (_TIME_QUESTION, _TIME))
 _PAIR_CHARS = 350  # the best sentence and the next one of its chunk are quoted together up to this
+_CACHED_CHARS = 1_000  # a knowledge sentence's stems are cached up to this length
 _SHORT = 3  # a sentence of fewer words ("Yes.", "Prices:") is followed by the next one
 
 
@@ -183,7 +184,7 @@ class _Scorer:
 
     def __init__(self, question: str, passages: Sequence[_Passage], languages: Sequence[str]) -> None:
         self.languages = tuple(dict.fromkeys(languages))
-        self.asked = set(self.terms(question))
+        self.asked = set(self.question_terms(question))
         texts = [u for p in passages for u in (p.heading, *p.units) if u]
         units = [self.terms(u) for u in texts]
         known = set().union(*units)
@@ -204,7 +205,8 @@ class _Scorer:
         guesses: dict[str, float] = {}
         for word in words(question):
             folded = fold(word)
-            if len(folded) < _MIN_GUESSED or self.terms(word) & known or not self.terms(word):
+            asked = self.question_terms(word)
+            if len(folded) < _MIN_GUESSED or asked & known or not asked:
                 continue
             limit = 1 if len(folded) < 8 else 2
             for match, _, _ in process.extract(
@@ -215,7 +217,14 @@ class _Scorer:
         return guesses
 
     def terms(self, text: str) -> frozenset[str]:
+        """The stems of a knowledge text: cached, the same chunks answer many questions."""
+        if len(text) > _CACHED_CHARS:
+            return _terms.__wrapped__(text, self.languages)
         return _terms(text, self.languages)
+
+    def question_terms(self, text: str) -> frozenset[str]:
+        """The stems of the visitor's words: never cached (a visitor could fill the cache)."""
+        return _terms.__wrapped__(text, self.languages)
 
     def score(self, text: str, *, label_weight: float = 1.0) -> float:
         """Shared stems' weights; a leading label ("Saturday: …") counts ``label_weight``."""
@@ -232,7 +241,7 @@ class _Scorer:
         return sum(_WANTED_BONUS for pattern in self.wants if pattern.search(text))
 
 
-@lru_cache(maxsize=20_000)
+@lru_cache(maxsize=8_192)
 def _terms(text: str, languages: tuple[str, ...]) -> frozenset[str]:
     """The stems of ``text`` in each of ``languages`` (cached: the same chunks answer many questions).
 

@@ -221,8 +221,14 @@ def _docx_text(name: str, data: bytes) -> str:
                 raise UnreadableFile(
                     f"{name!r} inflates to more than {MAX_DOCX_UNZIPPED // (1024 * 1024)} MiB."
                 )
-            main = next((i for i in archive.infolist() if i.filename == "word/document.xml"), None)
-            if main is not None and main.file_size > MAX_DOCX_XML:
+            infos = archive.infolist()
+            # a repeated name would let a small first copy pass the check while the reader takes the last
+            if len({info.filename for info in infos}) != len(infos):
+                raise UnreadableFile(f"{name!r} is not a readable DOCX file (repeated parts).")
+            # every XML part, not only word/document.xml: the body may live under another name
+            if any(
+                info.filename.endswith((".xml", ".rels")) and info.file_size > MAX_DOCX_XML for info in infos
+            ):
                 raise UnreadableFile(
                     f"{name!r}: its document body inflates to more than "
                     f"{MAX_DOCX_XML // (1024 * 1024)} MiB; split it or save it without embedded clutter."

@@ -399,6 +399,10 @@ def _charset(body: bytes) -> str:
         except (LookupError, UnicodeError):
             return "utf-8"
         # only a character set: not idna/punycode (raise on ordinary text), rot13, base64, zlib …
+        # a page that can declare itself in a <meta> is ASCII-compatible: a meta "utf-16" or
+        # "utf-32" means UTF-8 (as the HTML standard says)
+        if info.name.startswith(("utf-16", "utf-32")):
+            return "utf-8"
         if getattr(info, "_is_text_encoding", True) and info.name not in _NOT_CHARSETS:
             return info.name
     return "utf-8"

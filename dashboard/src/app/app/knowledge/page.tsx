@@ -14,6 +14,7 @@ import { useFeedback } from "@/components/feedback";
 import { Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Spinner, Table, TextArea, TextInput, td, th } from "@/components/ui";
 
 const LIMIT = 20;
+const MAX_POLLS = 15;
 
 export default function KnowledgePage() {
   const { can } = useAuth();
@@ -25,13 +26,25 @@ export default function KnowledgePage() {
   const [saving, setSaving] = useState<string | null>(null);
   const docs = useGet<Page<DocumentSummary>>("/customer/knowledge", { page, limit: LIMIT });
   const write = can("knowledge:write");
-  // a document's embeddings are written by a background job: look again until every one is searchable
+  // a document's embeddings are written by a background job: look again while one is pending,
+  // less and less often (2 s doubling to 60 s, about 11 minutes in all; an embeddings endpoint
+  // that keeps failing leaves a document pending, and the job retries on its own), and without
+  // asking the server while the tab is hidden
   const { data: listed, reload } = docs;
+  const [polls, setPolls] = useState(0);
+  const pending = listed?.items.some((d) => d.indexing === "pending") ?? false;
   useEffect(() => {
-    if (!listed?.items.some((d) => d.indexing === "pending")) return;
-    const timer = window.setTimeout(() => void reload(), 2000);
+    if (!pending) {
+      setPolls(0);
+      return;
+    }
+    if (polls >= MAX_POLLS) return;
+    const timer = window.setTimeout(() => {
+      setPolls((p) => p + 1);
+      if (!document.hidden) void reload();
+    }, Math.min(2000 * 2 ** polls, 60_000));
     return () => window.clearTimeout(timer);
-  }, [listed, reload]);
+  }, [pending, polls, reload]);
 
   const open = async (d: DocumentSummary) => {
     setOpening(d.id);
