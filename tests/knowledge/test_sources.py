@@ -258,3 +258,13 @@ def test_robots_txt_is_read_up_to_500_kib_and_a_bounded_number_of_lines() -> Non
     assert not parser.can_fetch(website.ROBOTS_AGENT, "https://a.example/p10")
     rules = sum(len(entry.rulelines) for entry in [*parser.entries, parser.default_entry] if entry)
     assert rules < website.MAX_ROBOTS_LINES
+
+
+def test_a_page_declaring_latin1_in_its_header_only_is_read_in_latin1() -> None:
+    body = "<html><head><title>Prix</title></head><body><main>"
+    body += "<p>Le café crème coûte 2,50 € au comptoir, à emporter ou à déguster sur place.</p>" * 3
+    body += "</main></body></html>"
+    got = website.Fetched("https://a.example/prix", "text/html", body.encode("cp1252"), "windows-1252")
+    result = website._page_of(got)
+    assert not isinstance(result, website.PageError), result
+    assert "café crème coûte 2,50 €" in result[0].text

@@ -83,6 +83,7 @@ class Fetched:
     url: str  # after redirects
     content_type: str
     body: bytes
+    charset: str | None = None  # the Content-Type header's, when it names one
 
 
 @dataclass
@@ -316,7 +317,7 @@ async def fetch(
                     chunks.append(chunk)
                 body = _decode_body(response, b"".join(chunks))
                 content_type = response.headers.get("content-type", "").split(";")[0].strip().lower()
-                return Fetched(str(response.url), content_type, body)
+                return Fetched(str(response.url), content_type, body, response.charset_encoding)
         except FetchError:
             raise
         except httpx.ReadError as error:
@@ -371,7 +372,7 @@ def _page_of(got: Fetched) -> tuple[Page, list[str]] | PageError:
 def _read_page(got: Fetched) -> tuple[Page, list[str]] | PageError:
     if got.content_type and got.content_type not in HTML_TYPES:
         return PageError(got.url, f"not an HTML page ({got.content_type}): skipped")
-    html = got.body.decode(_charset(got.body), "replace")
+    html = got.body.decode(_charset(got.body, got.charset), "replace")
     links = extract_links(html, got.url)
     text = trafilatura.extract(
         html, output_format="markdown", include_tables=True, include_links=False, include_images=False
@@ -390,22 +391,30 @@ def _read_page(got: Fetched) -> tuple[Page, list[str]] | PageError:
 _META_CHARSET = re.compile(rb"<meta[^>]+charset=[\"']?([A-Za-z0-9_-]+)", re.IGNORECASE)
 
 
-def _charset(body: bytes) -> str:
+def _charset(body: bytes, declared: str | None = None) -> str:
+    """The page's character set: a byte-order mark, else the Content-Type header's, else its
+    ``<meta>``'s, else UTF-8. Only character sets count: not idna/punycode (they raise on
+    ordinary text), rot13, base64, zlib …; and a ``<meta>`` naming UTF-16 or UTF-32 means
+    UTF-8 (a page that can declare itself in a meta is ASCII-compatible, as the HTML standard
+    says)."""
+    if body.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    if declared and (codec := _text_codec(declared)):
+        return codec
     match = _META_CHARSET.search(body[:4096])
-    if match:
-        name = match.group(1).decode("ascii", "ignore").lower()
-        try:
-            info = codecs.lookup(name)
-        except (LookupError, UnicodeError):
-            return "utf-8"
-        # only a character set: not idna/punycode (raise on ordinary text), rot13, base64, zlib …
-        # a page that can declare itself in a <meta> is ASCII-compatible: a meta "utf-16" or
-        # "utf-32" means UTF-8 (as the HTML standard says)
-        if info.name.startswith(("utf-16", "utf-32")):
-            return "utf-8"
-        if getattr(info, "_is_text_encoding", True) and info.name not in _NOT_CHARSETS:
-            return info.name
+    if match and (codec := _text_codec(match.group(1).decode("ascii", "ignore"))):
+        return "utf-8" if codec.startswith(("utf-16", "utf-32")) else codec
     return "utf-8"
+
+
+def _text_codec(name: str) -> str | None:
+    try:
+        info = codecs.lookup(name.strip().lower())
+    except (LookupError, UnicodeError):
+        return None
+    if getattr(info, "_is_text_encoding", True) and info.name not in _NOT_CHARSETS:
+        return info.name
+    return None
 
 
 _NOT_CHARSETS = {"idna", "punycode", "raw-unicode-escape", "unicode-escape", "undefined"}
