@@ -13,7 +13,6 @@ from fastapi import APIRouter, Depends, File, Query, Response, UploadFile, statu
 
 from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
 from frontdesk.auth.permissions import KNOWLEDGE_READ, KNOWLEDGE_WRITE
-from frontdesk.kit.errors import PayloadTooLarge
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.knowledge import imports
 from frontdesk.knowledge.imports import FileImportOut, ImportCreate, ImportOut
@@ -96,8 +95,7 @@ async def upload_file(
     name = file.filename or "upload"
     files.kind_of(name)  # 415 before reading an unsupported file
     data = await file.read(files.MAX_FILE_BYTES + 1)
-    if len(data) > files.MAX_FILE_BYTES:
-        raise PayloadTooLarge(f"A file may be at most {files.MAX_FILE_BYTES // (1024 * 1024)} MiB.")
+    files.check_size(name, data)  # before taking an extraction slot
     # on the extraction pool, bounded per process and per tenant; 422 when it takes too long
     extracted = await files.extract_bounded(name, data, str(auth.tenant_id))
     row, stored = await imports.store_file(session, runtime.cache, name, extracted)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from frontdesk.kit.errors import FrontdeskError, PayloadTooLarge, ServiceUnavailable
+from frontdesk.kit.ratelimit import RateLimited
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 2_000
@@ -61,10 +62,6 @@ class UnsupportedFile(FrontdeskError):
 
 class UnreadableFile(FrontdeskError):
     status, code, title = 422, "unreadable_file", "The file cannot be read"
-
-
-class ExtractionBusy(FrontdeskError):
-    status, code, title = 429, "rate_limited", "Too many requests"
 
 
 _executor = ThreadPoolExecutor(max_workers=EXTRACT_WORKERS, thread_name_prefix="extract")
@@ -107,7 +104,7 @@ async def extract_bounded(name: str, data: bytes, tenant: str) -> Extracted:
         if taken:
             break
         if taken is None:
-            raise ExtractionBusy(
+            raise RateLimited(
                 "Another file of this workspace is still being read; try again shortly.",
                 headers={"Retry-After": RETRY_AFTER},
             )
@@ -148,11 +145,16 @@ def kind_of(name: str) -> str:
     return kind
 
 
-def extract(name: str, data: bytes) -> Extracted:
+def check_size(name: str, data: bytes) -> None:
+    """413 for a file over ``MAX_FILE_BYTES``."""
     if len(data) > MAX_FILE_BYTES:
         raise PayloadTooLarge(
             f"{name!r} is larger than the {MAX_FILE_BYTES // (1024 * 1024)} MiB a file may be."
         )
+
+
+def extract(name: str, data: bytes) -> Extracted:
+    check_size(name, data)
     kind = kind_of(name)
     if not data:
         raise UnreadableFile(f"{name!r} is empty.")
