@@ -330,9 +330,9 @@ def test_a_long_message_of_unknown_words_makes_a_bounded_number_of_guesses(monke
     guessed: list[str] = []
     real = KnowledgeIndex._expand
 
-    def counting(self, word, analyzers, add):  # type: ignore[no-untyped-def]
+    def counting(self, word, *rest):  # type: ignore[no-untyped-def]
         guessed.append(word)
-        return real(self, word, analyzers, add)
+        return real(self, word, *rest)
 
     monkeypatch.setattr(KnowledgeIndex, "_expand", counting)
     hostile = " ".join(made_up() for _ in range(500))  # 5,000 characters, no known word

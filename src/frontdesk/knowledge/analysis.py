@@ -171,6 +171,12 @@ def _word_terms(language: str, token: str) -> tuple[str, ...]:
     return tuple(terms)
 
 
+@lru_cache(maxsize=256)
+def stopwords_of(languages: tuple[str, ...]) -> frozenset[str]:
+    """The stop words of every one of ``languages`` (a word is no evidence in any language read)."""
+    return frozenset().union(*(stopwords(supported(code)) for code in languages))
+
+
 @lru_cache(maxsize=64)
 def analyzer(language: str | None) -> Analyzer:
     """The analyzer of a language (any code; languages without a stemmer only fold words)."""

@@ -36,6 +36,7 @@ from frontdesk.knowledge.analysis import (
     detect,
     fold,
     stopwords,
+    stopwords_of,
     supported,
     tokenize,
     words,
@@ -270,7 +271,7 @@ class KnowledgeIndex:
         ]
         for first, second in itertools.pairwise(parts):
             add((analysis.stem(first + second) for analysis in analyzers), JOINED_WEIGHT)
-        stop = frozenset().union(*(stopwords(code) for code in languages))
+        stop = stopwords_of(languages)
         expanded = 0
         for part in dict.fromkeys(parts):
             folded = fold(part)
@@ -287,14 +288,18 @@ class KnowledgeIndex:
             if expanded == MAX_EXPANDED_WORDS:  # known words further on still count
                 continue
             expanded += 1
-            self._expand(folded, analyzers, add)
+            self._expand(folded, analyzers, stop, add)
         return weights
 
     def _expand(
-        self, word: str, analyzers: list[Analyzer], add: Callable[[Iterable[str], float], bool]
+        self,
+        word: str,
+        analyzers: list[Analyzer],
+        stop: frozenset[str],
+        add: Callable[[Iterable[str], float], bool],
     ) -> None:
-        """Guesses for a word the knowledge does not hold: a split, close spellings, compounds."""
-        stop = frozenset().union(*(stopwords(a.language) for a in analyzers))
+        """Guesses for a word the knowledge does not hold: a split, close spellings, compounds.
+        ``stop``: the stop words of the analyzers' languages."""
         for cut in range(2, len(word) - 1):
             left, right = word[:cut], word[cut:]
             left_terms = [a.stem(left) for a in analyzers]

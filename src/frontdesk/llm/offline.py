@@ -23,7 +23,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from frontdesk.knowledge.analysis import analyzer, detect, fold, stopwords, words
+from frontdesk.knowledge.analysis import analyzer, detect, fold, stopwords_of, words
 from frontdesk.llm.base import LLMRequest, LLMResult, LLMStream
 
 PROVIDER_NAME = "offline"
@@ -248,7 +248,7 @@ def _terms(text: str, languages: tuple[str, ...]) -> frozenset[str]:
     A stop word of any language read ("le", "vous", "the") is no evidence in another's stemmer.
     """
     analyzers = [analyzer(code) for code in languages]
-    stop = frozenset().union(*(stopwords(a.language) for a in analyzers))
+    stop = stopwords_of(languages)
     tokens = [t for t in words(text) if fold(t) not in stop]
     found: set[str] = set()
     for a in analyzers:
