@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from frontdesk.chat.ratings import RATING_NAMES, Rating
 from frontdesk.kit.schemas import InputModel
 
 # --- Conversations and transcripts (output of /api/v1/conversations) ------------------------
@@ -49,15 +50,13 @@ class TranscriptMessageOut(BaseModel):
     tokens: int | None
     latency_ms: int | None
     model: str | None
-    rating: Literal["up", "down"] | None = Field(
-        default=None, description="The visitor's rating of this answer, if any"
-    )
+    rating: Rating | None = Field(default=None, description="The visitor's rating of this answer, if any")
     created_at: datetime
 
     @field_validator("rating", mode="before")
     @classmethod
     def _rating_name(cls, value: object) -> object:
-        return {1: "up", -1: "down"}.get(value, value) if isinstance(value, int) else value
+        return RATING_NAMES.get(value, value) if isinstance(value, int) else value
 
 
 class TranscriptOut(ConversationOut):
@@ -118,10 +117,10 @@ class RatingRequest(InputModel):
         pattern=r"^[\w.:@-]+$",
         description="The session the answer was given in",
     )
-    rating: Literal["up", "down"] | None = Field(description="Thumbs up or down; null removes the rating")
+    rating: Rating | None = Field(description="Thumbs up or down; null removes the rating")
 
 
 class RatingOut(BaseModel):
     message_id: uuid.UUID
-    rating: Literal["up", "down"] | None
+    rating: Rating | None
     rated_at: datetime | None

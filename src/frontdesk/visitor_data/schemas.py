@@ -8,6 +8,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field, model_validator
 
+from frontdesk.chat.ratings import Rating
 from frontdesk.kit.schemas import CleanStr, Email, InputModel
 
 SelectorKind = Literal["session_id", "email", "lead_id"]
@@ -44,9 +45,7 @@ class MessageExport(BaseModel):
     content: str
     intent: str | None
     meta: dict[str, Any]
-    rating: Literal["up", "down"] | None = Field(
-        default=None, description="The visitor's rating of an answer"
-    )
+    rating: Rating | None = Field(default=None, description="The visitor's rating of an answer")
     created_at: datetime
 
 

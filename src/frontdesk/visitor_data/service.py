@@ -16,6 +16,7 @@ from typing import Any, Final
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.chat.ratings import rating_name
 from frontdesk.kit.errors import NotFound
 from frontdesk.kit.time import utcnow
 from frontdesk.leads.service import read_contact
@@ -136,7 +137,7 @@ async def export(session: AsyncSession, selector: VisitorSelector) -> VisitorExp
                     content=m.content,
                     intent=m.intent,
                     meta=m.meta,
-                    rating={1: "up", -1: "down"}.get(m.rating) if m.rating is not None else None,
+                    rating=rating_name(m.rating),
                     created_at=m.created_at,
                 )
             )
