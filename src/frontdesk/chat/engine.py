@@ -162,8 +162,8 @@ class ChatEngine:
         contact = extract_contact(inp.message, default_region=config.pii.default_region)
         intent = profile.classifier.classify(safe_text)
         if config.llm.classify_intents and needs_llm(intent):
-            provider = self._provider(profile, intent.intent, [], None, offline_only=offline_only)
-            if isinstance(provider, OpenAIProvider):
+            provider = self._llm(profile, offline_only=offline_only)
+            if provider is not None:
                 intent = await classify_with_llm(
                     provider, profile.classifier, safe_text, model=config.llm.model, fallback=intent
                 )
@@ -406,8 +406,8 @@ class ChatEngine:
         another language than the knowledge is translated first (one short, cached call)."""
         if not isinstance(self.semantic, VectorSearch):
             return text, language
-        provider = self._provider(profile, "question", [], language, offline_only=offline_only)
-        if not isinstance(provider, OpenAIProvider):
+        provider = self._llm(profile, offline_only=offline_only)
+        if provider is None:
             return text, language
         knowledge_language = await self.semantic.knowledge_language(self.db, self.cache, profile.tenant_id)
         query = await rewrite_for_retrieval(
@@ -430,6 +430,12 @@ class ChatEngine:
         *,
         offline_only: bool = False,
     ) -> LLMProvider:
+        return self._llm(profile, offline_only=offline_only) or OfflineResponder(
+            self._offline_context(profile, intent, knowledge, language)
+        )
+
+    def _llm(self, profile: ChatProfile, *, offline_only: bool = False) -> OpenAIProvider | None:
+        """The turn's LLM, or None when there is no key to use (then the offline responder answers)."""
         llm, settings = profile.config.llm, self.settings
         key, base_url, outbound = None, settings.openai_base_url, None
         if offline_only:  # dunning: knowledge-base answers only
@@ -442,7 +448,7 @@ class ChatEngine:
         elif settings.openai_api_key:
             key = settings.openai_api_key.get_secret_value()
         if not key:
-            return OfflineResponder(self._offline_context(profile, intent, knowledge, language))
+            return None
         return OpenAIProvider(
             key,
             base_url,
