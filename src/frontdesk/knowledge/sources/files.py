@@ -26,12 +26,13 @@ from pathlib import PurePath
 
 from frontdesk.kit.errors import FrontdeskError, PayloadTooLarge, ServiceUnavailable
 from frontdesk.kit.ratelimit import RateLimited
+from frontdesk.knowledge.schemas import MAX_CONTENT_CHARS, MAX_FAQ_PAIRS
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_PDF_PAGES = 2_000
 MAX_DOCX_UNZIPPED = 100 * 1024 * 1024  # a DOCX is a zip: refuse one that inflates past this
-MAX_FAQ_ROWS = 500  # knowledge.schemas.MAX_FAQ_PAIRS
-PART_CHARS = 200_000  # knowledge.schemas.MAX_CONTENT_CHARS: longer text is stored in parts
+MAX_FAQ_ROWS = MAX_FAQ_PAIRS
+PART_CHARS = MAX_CONTENT_CHARS  # longer text is stored in parts
 MAX_PARTS = 10
 MAX_TEXT_CHARS = MAX_PARTS * PART_CHARS  # what one upload may hold: reading stops past it
 MAX_DOCX_XML = 8 * 1024 * 1024  # word/document.xml, uncompressed (a 2M-character text fits)
@@ -392,7 +393,5 @@ def split_parts(name: str, text: str) -> list[str]:
     if text:
         parts.append(text)
     if len(parts) > MAX_PARTS:
-        raise PayloadTooLarge(
-            f"{name!r} holds more than {MAX_PARTS * PART_CHARS:,} characters of text; split it."
-        )
+        raise _too_much_text(name)
     return parts
