@@ -205,18 +205,17 @@ async def delete_import(
     """Remove the import; its documents too when asked (else they stay, no longer synced).
     Returns the number of documents deleted."""
     row = await get_import(session, import_id)
-    docs = (await session.scalars(select(KnowledgeBase).where(KnowledgeBase.import_id == row.id))).all()
-    deleted = 0
-    for doc in docs:
-        if delete_documents:
-            await documents.delete_document(session, cache, doc.id)
-            deleted += 1
-        else:
-            doc.import_id = None
-    await session.flush()
+    deleted: list[uuid.UUID] = []
+    if delete_documents:
+        deleted = list(
+            await session.scalars(select(KnowledgeBase.id).where(KnowledgeBase.import_id == row.id))
+        )
+        for document_id in deleted:
+            await documents.delete_document(session, cache, document_id)
+    # the documents kept lose their import through the foreign key (ON DELETE SET NULL)
     await session.delete(row)
     await session.flush()
-    return deleted
+    return len(deleted)
 
 
 async def store_file(
