@@ -28,6 +28,8 @@ from safetensors import safe_open
 from wordllama import WordLlama
 from wordllama.inference import WordLlamaInference
 
+from frontdesk.llm.endpoint import endpoint_for
+
 if TYPE_CHECKING:
     from frontdesk.config import Settings
     from frontdesk.kit.outbound import OutboundPolicy
@@ -200,22 +202,14 @@ def embedder_for(config: BotConfigIn, settings: Settings) -> Embedder:
     ``openai`` but no key anywhere (a key removed after the choice was saved), the embedded model."""
     if config.knowledge.embeddings != "openai":
         return static_embedder()
-    llm = config.llm
-    key, base_url, outbound = None, settings.openai_base_url, None
-    if llm.base_url:  # the tenant's own endpoint gets the tenant's own key, never ours
-        key = llm.api_key.get_secret_value() if llm.api_key else None
-        base_url, outbound = llm.base_url, settings.outbound
-    elif llm.api_key:
-        key = llm.api_key.get_secret_value()
-    elif settings.openai_api_key:
-        key = settings.openai_api_key.get_secret_value()
-    if not key:
+    endpoint = endpoint_for(config.llm.api_key, config.llm.base_url, settings)
+    if endpoint is None:
         return static_embedder()
     return OpenAIEmbedder(
-        key,
-        base_url,
+        endpoint.api_key,
+        endpoint.base_url,
         timeout_s=min(settings.llm_timeout_seconds, OPENAI_TIMEOUT_SECONDS),
-        outbound=outbound,
+        outbound=endpoint.outbound,
     )
 
 
@@ -223,8 +217,5 @@ def model_for(config: BotConfigIn, settings: Settings) -> str:
     """The model name ``embedder_for`` would use, without building a client."""
     if config.knowledge.embeddings != "openai":
         return STATIC_MODEL
-    llm = config.llm
-    if llm.base_url:
-        return openai_model_name(base_url=llm.base_url) if llm.api_key else STATIC_MODEL
-    has_key = bool(llm.api_key or settings.openai_api_key)
-    return openai_model_name(base_url=settings.openai_base_url) if has_key else STATIC_MODEL
+    endpoint = endpoint_for(config.llm.api_key, config.llm.base_url, settings)
+    return openai_model_name(base_url=endpoint.base_url) if endpoint else STATIC_MODEL
