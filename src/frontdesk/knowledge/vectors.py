@@ -41,6 +41,7 @@ from frontdesk.kit.cache import Cache
 from frontdesk.kit.tenant_cache import TenantCache
 from frontdesk.knowledge.embeddings import Embedder, Vectors, embedder_for, from_bytes
 from frontdesk.models import KnowledgeChunk
+from frontdesk.tenants import bot_config
 
 log = structlog.get_logger()
 QUERY_CACHE_SIZE = 1_024
@@ -162,8 +163,6 @@ class VectorSearch:
         self._queries.clear()
 
     async def _build(self, db: Database, tenant_id: uuid.UUID) -> _Entry:
-        from frontdesk.tenants import bot_config
-
         if self.path is None:
             await self._detect_path(db)
         started = time.perf_counter()
