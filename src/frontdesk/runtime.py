@@ -20,6 +20,7 @@ from frontdesk.jobs.broker import install_broker, make_broker
 from frontdesk.kit.cache import Cache, MemoryCache, RedisCache
 from frontdesk.kit.mail import LogMailer, Mailer, SmtpMailer
 from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.llm.openai_provider import close_clients
 from frontdesk.privacy.encryption import Keyring, install_keyring
 
 _current: Runtime | None = None
@@ -97,6 +98,7 @@ class Runtime:
         install_keyring(self.previous_keyring)
         await self.crisp.aclose()
         await self.stripe.aclose()
+        await close_clients()  # the LLM and embedding endpoints' connections
         await self.db.dispose()
         if self.redis is not None:
             await self.redis.aclose()

@@ -21,14 +21,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import httpx
 import numpy as np
 import numpy.typing as npt
+import openai
 import wordllama
 from safetensors import safe_open
 from wordllama import WordLlama
 from wordllama.inference import WordLlamaInference
 
 from frontdesk.llm.endpoint import endpoint_for
+from frontdesk.llm.openai_provider import client_for, to_llm_error
 
 if TYPE_CHECKING:
     from frontdesk.config import Settings
@@ -126,20 +129,17 @@ class OpenAIEmbedder:
         max_retries: int = 1,
         outbound: OutboundPolicy | None = None,
     ) -> None:
-        from frontdesk.llm.openai_provider import _client_for  # one client cache for chat and embeddings
-
         if not api_key:
             raise ValueError("api_key is required")
         self.model_name = model_name
         self.dimensions = dimensions
         self.model = openai_model_name(model_name, dimensions, base_url)
-        self._client = _client_for(api_key, base_url, float(timeout_s), max_retries, outbound)
+        self._client = client_for(  # one client cache for chat and embeddings
+            api_key, base_url, float(timeout_s), max_retries, outbound
+        )
         self._deadline_s = float(timeout_s) * (max_retries + 1)
 
     async def embed(self, texts: Sequence[str]) -> Vectors:
-        import httpx
-        import openai
-
         out: list[Vectors] = []
         try:
             for batch in _batches(texts):
@@ -158,8 +158,6 @@ class OpenAIEmbedder:
                     raise EmbeddingError("the embedding endpoint returned vectors of the wrong size")
                 out.append(_normalized(matrix))
         except (openai.OpenAIError, httpx.HTTPError, TimeoutError) as exc:
-            from frontdesk.llm.openai_provider import to_llm_error
-
             raise EmbeddingError(f"embedding request failed: {to_llm_error(exc)}") from None
         if not out:
             return np.zeros((0, self.dimensions), dtype=np.float32)
