@@ -9,11 +9,12 @@ import asyncio
 import contextlib
 import time
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import structlog
 
 from frontdesk.jobs.enqueue import send
-from frontdesk.runtime import Runtime
+from frontdesk.kit.cache import Cache
 
 log = structlog.get_logger()
 
@@ -37,7 +38,21 @@ SCHEDULE: tuple[Periodic, ...] = (
 KEY_FLUSH_SECONDS = 30.0
 
 
-async def tick(runtime: Runtime, schedule: tuple[Periodic, ...] = SCHEDULE) -> list[str]:
+class _KeyUse(Protocol):
+    async def flush_last_used(self) -> Any: ...
+
+
+class Process(Protocol):
+    """What the loop uses of the process's runtime (structurally: frontdesk.runtime.Runtime)."""
+
+    @property
+    def cache(self) -> Cache: ...
+
+    @property
+    def keys(self) -> _KeyUse: ...
+
+
+async def tick(runtime: Process, schedule: tuple[Periodic, ...] = SCHEDULE) -> list[str]:
     """Enqueue every job whose slot has not been claimed yet; returns the names sent."""
     sent = []
     now = time.time()
@@ -51,7 +66,7 @@ async def tick(runtime: Runtime, schedule: tuple[Periodic, ...] = SCHEDULE) -> l
 
 
 async def run_forever(
-    runtime: Runtime, *, run_schedule: bool, stop: asyncio.Event, interval: float = 5.0
+    runtime: Process, *, run_schedule: bool, stop: asyncio.Event, interval: float = 5.0
 ) -> None:
     """Background loop of a process: flush key last-use times; enqueue periodic jobs. Ends when
     ``stop`` is set."""
