@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -48,6 +49,27 @@ def test_the_import_contracts_hold() -> None:
         [str(lint_imports), "--no-cache"], cwd=ROOT, env=env, capture_output=True, text=True, check=False
     )
     assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+
+
+def _matches(module: str, expression: str) -> bool:
+    pattern = r"\.".join(
+        {"*": r"[^.]+", "**": r"[^.]+(\.[^.]+)*"}.get(part, re.escape(part)) for part in expression.split(".")
+    )
+    return re.fullmatch(pattern, module) is not None
+
+
+def test_the_routers_contract_covers_every_router_module() -> None:
+    """A module named like a router is a source and a target of the `routers` contract."""
+    contracts = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]["contracts"]
+    routers = next(c for c in contracts if c["id"] == "routers")
+    modules = [
+        "frontdesk." + ".".join(path.relative_to(SRC).with_suffix("").parts)
+        for path in SRC.rglob("*router*.py")
+    ]
+    assert modules
+    for key in ("source_modules", "forbidden_modules"):
+        uncovered = [m for m in modules if not any(_matches(m, e) for e in routers[key])]
+        assert uncovered == [], f"add them to the routers contract's {key} in pyproject.toml"
 
 
 # An import of our own code inside a function is allowed only with a `# lazy: <why>` comment on
