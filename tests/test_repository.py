@@ -82,9 +82,6 @@ KNOWN_IN_FUNCTION_IMPORTS = {
     ("channels/crisp/service.py", "frontdesk.jobs"),
     # items 2+6 (services helper)
     ("auth/schemas.py", "frontdesk.kit.time"),
-    # lead (issue 13, knowledge/)
-    ("knowledge/embeddings.py", "frontdesk.llm.openai_provider"),
-    ("knowledge/vectors.py", "frontdesk.tenants"),
     # item 3 (stages helper owns db/tenancy.py)
     ("db/tenancy.py", "frontdesk.models"),
     ("db/tenancy.py", "frontdesk.models.tenant"),

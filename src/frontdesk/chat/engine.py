@@ -39,12 +39,12 @@ from frontdesk.knowledge.vectors import VectorSearch
 from frontdesk.leads import service as leads
 from frontdesk.llm.base import ChatTurn, LLMError, LLMProvider, LLMRequest, LLMResult
 from frontdesk.llm.endpoint import endpoint_for
+from frontdesk.llm.intent import classify_with_llm, needs_llm
 from frontdesk.llm.offline import OfflineContext, OfflineResponder
 from frontdesk.llm.openai_provider import OpenAIProvider
 from frontdesk.llm.prompts import build_system_prompt, history_window
 from frontdesk.nlu.intents import IntentResult
 from frontdesk.nlu.language import detect_language
-from frontdesk.nlu.llm_intent import classify_with_llm, needs_llm
 from frontdesk.privacy.redaction import extract_contact, redact
 
 log = structlog.get_logger()
