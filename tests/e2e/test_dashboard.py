@@ -236,10 +236,12 @@ async def _invitation_token(live: str, runtime: Runtime, owner_h: dict[str, str]
     async with httpx.AsyncClient(base_url=live) as api:
         tenant_id = uuid.UUID((await api.get("/api/v1/auth/me", headers=owner_h)).json()["tenant_id"])
     async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
-        _, token = await team.invite(
+        invitation = await team.invite(
             session, email=email, role="viewer", by_role="owner", by_user=None, actor="tests"
         )
-    return token
+        link = await team.new_link(session, invitation.id)
+    assert link is not None
+    return link.token
 
 
 async def test_an_admin_suspends_a_tenant_and_its_key_stops(

@@ -131,6 +131,12 @@ class Authorize:
 Authenticated = Annotated[AuthContext, Depends(authenticate)]
 
 
+async def signed_in_user(auth: Authenticated) -> None:
+    """For routers only people use (the dashboard's ``/api/v1/customer/…``): no API keys."""
+    if auth.user_id is None:
+        raise Forbidden("These endpoints are for signed-in users (Authorization: Bearer), not API keys.")
+
+
 async def tenant_session(auth: Authenticated, runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     """A session bound to the caller's tenant; commits before the response is sent."""
     async with unit_of_work(runtime.db, tenant_id=auth.tenant_id) as session:
@@ -182,6 +188,10 @@ async def admin_session(
     async with unit_of_work(runtime.db, admin=(actor.principal, staff_reason(request))) as session:
         record_staff_access(session, request, actor, _uuid_or_none(request.path_params.get("tenant_id")))
         yield session
+
+
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
 
 
 def staff_reason(request: Request) -> str:

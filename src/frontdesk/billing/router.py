@@ -7,7 +7,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from frontdesk.auth.context import AdminActor, AdminSession, AuthContext, Authorize, RuntimeDep
+from frontdesk.auth.context import (
+    AdminActor,
+    AdminSession,
+    AuthContext,
+    Authorize,
+    RuntimeDep,
+    signed_in_user,
+)
 from frontdesk.auth.permissions import BILLING_MANAGE, BILLING_READ
 from frontdesk.billing import service, webhooks
 from frontdesk.billing.schemas import (
@@ -20,7 +27,6 @@ from frontdesk.billing.schemas import (
     WebhookAck,
 )
 from frontdesk.kit.errors import NotFound
-from frontdesk.tenants.customer_router import signed_in_user
 
 customer = APIRouter(
     prefix="/api/v1/customer/billing", tags=["billing"], dependencies=[Depends(signed_in_user)]

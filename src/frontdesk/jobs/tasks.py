@@ -8,14 +8,14 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import delete, or_
 
+# declared beside their domain; imported here so that every worker registers them
+from frontdesk.auth.tasks import send_invitation as send_invitation
 from frontdesk.billing import metering, webhooks
 from frontdesk.channels.crisp import service as crisp
 from frontdesk.db.session import unit_of_work
 from frontdesk.jobs.broker import task
 from frontdesk.kit.time import utcnow
 from frontdesk.knowledge import imports
-
-# declared beside their domain; imported here so that every worker registers them
 from frontdesk.knowledge.chunks import embed_chunks as embed_chunks
 from frontdesk.knowledge.chunks import reembed_tenant as reembed_tenant
 from frontdesk.knowledge.chunks import sweep_embedding_models as sweep_embedding_models

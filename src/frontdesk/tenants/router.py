@@ -9,20 +9,18 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.auth import audit, emails, team
+from frontdesk.auth import audit, team
 from frontdesk.auth import service as key_service
 from frontdesk.auth.context import (
     AdminActor,
     AdminSession,
-    AuthContext,
-    Authorize,
     RuntimeDep,
     TenantSession,
     record_staff_access,
     staff_reason,
 )
-from frontdesk.auth.permissions import CONFIG_READ
 from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from frontdesk.auth.tasks import send_invitation_after_commit
 from frontdesk.chat import store
 from frontdesk.chat.conversations_router import summary_page, transcript_out
 from frontdesk.chat.schemas import ConversationSummaryOut, TranscriptOut
@@ -31,14 +29,13 @@ from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import CleanStr
 from frontdesk.tenants import bot_config, service, stats
 from frontdesk.tenants.bot_config import BotConfigOut
-from frontdesk.tenants.customer_router import AuditEventOut
+from frontdesk.tenants.deps import ConfigRead
 from frontdesk.tenants.schemas import AdminTenantCreate, TenantCreate, TenantOut, TenantUpdate
 from frontdesk.tenants.stats import PlatformStats
 
 admin = APIRouter(prefix="/api/v1/admin/tenants", tags=["admin: tenants"])
 platform = APIRouter(prefix="/api/v1/admin", tags=["admin: platform"])
 me = APIRouter(prefix="/api/v1/tenant", tags=["tenant"])
-ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
 
 
 @admin.get("", response_model=Page[TenantOut])
@@ -60,15 +57,11 @@ async def create_tenant(
     """Onboard a tenant; with ``owner_email``, its owner gets an emailed invitation."""
     tenant = await service.create_tenant(session, TenantCreate(**data.model_dump(exclude={"owner_email"})))
     if data.owner_email:
-        token = await team.invite_owner(session, tenant.id, email=data.owner_email, actor=actor.principal)
-        base = runtime.settings.public_base(str(request.base_url))
-        await runtime.mailer.send(
-            emails.new_workspace(
-                to=data.owner_email.lower(),
-                business=tenant.name,
-                link=f"{base}/accept-invitation?token={token}",
-            )
+        invitation = await team.invite_owner(
+            session, tenant.id, email=data.owner_email, actor=actor.principal
         )
+        base = runtime.settings.public_base(str(request.base_url))
+        send_invitation_after_commit(session, invitation, base=base, kind="new_workspace")
     return TenantOut.model_validate(tenant)
 
 
@@ -170,23 +163,6 @@ async def support_transcript(session: InTenant, conversation_id: uuid.UUID) -> T
 async def current_tenant(auth: ConfigRead, session: TenantSession) -> TenantOut:
     """The business this key belongs to."""
     return TenantOut.model_validate(await service.get_tenant(session, auth.tenant_id))
-
-
-@platform.get("/audit", response_model=Page[AuditEventOut])
-async def admin_audit(
-    session: AdminSession,
-    params: Annotated[PageParams, Depends(page_params)],
-    tenant_id: Annotated[uuid.UUID | None, Query(description="Only this tenant's events")] = None,
-    action: Annotated[str | None, Query(max_length=64, description="Action prefix")] = None,
-) -> Page[AuditEventOut]:
-    """Every tenant's audit events and the platform's own (admin sign-ins, support access)."""
-    rows, total = await audit.list_events(session, params, action=action, tenant_id=tenant_id)
-    return Page(
-        items=[AuditEventOut.model_validate(e) for e in rows],
-        total=total,
-        page=params.page,
-        limit=params.limit,
-    )
 
 
 @platform.get("/stats", response_model=PlatformStats)
