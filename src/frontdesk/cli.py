@@ -188,7 +188,7 @@ def admin_create(
     name: Annotated[str, typer.Option(help="Display name")] = "",
 ) -> None:
     """Create a platform user who signs in to the admin API and console."""
-    from frontdesk.auth import users
+    from frontdesk.auth import flows
     from frontdesk.auth.permissions import PLATFORM_ROLES
     from frontdesk.kit.errors import FrontdeskError
 
@@ -197,7 +197,7 @@ def admin_create(
         raise typer.Exit(2)
 
     async def work(runtime: Any) -> dict[str, Any]:
-        user = await users.create_platform_user(
+        user = await flows.create_platform_user(
             runtime.db, email=email, password=password, role=role, name=name
         )
         return {"id": str(user.id), "email": user.email, "platform_role": user.platform_role}

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from frontdesk.app import create_app
-from frontdesk.auth import users
+from frontdesk.auth import flows
 from frontdesk.auth.tokens import AccessClaims, issue_access
 from frontdesk.runtime import Runtime
 from tests import factories
@@ -217,7 +217,7 @@ async def test_password_reset_by_emailed_token(client: httpx.AsyncClient, runtim
 
 async def _platform_user(client: httpx.AsyncClient, runtime: Runtime, role: str) -> dict[str, str]:
     email = f"{role}-{uuid.uuid4().hex[:6]}@frontdesk.example"
-    await users.create_platform_user(runtime.db, email=email, password=PASSWORD, role=role)
+    await flows.create_platform_user(runtime.db, email=email, password=PASSWORD, role=role)
     r = await login(client, email)
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
@@ -406,7 +406,7 @@ async def test_an_existing_account_is_never_turned_into_staff(
 ) -> None:
     squatter = await factories.signup(client, email="future-staff@example.com")
     with pytest.raises(Exception, match="already exists"):
-        await users.create_platform_user(runtime.db, email=squatter.email, password=PASSWORD, role="admin")
+        await flows.create_platform_user(runtime.db, email=squatter.email, password=PASSWORD, role="admin")
     assert (await client.get("/api/v1/admin/tenants", headers=squatter.headers)).status_code == 403
 
 

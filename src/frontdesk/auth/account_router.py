@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 
-from frontdesk.auth import emails, users
+from frontdesk.auth import emails, flows, users
 from frontdesk.auth.context import AuthContext, RuntimeDep, client_ip, signed_in_user
 from frontdesk.auth.deps import ConfigRead
 from frontdesk.auth.schemas import AccountIn, AccountOut
@@ -24,7 +24,7 @@ def _user(auth: AuthContext) -> tuple[uuid.UUID, uuid.UUID]:
 @router.get("/account", response_model=AccountOut)
 async def get_account(auth: ConfigRead, runtime: RuntimeDep) -> AccountOut:
     user_id, session_id = _user(auth)
-    found = await users.me(runtime.db, AccessClaims(user_id, session_id, auth.tenant_id, auth.role, None))
+    found = await flows.me(runtime.db, AccessClaims(user_id, session_id, auth.tenant_id, auth.role, None))
     return AccountOut(id=found.user.id, email=found.user.email, name=found.user.name, role=auth.role)
 
 
@@ -35,7 +35,7 @@ async def update_account(
     """Change your name, or your password (with the current one, checked like a sign-in: wrong
     guesses are counted and slowed down; other devices are signed out)."""
     user_id, session_id = _user(auth)
-    user = await users.update_account(
+    user = await flows.update_account(
         runtime.db,
         runtime.cache,
         user_id=user_id,

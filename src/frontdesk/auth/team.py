@@ -14,8 +14,6 @@ from frontdesk.auth import audit, passwords, users
 from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import new_opaque_token, token_digest
 from frontdesk.billing import service as billing
-from frontdesk.db.engine import Database
-from frontdesk.db.session import unit_of_work
 from frontdesk.kit.errors import Conflict, Forbidden, NotFound, Unauthorized
 from frontdesk.kit.time import utcnow
 from frontdesk.models import Invitation, Membership, Tenant, User
@@ -206,7 +204,7 @@ async def remove(session: AsyncSession, *, user_id: uuid.UUID, by_role: str, act
 
 
 async def accept(
-    db: Database,
+    session: AsyncSession,
     secret_key: str,
     *,
     token: str,
@@ -215,52 +213,46 @@ async def accept(
     client: users.Client,
     throttle: SignInThrottle,
 ) -> users.Issued:
-    """Join the team of an invitation: a new account, or an existing one proving its password."""
+    """Join the team of an invitation: a new account, or an existing one proving its password
+    (admin scope: the invitation names its tenant)."""
     now = utcnow()
-    async with unit_of_work(db, admin=(users.SYSTEM, "accept invitation")) as session:
-        invitation = await session.scalar(
-            select(Invitation).where(Invitation.token_hash == token_digest(token))
-        )
-        if invitation is None or invitation.revoked_at or invitation.expires_at <= now:
-            raise Unauthorized("This invitation is invalid, used or expired: ask for a new one.")
-        if invitation.accepted_at:
-            raise AlreadyAccepted()
-        user = await session.scalar(select(User).where(User.email == invitation.email))
-        if user is None:
-            users.check_password(password, invitation.email)
-            password_hash = await asyncio.to_thread(passwords.hash_password, password)
-        else:  # the account's password, checked like a sign-in (counted, slowed down)
-            await throttle.check(client.ip, user.email)
-            if not await passwords.verify_async(user.password_hash, password):
-                await throttle.failed(client.ip, user.email)
-                raise Unauthorized("This email already has an account: enter its password to join.")
-        # spend it now (the slow password work is done): of concurrent accepts exactly one gets
-        # past this line; a revocation that landed meanwhile also stops it
-        if not await users.claim(
-            session, Invitation.accepted_at, invitation.id, now, Invitation.revoked_at.is_(None)
-        ):
-            raise AlreadyAccepted()
-        if user is None:
-            user = User(email=invitation.email, name=name, password_hash=password_hash)
-            session.add(user)
-            await session.flush()
-        exists = await session.scalar(
-            select(Membership).where(
-                Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id
-            )
-        )
-        membership = exists or Membership(
-            tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role
-        )
-        if exists is None:
-            session.add(membership)
+    invitation = await session.scalar(select(Invitation).where(Invitation.token_hash == token_digest(token)))
+    if invitation is None or invitation.revoked_at or invitation.expires_at <= now:
+        raise Unauthorized("This invitation is invalid, used or expired: ask for a new one.")
+    if invitation.accepted_at:
+        raise AlreadyAccepted()
+    user = await session.scalar(select(User).where(User.email == invitation.email))
+    if user is None:
+        users.check_password(password, invitation.email)
+        password_hash = await asyncio.to_thread(passwords.hash_password, password)
+    else:  # the account's password, checked like a sign-in (counted, slowed down)
+        await throttle.check(client.ip, user.email)
+        if not await passwords.verify_async(user.password_hash, password):
+            await throttle.failed(client.ip, user.email)
+            raise Unauthorized("This email already has an account: enter its password to join.")
+    # spend it now (the slow password work is done): of concurrent accepts exactly one gets
+    # past this line; a revocation that landed meanwhile also stops it
+    if not await users.claim(
+        session, Invitation.accepted_at, invitation.id, now, Invitation.revoked_at.is_(None)
+    ):
+        raise AlreadyAccepted()
+    if user is None:
+        user = User(email=invitation.email, name=name, password_hash=password_hash)
+        session.add(user)
         await session.flush()
-        audit.record(
-            session,
-            actor=f"user:{user.id} {user.email}",
-            action="team.join",
-            tenant_id=invitation.tenant_id,
-            role=membership.role,
-            ip=client.ip,
-        )
-        return await users.start_session(session, secret_key, user, membership, client)
+    exists = await session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id)
+    )
+    membership = exists or Membership(tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role)
+    if exists is None:
+        session.add(membership)
+    await session.flush()
+    audit.record(
+        session,
+        actor=f"user:{user.id} {user.email}",
+        action="team.join",
+        tenant_id=invitation.tenant_id,
+        role=membership.role,
+        ip=client.ip,
+    )
+    return await users.start_session(session, secret_key, user, membership, client)

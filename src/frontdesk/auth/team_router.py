@@ -7,7 +7,7 @@ import uuid
 from fastapi import APIRouter, Depends, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.auth import team, users
+from frontdesk.auth import flows, team
 from frontdesk.auth.context import RuntimeDep, TenantSession, client_ip, signed_in_user
 from frontdesk.auth.deps import ConfigRead, TeamManage
 from frontdesk.auth.schemas import InvitationOut, InviteIn, MemberOut, RoleIn, TeamOut
@@ -60,7 +60,7 @@ def _sign_out_after_commit(
     session: AsyncSession, runtime: Runtime, user_id: uuid.UUID, tenant_id: uuid.UUID, reason: str
 ) -> None:
     async def sign_out() -> None:
-        await users.revoke_tenant_sessions(
+        await flows.revoke_tenant_sessions(
             runtime.db, runtime.cache, user_id=user_id, tenant_id=tenant_id, reason=reason
         )
 
