@@ -22,7 +22,7 @@ from frontdesk.knowledge.chunks import sweep_embedding_models as sweep_embedding
 from frontdesk.knowledge.chunks import sweep_embeddings as sweep_embeddings
 from frontdesk.models import ApiKey
 from frontdesk.runtime import current_runtime
-from frontdesk.visitor_data import retention
+from frontdesk.visitor_data import flows as visitor_data
 
 log = structlog.get_logger()
 KEY_RETENTION = timedelta(days=30)
@@ -88,7 +88,7 @@ async def report_usage() -> int:
 @task(task_name="frontdesk.privacy.apply_retention")
 async def apply_retention() -> int:
     """Delete visitor messages, leads and Crisp rows older than each tenant's retention period."""
-    return await retention.apply_all(current_runtime().db)
+    return await visitor_data.apply_retention(current_runtime().db)
 
 
 @task(task_name="frontdesk.knowledge.run_import")
