@@ -6,7 +6,7 @@ import uuid
 
 from fastapi import APIRouter, Depends, Request
 
-from frontdesk.auth import emails, flows, users
+from frontdesk.auth import flows, tasks, users
 from frontdesk.auth.context import AuthContext, RuntimeDep, client_ip, signed_in_user
 from frontdesk.auth.deps import ConfigRead
 from frontdesk.auth.schemas import AccountIn, AccountOut
@@ -46,8 +46,6 @@ async def update_account(
         client=users.Client(ip=client_ip(request) or ""),
         throttle=SignInThrottle(runtime.cache, address_free=runtime.settings.auth_backoff_after),
         tenant_id=auth.tenant_id,
-        on_throttled=emails.unlock_notice(
-            runtime.mailer, runtime.settings.public_base(str(request.base_url))
-        ),
+        on_throttled=tasks.unlock_notice(runtime.settings.public_base(str(request.base_url))),
     )
     return AccountOut(id=user.id, email=user.email, name=user.name, role=auth.role)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Literal
 
 from sqlalchemy.exc import IntegrityError
@@ -26,8 +26,9 @@ from frontdesk.models import AuthSession, User
 
 SYSTEM = users.SYSTEM
 InvitationMail = Literal["invitation", "new_workspace"]
-UnlockNotice = Callable[[str, str], None]
-"""Called with (email, unlock token) once an account starts waiting: email the owner the link."""
+UnlockNotice = Callable[[uuid.UUID], Awaitable[None]]
+"""Called with an account's id once it starts waiting (after the commit): email the owner an
+unlock link (``auth.tasks.unlock_notice``)."""
 
 
 async def _mark_revoked(cache: Cache, session_ids: Iterable[uuid.UUID]) -> None:
@@ -120,8 +121,8 @@ async def login(
             throttle=throttle,
         )
     if attempt.failure is not None:
-        if attempt.unlock is not None and on_throttled is not None:
-            on_throttled(users.normalize_email(email), attempt.unlock)
+        if attempt.throttled is not None and on_throttled is not None:
+            await on_throttled(attempt.throttled)
         raise attempt.failure
     assert attempt.issued is not None
     await throttle.clear_account(users.normalize_email(email))
@@ -205,8 +206,8 @@ async def update_account(
             tenant_id=tenant_id,
         )
     if change.failure is not None:
-        if change.unlock is not None and on_throttled is not None:
-            on_throttled(change.user.email, change.unlock)
+        if change.throttled and on_throttled is not None:
+            await on_throttled(change.user.id)
         raise change.failure
     await _mark_revoked(cache, change.revoked)
     return change.user
@@ -219,6 +220,18 @@ async def email_reset_link(db: Database, mailer: Mailer, *, base: str, email: st
     if found is not None:
         user, token = found
         await mailer.send(emails.password_reset(to=user.email, link=f"{base}/reset-password?token={token}"))
+
+
+async def email_unlock_link(db: Database, mailer: Mailer, user_id: uuid.UUID, *, base: str) -> bool:
+    """An account started waiting between sign-ins: email its owner a link (valid one hour,
+    once) to sign in at once. The token is made here, not carried by the job."""
+    async with unit_of_work(db, admin=(SYSTEM, "unlock link")) as session:
+        found = await users.unlock_token(session, user_id)
+    if found is None:
+        return False
+    email, token = found
+    await mailer.send(emails.unlock(to=email, link=f"{base}/unlock?token={token}"))
+    return True
 
 
 async def reset_password(db: Database, cache: Cache, *, token: str, password: str) -> None:

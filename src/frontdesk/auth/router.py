@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, Secu
 from fastapi.security import HTTPAuthorizationCredentials
 from limits import RateLimitItemPerMinute
 
-from frontdesk.auth import cookies, emails, flows, users
+from frontdesk.auth import cookies, flows, tasks, users
 from frontdesk.auth.context import RuntimeDep, bearer, user_claims
 from frontdesk.auth.schemas import (
     AcceptInvitationIn,
@@ -145,9 +145,7 @@ async def login(data: LoginIn, request: Request, response: Response, runtime: Ru
         tenant_id=data.tenant_id,
         client=_client(request),
         throttle=_throttle(runtime),
-        on_throttled=emails.unlock_notice(
-            runtime.mailer, runtime.settings.public_base(str(request.base_url))
-        ),
+        on_throttled=tasks.unlock_notice(runtime.settings.public_base(str(request.base_url))),
     )
     return _tokens(issued, request, response)
 

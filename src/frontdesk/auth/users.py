@@ -371,11 +371,12 @@ async def add_platform_user(
 @dataclass(frozen=True)
 class Attempt:
     """A password check's outcome: tokens, or the failure to raise once the transaction that
-    counted it committed (with an unlock token when the account just started waiting)."""
+    counted it committed (with the account's id when it just started waiting: its owner is
+    emailed an unlock link)."""
 
     issued: Issued | None = None
     failure: FrontdeskError | None = None
-    unlock: str | None = None
+    throttled: uuid.UUID | None = None
 
 
 async def sign_in(
@@ -396,13 +397,14 @@ async def sign_in(
     await throttle.check(client.ip, email)  # under that lock: a burst cannot skip the count
     right = await passwords.verify_async(user.password_hash if user else passwords.DUMMY_HASH, password)
     if user is None or not right:
-        unlock = None
-        if await throttle.failed(client.ip, email) and user is not None:
-            unlock = _one_time_token(session, user, "unlock", UNLOCK_TTL)
+        throttled = await throttle.failed(client.ip, email) and user is not None
         if user is not None:
             user.failed_logins += 1
-            await _audit_account(session, user, "auth.login_failed", client, throttled=unlock is not None)
-        return Attempt(failure=Unauthorized("Wrong email or password."), unlock=unlock)
+            await _audit_account(session, user, "auth.login_failed", client, throttled=throttled)
+        return Attempt(
+            failure=Unauthorized("Wrong email or password."),
+            throttled=user.id if user and throttled else None,
+        )
     memberships = await _memberships(session, user.id)
     membership = _pick(memberships, tenant_id)
     if membership is None and not user.platform_role:
@@ -420,6 +422,14 @@ async def sign_in(
         ip=client.ip,
     )
     return Attempt(issued=issued)
+
+
+async def unlock_token(session: AsyncSession, user_id: uuid.UUID) -> tuple[str, str] | None:
+    """(email, token) of a new unlock link for the account (None if it is gone)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return None
+    return user.email, _one_time_token(session, user, "unlock", UNLOCK_TTL)
 
 
 def _one_time_token(session: AsyncSession, user: User, purpose: str, ttl: timedelta) -> str:
@@ -559,7 +569,7 @@ class AccountChange:
 
     user: User
     failure: FrontdeskError | None = None
-    unlock: str | None = None
+    throttled: bool = False
     revoked: list[uuid.UUID] = field(default_factory=list)
 
 
@@ -585,9 +595,7 @@ async def change_account(
     if new_password is not None:
         await throttle.check(client.ip, user.email)
         if not current_password or not await passwords.verify_async(user.password_hash, current_password):
-            unlock = None
-            if await throttle.failed(client.ip, user.email):
-                unlock = _one_time_token(session, user, "unlock", UNLOCK_TTL)
+            throttled = await throttle.failed(client.ip, user.email)
             user.failed_logins += 1
             audit.record(
                 session,
@@ -597,7 +605,7 @@ async def change_account(
                 tenant_id=tenant_id,
             )
             await session.flush()
-            return AccountChange(user, Unauthorized("The current password is wrong."), unlock)
+            return AccountChange(user, Unauthorized("The current password is wrong."), throttled)
         check_password(new_password, user.email)
         user.password_hash, user.password_changed_at = passwords.hash_password(new_password), now
         revoked = [s for s in await _revoke_all(session, user.id, "password_changed", now) if s != session_id]

@@ -10,6 +10,7 @@ from sqlalchemy import delete, or_
 
 # declared beside their domain; imported here so that every worker registers them
 from frontdesk.auth.tasks import send_invitation as send_invitation
+from frontdesk.auth.tasks import send_unlock_link as send_unlock_link
 from frontdesk.billing import metering, webhooks
 from frontdesk.channels.crisp import service as crisp
 from frontdesk.db.session import unit_of_work
