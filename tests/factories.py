@@ -14,6 +14,7 @@ from frontdesk.kit.mail import MemoryMailer
 from frontdesk.runtime import Runtime
 from frontdesk.tenants import service as tenant_service
 from frontdesk.tenants.schemas import TenantCreate
+from tests.knowledge.jobs import settle
 
 
 @dataclass
@@ -80,7 +81,7 @@ async def signup(client: httpx.AsyncClient, business: str = "Acme", **fields: st
     assert r.status_code == 202, r.text
     r = await client.post(
         "/api/v1/auth/signup/confirm",
-        json={"token": emailed_token(runtime, email, "token="), "password": PASSWORD},
+        json={"token": await emailed_token(runtime, email, "token="), "password": PASSWORD},
     )
     assert r.status_code == 201, r.text
     body = r.json()
@@ -102,7 +103,7 @@ async def join(client: httpx.AsyncClient, runtime: Runtime, owner: Account, role
         "/api/v1/customer/team/invitations", headers=owner.headers, json={"email": email, "role": role}
     )
     assert r.status_code == 201, r.text
-    token = emailed_token(runtime, email, "token=")
+    token = await emailed_token(runtime, email, "token=")
     r = await client.post(
         "/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD, "name": role.title()}
     )
@@ -110,6 +111,8 @@ async def join(client: httpx.AsyncClient, runtime: Runtime, owner: Account, role
     return Account(owner.tenant_id, email, PASSWORD, r.json()["access_token"], r.json()["refresh_token"])
 
 
-def emailed_token(runtime: Runtime, to: str, marker: str) -> str:
+async def emailed_token(runtime: Runtime, to: str, marker: str) -> str:
+    """The token in the last email to ``to`` (once the jobs that send mail have run)."""
+    await settle(runtime)
     mail = [m for m in runtime.mailer.sent if m.to == to][-1]  # type: ignore[attr-defined]
     return mail.body.split(marker, 1)[1].split()[0]

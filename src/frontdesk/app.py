@@ -11,6 +11,7 @@ from fastapi.routing import APIRoute
 from fastapi.utils import generate_unique_id
 
 from frontdesk import web
+from frontdesk.auth import account_router, audit_router, keys_router, team_router
 from frontdesk.auth import router as auth_router
 from frontdesk.billing import router as billing_router
 from frontdesk.channels.crisp import router as crisp_router
@@ -37,7 +38,7 @@ from frontdesk.observability.metrics import MetricsMiddleware, metrics_endpoint
 from frontdesk.observability.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from frontdesk.privacy.redaction import redact
 from frontdesk.runtime import Runtime
-from frontdesk.tenants import config_router, customer_router
+from frontdesk.tenants import business_router, config_router
 from frontdesk.tenants import router as tenants_router
 from frontdesk.visitor_data import router as privacy_router
 
@@ -86,8 +87,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tenants_router.admin)
+    app.include_router(keys_router.admin)
     app.include_router(tenants_router.me)
     app.include_router(tenants_router.platform)
+    app.include_router(audit_router.platform)
     app.include_router(auth_router.router)
     app.include_router(chat_router.router)
     # one service, two front doors: API keys at /api/v1/…, the dashboard's users at /api/v1/customer/…
@@ -104,7 +107,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(
             shared, prefix="/api/v1/customer", generate_unique_id_function=_customer_operation_id
         )
-    app.include_router(customer_router.router)
+    # only people (the dashboard), at /api/v1/customer/…: each domain its own
+    for people_only in (
+        business_router.router,
+        account_router.router,
+        keys_router.router,
+        team_router.router,
+        audit_router.router,
+    ):
+        app.include_router(people_only)
     app.include_router(billing_router.customer)
     app.include_router(billing_router.stripe_hooks)
     app.include_router(billing_router.admin)

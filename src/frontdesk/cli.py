@@ -15,8 +15,8 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from taskiq.api import run_receiver_task
 
+from frontdesk.auth import flows
 from frontdesk.auth import service as key_service
-from frontdesk.auth import users
 from frontdesk.auth.permissions import PLATFORM_ROLES
 from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyOut
 from frontdesk.config import Settings, exit_on_bad_config, new_encryption_key
@@ -192,7 +192,7 @@ def admin_create(
         raise typer.Exit(2)
 
     async def work(runtime: Any) -> dict[str, Any]:
-        user = await users.create_platform_user(
+        user = await flows.create_platform_user(
             runtime.db, email=email, password=password, role=role, name=name
         )
         return {"id": str(user.id), "email": user.email, "platform_role": user.platform_role}

@@ -89,8 +89,8 @@ class Runtime:
             install_broker(broker),
             _current,
             previous_keyring,
-            install_job_context(JobContext(db, cache, settings)),
         )
+        runtime.previous_job_context = install_job_context(runtime)  # what jobs read (jobs.context)
         _current = runtime
         return runtime
 

@@ -68,7 +68,7 @@ async def test_signup_and_invitation_accept_use_the_cookie_too(
     assert r.status_code == 202
     r = await client.post(
         "/api/v1/auth/signup/confirm",
-        json={"token": factories.emailed_token(runtime, email, "token="), "password": PASSWORD},
+        json={"token": await factories.emailed_token(runtime, email, "token="), "password": PASSWORD},
         headers=DASHBOARD,
     )
     assert r.status_code == 201 and r.json()["refresh_token"] is None and "httponly" in _cookie_attributes(r)
@@ -78,7 +78,7 @@ async def test_signup_and_invitation_accept_use_the_cookie_too(
         "/api/v1/customer/team/invitations", headers=owner_h, json={"email": email, "role": "member"}
     )
     assert invited.status_code == 201
-    token = factories.emailed_token(runtime, email, "token=")
+    token = await factories.emailed_token(runtime, email, "token=")
     joined = await client.post(
         "/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD}, headers=DASHBOARD
     )

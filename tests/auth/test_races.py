@@ -32,7 +32,7 @@ async def test_eight_concurrent_resets_with_one_link_change_the_password_once(
 ) -> None:
     owner = await factories.signup(client)
     assert (await client.post("/api/v1/auth/password/forgot", json={"email": owner.email})).status_code == 202
-    token = factories.emailed_token(runtime, owner.email, "token=")
+    token = await factories.emailed_token(runtime, owner.email, "token=")
     passwords = [f"new passphrase number {i}" for i in range(8)]
     answers = await asyncio.gather(
         *(client.post("/api/v1/auth/password/reset", json={"token": token, "password": p}) for p in passwords)
@@ -54,7 +54,7 @@ async def test_concurrent_accepts_of_one_invitation_let_one_person_in(
         "/api/v1/customer/team/invitations", headers=owner.headers, json={"email": email, "role": "member"}
     )
     assert r.status_code == 201
-    token = factories.emailed_token(runtime, email, "token=")
+    token = await factories.emailed_token(runtime, email, "token=")
     answers = await asyncio.gather(
         *(
             client.post("/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD})
@@ -75,7 +75,7 @@ async def test_concurrent_uses_of_one_signup_link_create_one_workspace(
         "/api/v1/auth/signup", json={"business_name": "Race Shop", "email": email, "password": PASSWORD}
     )
     assert r.status_code == 202
-    token = factories.emailed_token(runtime, email, "token=")
+    token = await factories.emailed_token(runtime, email, "token=")
     answers = await asyncio.gather(
         *(
             client.post("/api/v1/auth/signup/confirm", json={"token": token, "password": PASSWORD})

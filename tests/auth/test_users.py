@@ -10,12 +10,13 @@ import httpx
 import pytest
 
 from frontdesk.app import create_app
-from frontdesk.auth import users
+from frontdesk.auth import flows
 from frontdesk.auth.tokens import AccessClaims, issue_access
 from frontdesk.runtime import Runtime
 from tests import factories
 from tests.conftest import ADMIN_TOKEN
 from tests.factories import PASSWORD, Account
+from tests.knowledge.jobs import settle
 
 
 async def login(client: httpx.AsyncClient, email: str, password: str = PASSWORD) -> httpx.Response:
@@ -164,7 +165,7 @@ async def test_invitations_bring_people_in_once(client: httpx.AsyncClient, runti
     team = (await client.get("/api/v1/customer/team", headers=owner.headers)).json()
     assert sorted(m["role"] for m in team["members"]) == ["member", "owner"]
     # the invitation link works once
-    token = factories.emailed_token(runtime, member.email, "token=")
+    token = await factories.emailed_token(runtime, member.email, "token=")
     again = await client.post("/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD})
     assert again.status_code == 409 and again.json()["code"] == "invitation_used"
     # the member signs in with the chosen password; the owner changes the role, then removes them
@@ -196,7 +197,7 @@ async def test_password_reset_by_emailed_token(client: httpx.AsyncClient, runtim
     for email in (owner.email, "unknown@example.com"):  # the same answer either way
         r = await client.post("/api/v1/auth/password/forgot", json={"email": email})
         assert r.status_code == 202
-    token = factories.emailed_token(runtime, owner.email, "token=")
+    token = await factories.emailed_token(runtime, owner.email, "token=")
     weak = await client.post("/api/v1/auth/password/reset", json={"token": token, "password": "short"})
     assert weak.status_code == 422
     r = await client.post(
@@ -216,7 +217,7 @@ async def test_password_reset_by_emailed_token(client: httpx.AsyncClient, runtim
 
 async def _platform_user(client: httpx.AsyncClient, runtime: Runtime, role: str) -> dict[str, str]:
     email = f"{role}-{uuid.uuid4().hex[:6]}@frontdesk.example"
-    await users.create_platform_user(runtime.db, email=email, password=PASSWORD, role=role)
+    await flows.create_platform_user(runtime.db, email=email, password=PASSWORD, role=role)
     r = await login(client, email)
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
@@ -312,7 +313,7 @@ async def test_admin_onboards_a_tenant_whose_owner_accepts_by_email(
         json={"name": "Onboarded Optics", "email": "hello@optics.test", "owner_email": "Olga@Optics.test"},
     )
     assert r.status_code == 201, r.text
-    token = factories.emailed_token(runtime, "olga@optics.test", "token=")
+    token = await factories.emailed_token(runtime, "olga@optics.test", "token=")
     joined = await client.post("/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD})
     assert joined.status_code == 200
     me = (
@@ -405,7 +406,7 @@ async def test_an_existing_account_is_never_turned_into_staff(
 ) -> None:
     squatter = await factories.signup(client, email="future-staff@example.com")
     with pytest.raises(Exception, match="already exists"):
-        await users.create_platform_user(runtime.db, email=squatter.email, password=PASSWORD, role="admin")
+        await flows.create_platform_user(runtime.db, email=squatter.email, password=PASSWORD, role="admin")
     assert (await client.get("/api/v1/admin/tenants", headers=squatter.headers)).status_code == 403
 
 
@@ -445,7 +446,7 @@ async def test_a_revoked_invitation_link_answers_like_an_invalid_one(
     invited = await client.post(
         "/api/v1/customer/team/invitations", headers=owner.headers, json={"email": email, "role": "member"}
     )
-    token = factories.emailed_token(runtime, email, "token=")
+    token = await factories.emailed_token(runtime, email, "token=")
     member = await factories.join(client, runtime, owner, "member")
     path = f"/api/v1/customer/team/invitations/{invited.json()['id']}"
     assert (await client.delete(path, headers=member.headers)).status_code == 403  # members may not
@@ -484,7 +485,7 @@ async def test_another_workspace_cannot_revoke_an_invitation(
     assert r.status_code == 404 and email not in r.text
     missing = await client.delete(f"/api/v1/customer/team/invitations/{uuid.uuid4()}", headers=other.headers)
     assert missing.json()["detail"] == r.json()["detail"]
-    token = factories.emailed_token(runtime, email, "token=")
+    token = await factories.emailed_token(runtime, email, "token=")
     joined = await client.post("/api/v1/auth/invitations/accept", json={"token": token, "password": PASSWORD})
     assert joined.status_code == 200  # still valid
 
@@ -501,6 +502,7 @@ async def test_a_business_name_cannot_break_the_invitation_email(
         "/api/v1/customer/team/invitations", headers=owner.headers, json={"email": email, "role": "viewer"}
     )
     assert r.status_code == 201
+    await settle(runtime)  # the invitation's email is a job
     mail = [m for m in runtime.mailer.sent if m.to == email][-1]  # type: ignore[attr-defined]
     assert "\n" not in mail.subject and "\r" not in mail.subject and "\u202e" not in mail.subject
     assert mail.subject.startswith("You are invited to Evil Co Bcc: victim@example.com Click")

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.responses import HTMLResponse
 from starlette.routing import Route
 
-from frontdesk.auth import users
+from frontdesk.auth import flows, passwords, users
 from frontdesk.runtime import Runtime
 from tests.e2e.conftest import ARTIFACTS, CRISP_IDENTIFIER, CRISP_KEY, CRISP_WEBSITE
 from tests.fakes.loopback import LoopbackServer
@@ -42,17 +42,14 @@ async def shot(page: Page, name: str) -> None:
 
 async def emailed_signup_token(runtime: Runtime, business: str, email: str) -> str:
     """The link the live server emailed (to its log): sealed the same way with the same key."""
-    token = await users.request_signup(
-        runtime.db,
+    return users.seal_signup(
         runtime.settings.secret_key,
         business_name=business,
         email=email,
-        password=PASSWORD,
+        password_hash=passwords.hash_password(PASSWORD),
         name="",
         allowed_origins=[],
     )
-    assert token is not None
-    return token
 
 
 async def api_signup(api: httpx.AsyncClient, runtime: Runtime, business: str, email: str) -> dict[str, str]:
@@ -236,10 +233,12 @@ async def _invitation_token(live: str, runtime: Runtime, owner_h: dict[str, str]
     async with httpx.AsyncClient(base_url=live) as api:
         tenant_id = uuid.UUID((await api.get("/api/v1/auth/me", headers=owner_h)).json()["tenant_id"])
     async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
-        _, token = await team.invite(
+        invitation = await team.invite(
             session, email=email, role="viewer", by_role="owner", by_user=None, actor="tests"
         )
-    return token
+        link = await team.new_link(session, invitation.id)
+    assert link is not None
+    return link.token
 
 
 async def test_an_admin_suspends_a_tenant_and_its_key_stops(
@@ -250,7 +249,7 @@ async def test_an_admin_suspends_a_tenant_and_its_key_stops(
         key = {"X-API-Key": shop["secret_key"]}
         assert (await api.get("/api/v1/config", headers=key)).status_code == 200
     admin_email = f"staff-{uuid.uuid4().hex[:6]}@frontdesk.test"
-    await users.create_platform_user(runtime.db, email=admin_email, password=PASSWORD, role="admin")
+    await flows.create_platform_user(runtime.db, email=admin_email, password=PASSWORD, role="admin")
     page = await browser.new_page(viewport={"width": 1280, "height": 900})
     errors = watch_console(page)
     await _login(page, live, admin_email)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 
-from frontdesk.auth import users
+from frontdesk.auth import flows
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.mail import LogMailer, Mail
@@ -55,7 +55,7 @@ async def test_password_hashes_never_reach_a_log_line(
         assert (
             await client.post("/api/v1/auth/login", json={"email": owner.email, "password": owner.password})
         ).status_code == 200
-        await users.create_platform_user(
+        await flows.create_platform_user(
             runtime.db, email=f"x{other.email}", password="a long password here", role="admin"
         )
     finally:

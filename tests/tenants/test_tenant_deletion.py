@@ -168,7 +168,7 @@ async def test_deleting_a_tenant_leaves_none_of_its_rows(
         json={"email": both.email, "role": "member"},
     )
     assert r.status_code == 201, r.text
-    token = factories.emailed_token(runtime, both.email, "token=")
+    token = await factories.emailed_token(runtime, both.email, "token=")
     r = await client.post(
         "/api/v1/auth/invitations/accept",
         json={"token": token, "password": factories.PASSWORD, "name": "Both"},

@@ -21,7 +21,7 @@ from frontdesk.auth.tokens import AccessClaims, TokenError, read_access
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.errors import Forbidden, Unauthorized
 from frontdesk.runtime import Runtime
-from frontdesk.tenants.service import suspended_marker
+from frontdesk.tenants.service import get_tenant, suspended_marker
 
 api_key_header = APIKeyHeader(name="X-API-Key", auto_error=False, description="Tenant API key")
 bearer = HTTPBearer(auto_error=False, description="User access token (JWT), or the bootstrap admin token")
@@ -131,6 +131,12 @@ class Authorize:
 Authenticated = Annotated[AuthContext, Depends(authenticate)]
 
 
+async def signed_in_user(auth: Authenticated) -> None:
+    """For routers only people use (the dashboard's ``/api/v1/customer/…``): no API keys."""
+    if auth.user_id is None:
+        raise Forbidden("These endpoints are for signed-in users (Authorization: Bearer), not API keys.")
+
+
 async def tenant_session(auth: Authenticated, runtime: RuntimeDep) -> AsyncIterator[AsyncSession]:
     """A session bound to the caller's tenant; commits before the response is sent."""
     async with unit_of_work(runtime.db, tenant_id=auth.tenant_id) as session:
@@ -184,6 +190,10 @@ async def admin_session(
         yield session
 
 
+def client_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
 def staff_reason(request: Request) -> str:
     return f"{request.method} {request.url.path}"
 
@@ -211,3 +221,18 @@ def _uuid_or_none(value: object) -> uuid.UUID | None:
 
 
 AdminSession = Annotated[AsyncSession, Depends(admin_session, scope="function")]
+
+
+async def staff_in_tenant(
+    request: Request, actor: AdminActor, runtime: RuntimeDep, tenant_id: uuid.UUID
+) -> AsyncIterator[AsyncSession]:
+    """A platform user acting inside one tenant (``…/tenants/{tenant_id}/…``): check it exists,
+    then a tenant-scoped session; the access is on the audit log, in the tenant's own log too."""
+    async with unit_of_work(runtime.db, admin=(actor.principal, staff_reason(request))) as check:
+        await get_tenant(check, tenant_id)
+    async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
+        record_staff_access(session, request, actor)
+        yield session
+
+
+StaffInTenant = Annotated[AsyncSession, Depends(staff_in_tenant, scope="function")]

@@ -6,15 +6,9 @@ collapsed, length bounded), so it can neither add header lines nor forge lines i
 
 from __future__ import annotations
 
-import asyncio
 import unicodedata
-from collections.abc import Callable
 
-import structlog
-
-from frontdesk.kit.mail import Mail, Mailer
-
-log = structlog.get_logger()
+from frontdesk.kit.mail import Mail
 
 NAME_LIMIT = 80
 
@@ -87,30 +81,3 @@ def already_registered(*, to: str, login: str, reset: str) -> Mail:
         f"has an account. Sign in here:\n{login}\n\nForgot the password? Choose a new one here:\n{reset}\n\n"
         "If it was not you, you can ignore this email: nothing was changed.\n",
     )
-
-
-_pending: set[asyncio.Task[None]] = set()
-
-
-def send_soon(mailer: Mailer, mail: Mail) -> None:
-    """Send without making the request wait (nor its answer's timing depend on it): for
-    answers that are errors, where a response's background tasks do not run."""
-
-    async def send() -> None:
-        try:
-            await mailer.send(mail)
-        except Exception:
-            log.exception("mail.failed", subject=mail.subject)
-
-    task = asyncio.get_running_loop().create_task(send())
-    _pending.add(task)
-    task.add_done_callback(_pending.discard)
-
-
-def unlock_notice(mailer: Mailer, base: str) -> Callable[[str, str], None]:
-    """What ``users.login`` calls when an account starts waiting: email its owner the unlock link."""
-
-    def notify(email: str, token: str) -> None:
-        send_soon(mailer, unlock(to=email, link=f"{base}/unlock?token={token}"))
-
-    return notify

@@ -10,7 +10,7 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request, Response, Secu
 from fastapi.security import HTTPAuthorizationCredentials
 from limits import RateLimitItemPerMinute
 
-from frontdesk.auth import cookies, emails, flows, team, users
+from frontdesk.auth import cookies, flows, users
 from frontdesk.auth.context import RuntimeDep, bearer, user_claims
 from frontdesk.auth.schemas import (
     AcceptInvitationIn,
@@ -117,7 +117,7 @@ async def confirm_signup(
     creates the workspace (tenant) with its owner, a secret key, a widget key and a default
     configuration; the owner is signed in. The keys are shown only in this answer; the link
     works once (24 hours)."""
-    done = await users.signup(
+    done = await flows.signup(
         runtime.db,
         runtime.settings.secret_key,
         token=data.token,
@@ -137,7 +137,7 @@ async def login(data: LoginIn, request: Request, response: Response, runtime: Ru
     """Email and password → an access token (15 min) and a refresh token. Repeated failures make
     the address and the account wait between attempts (429 with Retry-After, doubling); the
     owner is emailed a link to sign in at once."""
-    issued = await users.login(
+    issued = await flows.login(
         runtime.db,
         runtime.settings.secret_key,
         email=data.email,
@@ -145,9 +145,7 @@ async def login(data: LoginIn, request: Request, response: Response, runtime: Ru
         tenant_id=data.tenant_id,
         client=_client(request),
         throttle=_throttle(runtime),
-        on_throttled=emails.unlock_notice(
-            runtime.mailer, runtime.settings.public_base(str(request.base_url))
-        ),
+        on_throttled=flows.unlock_notice(runtime.settings.public_base(str(request.base_url))),
     )
     return _tokens(issued, request, response)
 
@@ -161,7 +159,7 @@ async def refresh(
     token = data.refresh_token if data is not None else None
     if token is None:
         token = cookies.refresh_from_cookie(request, runtime.settings.public_url)
-    issued = await users.refresh(runtime.db, runtime.cache, runtime.settings.secret_key, refresh_token=token)
+    issued = await flows.refresh(runtime.db, runtime.cache, runtime.settings.secret_key, refresh_token=token)
     return _tokens(issued, request, response)
 
 
@@ -169,7 +167,7 @@ async def refresh(
 async def logout(runtime: RuntimeDep, credentials: Bearer) -> Response:
     """Revokes this session; the dashboard's refresh cookie is cleared."""
     claims = await _claims(runtime, credentials)
-    await users.revoke_session(
+    await flows.revoke_session(
         runtime.db,
         runtime.cache,
         user_id=claims.user_id,
@@ -185,7 +183,7 @@ async def logout(runtime: RuntimeDep, credentials: Bearer) -> Response:
 @router.get("/me", response_model=MeOut)
 async def me(runtime: RuntimeDep, credentials: Bearer) -> MeOut:
     claims = await _claims(runtime, credentials)
-    found = await users.me(runtime.db, claims)
+    found = await flows.me(runtime.db, claims)
     return MeOut(
         id=found.user.id,
         email=found.user.email,
@@ -204,7 +202,7 @@ async def list_sessions(runtime: RuntimeDep, credentials: Bearer) -> list[Sessio
     claims = await _claims(runtime, credentials)
     return [
         SessionOut.model_validate(s).model_copy(update={"current": s.id == claims.session_id})
-        for s in await users.list_sessions(runtime.db, claims.user_id)
+        for s in await flows.list_sessions(runtime.db, claims.user_id)
     ]
 
 
@@ -212,7 +210,7 @@ async def list_sessions(runtime: RuntimeDep, credentials: Bearer) -> list[Sessio
 async def revoke_session(session_id: uuid.UUID, runtime: RuntimeDep, credentials: Bearer) -> Response:
     """Sign a device out; its tokens stop working at once."""
     claims = await _claims(runtime, credentials)
-    await users.revoke_session(
+    await flows.revoke_session(
         runtime.db,
         runtime.cache,
         user_id=claims.user_id,
@@ -242,14 +240,14 @@ async def forgot_password(
 @router.post("/password/reset", status_code=status.HTTP_204_NO_CONTENT, dependencies=[throttled("password")])
 async def reset_password(data: ResetIn, runtime: RuntimeDep) -> Response:
     """Set a new password with the emailed token; every session of the account is signed out."""
-    await users.reset_password(runtime.db, runtime.cache, token=data.token, password=data.password)
+    await flows.reset_password(runtime.db, runtime.cache, token=data.token, password=data.password)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
 @router.post("/unlock", status_code=status.HTTP_204_NO_CONTENT, dependencies=[throttled("unlock")])
 async def unlock(data: UnlockIn, request: Request, runtime: RuntimeDep) -> Response:
     """The emailed unlock link (single use, one hour): sign-ins to the account stop waiting."""
-    await users.unlock(runtime.db, _throttle(runtime), token=data.token, client=_client(request))
+    await flows.unlock(runtime.db, _throttle(runtime), token=data.token, client=_client(request))
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -258,7 +256,7 @@ async def accept_invitation(
     data: AcceptInvitationIn, request: Request, response: Response, runtime: RuntimeDep
 ) -> TokensOut:
     """Join a team: creates the account (or, for an existing one, checks its password)."""
-    issued = await team.accept(
+    issued = await flows.accept_invitation(
         runtime.db,
         runtime.settings.secret_key,
         token=data.token,

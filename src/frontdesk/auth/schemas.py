@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from frontdesk.auth.permissions import validate_scopes
+from frontdesk.auth.permissions import TENANT_ROLES, validate_scopes
 from frontdesk.kit.schemas import Email, InputModel
 
 ORIGIN_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
@@ -172,3 +172,67 @@ class AcceptInvitationIn(InputModel):
     token: str = Field(min_length=1, max_length=200)
     password: str = Field(min_length=1, max_length=200)
     name: str = Field(default="", max_length=200)
+
+
+# --- the signed-in person, the team, the audit log (``/api/v1/customer/…``) ---------------------
+
+
+class AccountOut(BaseModel):
+    id: uuid.UUID
+    email: str
+    name: str
+    role: str | None
+
+
+class AccountIn(InputModel):
+    name: str | None = Field(default=None, max_length=200)
+    current_password: str | None = Field(default=None, max_length=200)
+    new_password: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+Role = Annotated[str, Field(pattern="^(" + "|".join(TENANT_ROLES) + ")$")]
+
+
+class MemberOut(BaseModel):
+    user_id: uuid.UUID
+    email: str
+    name: str
+    role: str
+    joined_at: datetime
+
+
+class InvitationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    email: str
+    role: str
+    created_at: datetime
+    expires_at: datetime
+
+
+class TeamOut(BaseModel):
+    members: list[MemberOut]
+    invitations: list[InvitationOut]
+
+
+class InviteIn(InputModel):
+    email: Email
+    role: Role = "member"
+
+
+class RoleIn(InputModel):
+    role: Role
+
+
+class AuditEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    tenant_id: uuid.UUID | None
+    actor: str
+    action: str
+    target: str | None
+    ip: str | None
+    details: dict[str, object]
+    created_at: datetime

@@ -1,12 +1,19 @@
-"""Auth jobs: purging dead API keys."""
+"""The auth domain's jobs: purging dead API keys, and the emails that must wait for a commit.
+
+Mail payloads carry ids, never a token (a job may sit in Redis): the task makes the link itself.
+Flows enqueue them by name (``auth.flows.send_invitation_after_commit``, ``unlock_notice``).
+"""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 
 import structlog
 from sqlalchemy import delete, or_
 
+from frontdesk.auth import flows
+from frontdesk.auth.flows import InvitationMail
 from frontdesk.db.session import unit_of_work
 from frontdesk.jobs.broker import task
 from frontdesk.jobs.context import job_context
@@ -29,3 +36,19 @@ async def purge_dead_keys() -> int:
     count = int(getattr(result, "rowcount", 0) or 0)
     log.info("jobs.purge_dead_keys", deleted=count)
     return count
+
+
+@task(task_name=flows.SEND_INVITATION)
+async def send_invitation(tenant_id: str, invitation_id: str, base: str, kind: InvitationMail) -> bool:
+    """Email a pending invitation (a team invitation, or a new workspace's owner) its link."""
+    jobs = job_context()
+    return await flows.email_invitation(
+        jobs.db, jobs.mailer, uuid.UUID(tenant_id), uuid.UUID(invitation_id), base=base, kind=kind
+    )
+
+
+@task(task_name=flows.SEND_UNLOCK_LINK)
+async def send_unlock_link(user_id: str, base: str) -> bool:
+    """Email the owner of an account that started waiting between sign-ins an unlock link."""
+    jobs = job_context()
+    return await flows.email_unlock_link(jobs.db, jobs.mailer, uuid.UUID(user_id), base=base)

@@ -14,11 +14,9 @@ from frontdesk.auth import audit, passwords, users
 from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import new_opaque_token, token_digest
 from frontdesk.billing import service as billing
-from frontdesk.db.engine import Database
-from frontdesk.db.session import unit_of_work
 from frontdesk.kit.errors import Conflict, Forbidden, NotFound, Unauthorized
 from frontdesk.kit.time import utcnow
-from frontdesk.models import Invitation, Membership, User
+from frontdesk.models import Invitation, Membership, Tenant, User
 
 INVITATION_TTL = timedelta(days=7)
 
@@ -61,8 +59,9 @@ async def list_invitations(session: AsyncSession) -> list[Invitation]:
 
 async def invite(
     session: AsyncSession, *, email: str, role: str, by_role: str, by_user: uuid.UUID | None, actor: str
-) -> tuple[Invitation, str]:
-    """An invitation (its token is returned once, for the email)."""
+) -> Invitation:
+    """A pending invitation. Its link's token is made by ``new_link`` when the email is sent
+    (until then no token opens it)."""
     email = users.normalize_email(email)
     if role == "owner" and by_role != "owner":
         raise Forbidden("Only an owner can invite another owner.")
@@ -70,18 +69,56 @@ async def invite(
     if any(m.email == email for m in members):
         raise Conflict("This person is already a member of the team.")
     await billing.check_seat(session)
-    token = new_opaque_token()
     invitation = Invitation(
         email=email,
         role=role,
-        token_hash=token_digest(token),
+        token_hash=_unopenable(),
         invited_by=by_user,
         expires_at=utcnow() + INVITATION_TTL,
     )
     session.add(invitation)
     await session.flush()
     audit.record(session, actor=actor, action="team.invite", target=email, role=role)
-    return invitation, token
+    return invitation
+
+
+def _unopenable() -> str:
+    """The digest of a token nobody keeps: the row is unique, and no link opens it yet."""
+    return token_digest(new_opaque_token())
+
+
+@dataclass(frozen=True)
+class Link:
+    """What an invitation's email needs: the token is in the link only, never stored."""
+
+    email: str
+    role: str
+    business: str
+    token: str
+
+
+async def new_link(session: AsyncSession, invitation_id: uuid.UUID) -> Link | None:
+    """A new token for a pending invitation of the session's tenant (the previous link stops
+    working), or None when it was accepted, revoked or expired meanwhile."""
+    found = (
+        await session.execute(
+            select(Invitation, Tenant.name)
+            .join(Tenant, Tenant.id == Invitation.tenant_id)
+            .where(
+                Invitation.id == invitation_id,
+                Invitation.accepted_at.is_(None),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > utcnow(),
+            )
+        )
+    ).first()
+    if found is None:
+        return None
+    invitation, business = found
+    token = new_opaque_token()
+    invitation.token_hash = token_digest(token)
+    await session.flush()
+    return Link(invitation.email, invitation.role, business, token)
 
 
 async def revoke_invitation(
@@ -107,23 +144,21 @@ async def revoke_invitation(
     )
 
 
-async def invite_owner(session: AsyncSession, tenant_id: uuid.UUID, *, email: str, actor: str) -> str:
+async def invite_owner(session: AsyncSession, tenant_id: uuid.UUID, *, email: str, actor: str) -> Invitation:
     """The owner invitation of a tenant a platform admin just created (admin scope: the tenant
-    is explicit). Returns the token for the email."""
-    token = new_opaque_token()
-    session.add(
-        Invitation(
-            tenant_id=tenant_id,
-            email=users.normalize_email(email),
-            role="owner",
-            token_hash=token_digest(token),
-            invited_by=None,
-            expires_at=utcnow() + INVITATION_TTL,
-        )
+    is explicit); its link is made by ``new_link`` when the email is sent."""
+    invitation = Invitation(
+        tenant_id=tenant_id,
+        email=users.normalize_email(email),
+        role="owner",
+        token_hash=_unopenable(),
+        invited_by=None,
+        expires_at=utcnow() + INVITATION_TTL,
     )
+    session.add(invitation)
     audit.record(session, actor=actor, action="team.invite", tenant_id=tenant_id, target=email, role="owner")
     await session.flush()
-    return token
+    return invitation
 
 
 async def _membership(session: AsyncSession, user_id: uuid.UUID) -> Membership:
@@ -169,7 +204,7 @@ async def remove(session: AsyncSession, *, user_id: uuid.UUID, by_role: str, act
 
 
 async def accept(
-    db: Database,
+    session: AsyncSession,
     secret_key: str,
     *,
     token: str,
@@ -178,52 +213,46 @@ async def accept(
     client: users.Client,
     throttle: SignInThrottle,
 ) -> users.Issued:
-    """Join the team of an invitation: a new account, or an existing one proving its password."""
+    """Join the team of an invitation: a new account, or an existing one proving its password
+    (admin scope: the invitation names its tenant)."""
     now = utcnow()
-    async with unit_of_work(db, admin=(users.SYSTEM, "accept invitation")) as session:
-        invitation = await session.scalar(
-            select(Invitation).where(Invitation.token_hash == token_digest(token))
-        )
-        if invitation is None or invitation.revoked_at or invitation.expires_at <= now:
-            raise Unauthorized("This invitation is invalid, used or expired: ask for a new one.")
-        if invitation.accepted_at:
-            raise AlreadyAccepted()
-        user = await session.scalar(select(User).where(User.email == invitation.email))
-        if user is None:
-            users.check_password(password, invitation.email)
-            password_hash = await asyncio.to_thread(passwords.hash_password, password)
-        else:  # the account's password, checked like a sign-in (counted, slowed down)
-            await throttle.check(client.ip, user.email)
-            if not await passwords.verify_async(user.password_hash, password):
-                await throttle.failed(client.ip, user.email)
-                raise Unauthorized("This email already has an account: enter its password to join.")
-        # spend it now (the slow password work is done): of concurrent accepts exactly one gets
-        # past this line; a revocation that landed meanwhile also stops it
-        if not await users.claim(
-            session, Invitation.accepted_at, invitation.id, now, Invitation.revoked_at.is_(None)
-        ):
-            raise AlreadyAccepted()
-        if user is None:
-            user = User(email=invitation.email, name=name, password_hash=password_hash)
-            session.add(user)
-            await session.flush()
-        exists = await session.scalar(
-            select(Membership).where(
-                Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id
-            )
-        )
-        membership = exists or Membership(
-            tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role
-        )
-        if exists is None:
-            session.add(membership)
+    invitation = await session.scalar(select(Invitation).where(Invitation.token_hash == token_digest(token)))
+    if invitation is None or invitation.revoked_at or invitation.expires_at <= now:
+        raise Unauthorized("This invitation is invalid, used or expired: ask for a new one.")
+    if invitation.accepted_at:
+        raise AlreadyAccepted()
+    user = await session.scalar(select(User).where(User.email == invitation.email))
+    if user is None:
+        users.check_password(password, invitation.email)
+        password_hash = await asyncio.to_thread(passwords.hash_password, password)
+    else:  # the account's password, checked like a sign-in (counted, slowed down)
+        await throttle.check(client.ip, user.email)
+        if not await passwords.verify_async(user.password_hash, password):
+            await throttle.failed(client.ip, user.email)
+            raise Unauthorized("This email already has an account: enter its password to join.")
+    # spend it now (the slow password work is done): of concurrent accepts exactly one gets
+    # past this line; a revocation that landed meanwhile also stops it
+    if not await users.claim(
+        session, Invitation.accepted_at, invitation.id, now, Invitation.revoked_at.is_(None)
+    ):
+        raise AlreadyAccepted()
+    if user is None:
+        user = User(email=invitation.email, name=name, password_hash=password_hash)
+        session.add(user)
         await session.flush()
-        audit.record(
-            session,
-            actor=f"user:{user.id} {user.email}",
-            action="team.join",
-            tenant_id=invitation.tenant_id,
-            role=membership.role,
-            ip=client.ip,
-        )
-        return await users.start_session(session, secret_key, user, membership, client)
+    exists = await session.scalar(
+        select(Membership).where(Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id)
+    )
+    membership = exists or Membership(tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role)
+    if exists is None:
+        session.add(membership)
+    await session.flush()
+    audit.record(
+        session,
+        actor=f"user:{user.id} {user.email}",
+        action="team.join",
+        tenant_id=invitation.tenant_id,
+        role=membership.role,
+        ip=client.ip,
+    )
+    return await users.start_session(session, secret_key, user, membership, client)

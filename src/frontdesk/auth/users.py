@@ -1,5 +1,7 @@
 """Users and their sessions, without HTTP: signup, sign-in with lockout, rotating refresh
-tokens with reuse detection, sign-out, password reset, platform admins.
+tokens with reuse detection, sign-out, password reset, platform admins. Functions take the
+caller's session and never commit; ``auth.flows`` runs them in transactions and does what
+waits for the commit (cache marks, backoff resets, emails).
 
 Users, sessions and tokens are platform-level rows: this module reads and writes them in
 audited admin scopes (on PostgreSQL, RLS lets a tenant's transaction see only its members).
@@ -13,8 +15,7 @@ import hashlib
 import hmac
 import json
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -22,7 +23,6 @@ from cryptography.fernet import Fernet, InvalidToken
 from pydantic import ValidationError
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.engine import CursorResult
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -39,10 +39,7 @@ from frontdesk.auth.tokens import (
     new_opaque_token,
     token_digest,
 )
-from frontdesk.db.engine import Database
-from frontdesk.db.session import unit_of_work
 from frontdesk.db.tenancy import admin_scope, use_tenant
-from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import Conflict, Forbidden, FrontdeskError, NotFound, Unauthorized, Unprocessable
 from frontdesk.kit.time import utcnow
 from frontdesk.models import AuthSession, Membership, OneTimeToken, RefreshToken, Tenant, User
@@ -251,26 +248,23 @@ def check_signup(*, business_name: str, email: str, password: str, allowed_origi
         raise Unprocessable(f"{first['loc'][-1] if first['loc'] else 'input'}: {first['msg']}") from None
 
 
-async def request_signup(
-    db: Database,
+async def has_account(session: AsyncSession, email: str) -> bool:
+    return await _user_by_email(session, email) is not None
+
+
+def seal_signup(
     secret_key: str,
     *,
     business_name: str,
     email: str,
-    password: str,
+    password_hash: str,
     name: str,
     allowed_origins: list[str],
-) -> str | None:
-    """The sealed sign-up for the confirmation link, or None when the email already has an
-    account (the caller then emails "you already have an account"). Runs after the answer."""
-    email = normalize_email(email)
-    password_hash = await asyncio.to_thread(passwords.hash_password, password)  # both ways alike
-    async with unit_of_work(db, admin=(SYSTEM, "signup request"), read_only=True) as session:
-        if await _user_by_email(session, email) is not None:
-            return None
+) -> str:
+    """The pending sign-up, sealed for its confirmation link (nothing is stored until then)."""
     pending = {
         "business_name": business_name,
-        "email": email,
+        "email": normalize_email(email),
         "password_hash": password_hash,
         "name": name,
         "allowed_origins": allowed_origins,
@@ -278,86 +272,115 @@ async def request_signup(
     return _signup_box(secret_key).encrypt(json.dumps(pending).encode()).decode()
 
 
-async def signup(db: Database, secret_key: str, *, token: str, password: str, client: Client) -> SignedUp:
-    """The confirmed sign-up (its emailed link, with the password chosen when signing up): a new
-    tenant with its owner, a secret key, a publishable key and a default configuration, in one
-    transaction; the owner is signed in. The password is asked again so that whoever signed up
-    someone else's address with a password of their own cannot have the owner of that address
-    create the account for them by opening the link."""
+@dataclass(frozen=True)
+class PendingSignup:
+    business_name: str
+    email: str
+    name: str
+    password_hash: str
+    allowed_origins: list[str]
+
+
+async def open_signup(secret_key: str, *, token: str, password: str) -> PendingSignup:
+    """The sign-up sealed in an emailed link, with the password chosen when signing up (asked
+    again so that whoever signed up someone else's address with a password of their own cannot
+    have the owner of that address create the account for them by opening the link)."""
     try:
         raw = _signup_box(secret_key).decrypt(token.encode(), ttl=int(SIGNUP_TTL.total_seconds()))
         pending = json.loads(raw)
-        business_name, email = str(pending["business_name"]), str(pending["email"])
-        allowed_origins = [str(o) for o in pending["allowed_origins"]]
-        password_hash = str(pending["password_hash"])
+        opened = PendingSignup(
+            business_name=str(pending["business_name"]),
+            email=str(pending["email"]),
+            name=str(pending["name"]),
+            password_hash=str(pending["password_hash"]),
+            allowed_origins=[str(o) for o in pending["allowed_origins"]],
+        )
     except (InvalidToken, ValueError, KeyError, TypeError):
         raise Unauthorized(_INVALID_SIGNUP) from None
-    if not await passwords.verify_async(password_hash, password):
+    if not await passwords.verify_async(opened.password_hash, password):
         raise Unauthorized("This is not the password chosen when signing up.")
-    tenant_data = TenantCreate(name=business_name, email=email)
+    return opened
+
+
+def signup_used() -> Conflict:
+    return Conflict("This sign-up link was already used: sign in instead.")
+
+
+async def create_workspace(
+    session: AsyncSession, secret_key: str, pending: PendingSignup, client: Client
+) -> SignedUp:
+    """A new tenant with its owner, a secret key, a publishable key (with the site's origin) and
+    a default configuration; the owner is signed in. The session starts unscoped and ends in
+    the new tenant. A concurrent use of the same link fails on the unique email."""
+    tenant_data = TenantCreate(name=pending.business_name, email=pending.email)
     widget_key = (
-        ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=allowed_origins)
-        if allowed_origins
+        ApiKeyCreate(name="Website widget", type="publishable", allowed_origins=pending.allowed_origins)
+        if pending.allowed_origins
         else None
     )
-    used = Conflict("This sign-up link was already used: sign in instead.")
-    try:
-        async with unit_of_work(db) as session:
-            async with admin_scope(session, actor=SYSTEM, reason="self-serve signup"):
-                if await _user_by_email(session, email) is not None:
-                    raise used
-                tenant = await tenants.create_tenant(session, tenant_data)
-                user = User(email=email, name=str(pending["name"]), password_hash=password_hash)
-                session.add(user)
-                await session.flush()  # a concurrent use of the same link stops here (unique email)
-            await use_tenant(session, tenant.id)  # the rest of the transaction is the new tenant's
-            membership = Membership(user_id=user.id, role="owner")
-            session.add(membership)
-            await bot_config.save(session, BotConfigIn(business_name=business_name), api_key_sent=False)
-            _, secret = await key_service.create_key(session, ApiKeyCreate(name="Default secret key"))
-            publishable = None
-            if widget_key is not None:  # the widget key needs the site's origin; it can be added later
-                _, publishable = await key_service.create_key(session, widget_key)
-            audit.record(
-                session,
-                actor=_actor(user),
-                action="tenant.signup",
-                target=f"tenant:{tenant.id}",
-                ip=client.ip,
-            )
-            await session.flush()
-            async with admin_scope(session, actor=SYSTEM, reason="signup session"):
-                issued = await start_session(session, secret_key, user, membership, client)
-    except IntegrityError:
-        raise used from None
+    async with admin_scope(session, actor=SYSTEM, reason="self-serve signup"):
+        if await _user_by_email(session, pending.email) is not None:
+            raise signup_used()
+        tenant = await tenants.create_tenant(session, tenant_data)
+        user = User(email=pending.email, name=pending.name, password_hash=pending.password_hash)
+        session.add(user)
+        await session.flush()  # a concurrent use of the same link stops here (unique email)
+    await use_tenant(session, tenant.id)  # the rest of the transaction is the new tenant's
+    membership = Membership(user_id=user.id, role="owner")
+    session.add(membership)
+    await bot_config.save(session, BotConfigIn(business_name=pending.business_name), api_key_sent=False)
+    _, secret = await key_service.create_key(session, ApiKeyCreate(name="Default secret key"))
+    publishable = None
+    if widget_key is not None:  # the widget key needs the site's origin; it can be added later
+        _, publishable = await key_service.create_key(session, widget_key)
+    audit.record(
+        session,
+        actor=_actor(user),
+        action="tenant.signup",
+        target=f"tenant:{tenant.id}",
+        ip=client.ip,
+    )
+    await session.flush()
+    async with admin_scope(session, actor=SYSTEM, reason="signup session"):
+        issued = await start_session(session, secret_key, user, membership, client)
     return SignedUp(issued, tenant, secret, publishable)
 
 
-async def create_platform_user(db: Database, *, email: str, password: str, role: str, name: str = "") -> User:
-    email = normalize_email(email)
-    check_password(password, email)
-    async with unit_of_work(db, admin=(SYSTEM, "create platform user")) as session:
-        if await _user_by_email(session, email) is not None:
-            # never promote an existing account: anyone can sign up with a future staff address
-            raise Conflict("An account with this email already exists: use another address for staff.")
-        user = User(
-            email=email, name=name, password_hash=passwords.hash_password(password), platform_role=role
-        )
-        session.add(user)
-        await session.flush()
-        audit.record(session, actor="system:cli", action="admin.create", target=_actor(user), role=role)
+async def add_platform_user(
+    session: AsyncSession, *, email: str, password: str, role: str, name: str
+) -> User:
+    """A platform admin or support account (admin scope; the password is checked already)."""
+    if await _user_by_email(session, email) is not None:
+        # never promote an existing account: anyone can sign up with a future staff address
+        raise Conflict("An account with this email already exists: use another address for staff.")
+    user = User(
+        email=normalize_email(email),
+        name=name,
+        password_hash=passwords.hash_password(password),
+        platform_role=role,
+    )
+    session.add(user)
+    await session.flush()
+    audit.record(session, actor="system:cli", action="admin.create", target=_actor(user), role=role)
     return user
 
 
 # --- sign in, refresh, sign out ------------------------------------------------------------
 
 
-UnlockNotice = Callable[[str, str], None]
-"""Called with (email, unlock token) once an account starts waiting: email the owner the link."""
+@dataclass(frozen=True)
+class Attempt:
+    """A password check's outcome: tokens, or the failure to raise once the transaction that
+    counted it committed (with the account's id when it just started waiting: its owner is
+    emailed an unlock link)."""
+
+    issued: Issued | None = None
+    failure: FrontdeskError | None = None
+    throttled: uuid.UUID | None = None
 
 
-async def login(
-    db: Database,
+async def sign_in(
+    session: AsyncSession,
     secret_key: str,
     *,
     email: str,
@@ -365,48 +388,48 @@ async def login(
     tenant_id: uuid.UUID | None,
     client: Client,
     throttle: SignInThrottle,
-    on_throttled: UnlockNotice | None = None,
-) -> Issued:
+) -> Attempt:
     """Wrong password and unknown email answer alike (same status, body, and one argon2 check
-    each); repeated failures slow down the address and the account (``auth.throttle``)."""
+    each); repeated failures slow down the address and the account (``auth.throttle``). Admin
+    scope."""
     email = normalize_email(email)
-    now = utcnow()
-    failure: FrontdeskError | None = None
-    unlock: str | None = None
-    async with unit_of_work(db, admin=(SYSTEM, "sign in")) as session:
-        user = await _user_by_email(session, email, lock=True)  # concurrent guesses count one by one
-        await throttle.check(client.ip, email)  # under that lock: a burst cannot skip the count
-        right = await passwords.verify_async(user.password_hash if user else passwords.DUMMY_HASH, password)
-        if user is None or not right:
-            if await throttle.failed(client.ip, email) and user is not None:
-                unlock = _one_time_token(session, user, "unlock", UNLOCK_TTL)
-            if user is not None:
-                user.failed_logins += 1
-                await _audit_account(session, user, "auth.login_failed", client, throttled=unlock is not None)
-            failure = Unauthorized("Wrong email or password.")  # raised once the count is saved
-        else:
-            memberships = await _memberships(session, user.id)
-            membership = _pick(memberships, tenant_id)
-            if membership is None and not user.platform_role:
-                raise Unauthorized("This account has no access to that workspace.")
-            await _check_not_suspended(session, membership.tenant_id if membership else None)
-            user.failed_logins, user.locked_until, user.last_login_at = 0, None, now
-            if passwords.needs_rehash(user.password_hash):
-                user.password_hash = passwords.hash_password(password)
-            issued = await start_session(session, secret_key, user, membership, client)
-            audit.record(
-                session,
-                actor=_actor(user),
-                action="auth.login",
-                tenant_id=membership.tenant_id if membership else None,
-                ip=client.ip,
-            )
-    if failure is not None:
-        if unlock is not None and on_throttled is not None:
-            on_throttled(email, unlock)
-        raise failure
-    await throttle.clear_account(email)
-    return issued
+    user = await _user_by_email(session, email, lock=True)  # concurrent guesses count one by one
+    await throttle.check(client.ip, email)  # under that lock: a burst cannot skip the count
+    right = await passwords.verify_async(user.password_hash if user else passwords.DUMMY_HASH, password)
+    if user is None or not right:
+        throttled = await throttle.failed(client.ip, email) and user is not None
+        if user is not None:
+            user.failed_logins += 1
+            await _audit_account(session, user, "auth.login_failed", client, throttled=throttled)
+        return Attempt(
+            failure=Unauthorized("Wrong email or password."),
+            throttled=user.id if user and throttled else None,
+        )
+    memberships = await _memberships(session, user.id)
+    membership = _pick(memberships, tenant_id)
+    if membership is None and not user.platform_role:
+        raise Unauthorized("This account has no access to that workspace.")
+    await _check_not_suspended(session, membership.tenant_id if membership else None)
+    user.failed_logins, user.locked_until, user.last_login_at = 0, None, utcnow()
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    issued = await start_session(session, secret_key, user, membership, client)
+    audit.record(
+        session,
+        actor=_actor(user),
+        action="auth.login",
+        tenant_id=membership.tenant_id if membership else None,
+        ip=client.ip,
+    )
+    return Attempt(issued=issued)
+
+
+async def unlock_token(session: AsyncSession, user_id: uuid.UUID) -> tuple[str, str] | None:
+    """(email, token) of a new unlock link for the account (None if it is gone)."""
+    user = await session.get(User, user_id)
+    if user is None:
+        return None
+    return user.email, _one_time_token(session, user, "unlock", UNLOCK_TTL)
 
 
 def _one_time_token(session: AsyncSession, user: User, purpose: str, ttl: timedelta) -> str:
@@ -419,21 +442,17 @@ def _one_time_token(session: AsyncSession, user: User, purpose: str, ttl: timede
     return token
 
 
-async def unlock(db: Database, throttle: SignInThrottle, *, token: str, client: Client) -> None:
-    """The emailed unlock link (once): the account's sign-ins stop waiting (the address's own
-    backoff stays)."""
+async def spend_unlock(session: AsyncSession, *, token: str, client: Client) -> User:
+    """Spend an emailed unlock token (once); the caller clears the account's backoff."""
     now = utcnow()
-    async with unit_of_work(db, admin=(SYSTEM, "unlock")) as session:
-        invalid = Unauthorized("This unlock link is invalid, used or expired.")
-        row = await _unspent_token(session, token, "unlock", now, invalid)
-        if not await claim(session, OneTimeToken.used_at, row.id, now):
-            raise invalid
-        user = await session.get(User, row.user_id)
-        assert user is not None
-        await _audit_account(session, user, "auth.unlocked", client)
-    # the account only: an attacker holding an unlock link for an account of their own must not
-    # reset the backoff of the address they guess other people's passwords from
-    await throttle.clear_account(user.email)
+    invalid = Unauthorized("This unlock link is invalid, used or expired.")
+    row = await _unspent_token(session, token, "unlock", now, invalid)
+    if not await claim(session, OneTimeToken.used_at, row.id, now):
+        raise invalid
+    user = await session.get(User, row.user_id)
+    assert user is not None
+    await _audit_account(session, user, "auth.unlocked", client)
+    return user
 
 
 def _pick(memberships: list[Membership], tenant_id: uuid.UUID | None) -> Membership | None:
@@ -442,89 +461,85 @@ def _pick(memberships: list[Membership], tenant_id: uuid.UUID | None) -> Members
     return next((m for m in memberships if m.tenant_id == tenant_id), None)
 
 
-async def refresh(db: Database, cache: Cache, secret_key: str, *, refresh_token: str) -> Issued:
+@dataclass(frozen=True)
+class Rotation:
+    """New tokens, or the session revoked on the way (a spent refresh token presented again)."""
+
+    issued: Issued | None = None
+    revoked: uuid.UUID | None = None
+
+
+async def rotate(session: AsyncSession, secret_key: str, *, refresh_token: str) -> Rotation:
     """A new access token and a new refresh token; the old refresh token is spent. Presenting
     a spent one again means it was copied: the whole session is revoked."""
     now = utcnow()
-    reused: uuid.UUID | None = None
-    async with unit_of_work(db, admin=(SYSTEM, "refresh")) as session:
-        token = await session.scalar(
-            select(RefreshToken)
-            .where(RefreshToken.token_hash == token_digest(refresh_token))
-            .with_for_update()
+    token = await session.scalar(
+        select(RefreshToken).where(RefreshToken.token_hash == token_digest(refresh_token)).with_for_update()
+    )
+    auth_session = await session.get(AuthSession, token.session_id) if token else None
+    if token is None or auth_session is None:
+        raise Unauthorized("Invalid refresh token: sign in again.")
+    if auth_session.revoked_at is not None or auth_session.expires_at <= now:
+        raise Unauthorized("This session has ended: sign in again.")
+    user = await session.get(User, auth_session.user_id)
+    assert user is not None
+    if token.rotated_at is not None or not await claim(session, RefreshToken.rotated_at, token.id, now):
+        auth_session.revoked_at, auth_session.revoked_reason = now, "refresh_token_reuse"
+        audit.record(
+            session,
+            actor=_actor(user),
+            action="auth.refresh_reuse",
+            tenant_id=auth_session.tenant_id,
+            target=f"session:{auth_session.id}",
         )
-        auth_session = await session.get(AuthSession, token.session_id) if token else None
-        if token is None or auth_session is None:
-            raise Unauthorized("Invalid refresh token: sign in again.")
-        if auth_session.revoked_at is not None or auth_session.expires_at <= now:
-            raise Unauthorized("This session has ended: sign in again.")
-        user = await session.get(User, auth_session.user_id)
-        assert user is not None
-        if token.rotated_at is not None or not await claim(session, RefreshToken.rotated_at, token.id, now):
-            auth_session.revoked_at, auth_session.revoked_reason = now, "refresh_token_reuse"
-            audit.record(
-                session,
-                actor=_actor(user),
-                action="auth.refresh_reuse",
-                tenant_id=auth_session.tenant_id,
-                target=f"session:{auth_session.id}",
+        return Rotation(revoked=auth_session.id)
+    membership = None
+    if auth_session.tenant_id is not None:
+        membership = await session.scalar(
+            select(Membership).where(
+                Membership.user_id == user.id, Membership.tenant_id == auth_session.tenant_id
             )
-            reused = auth_session.id
-        else:
-            membership = None
-            if auth_session.tenant_id is not None:
-                membership = await session.scalar(
-                    select(Membership).where(
-                        Membership.user_id == user.id, Membership.tenant_id == auth_session.tenant_id
-                    )
-                )
-                if membership is None:
-                    auth_session.revoked_at, auth_session.revoked_reason = now, "membership_removed"
-                    reused = auth_session.id
-            if reused is None:
-                await _check_not_suspended(session, auth_session.tenant_id)
-                auth_session.last_used_at = now
-                issued = await _issue(session, secret_key, user, membership, auth_session)
-    if reused is not None:
-        await cache.set(revoked_key(reused), b"1", REVOKED_MARK_SECONDS)
-        raise Unauthorized("This session was revoked: sign in again.")
-    return issued
+        )
+        if membership is None:
+            auth_session.revoked_at, auth_session.revoked_reason = now, "membership_removed"
+            return Rotation(revoked=auth_session.id)
+    await _check_not_suspended(session, auth_session.tenant_id)
+    auth_session.last_used_at = now
+    return Rotation(issued=await _issue(session, secret_key, user, membership, auth_session))
 
 
 REVOKED_MARK_SECONDS = 20 * 60.0  # longer than an access token lives
 
 
-async def revoke_session(
-    db: Database, cache: Cache, *, user_id: uuid.UUID, session_id: uuid.UUID, reason: str, actor: str
+async def end_session(
+    session: AsyncSession, *, user_id: uuid.UUID, session_id: uuid.UUID, reason: str, actor: str
 ) -> None:
-    async with unit_of_work(db, admin=(SYSTEM, "revoke session")) as session:
-        auth_session = await session.get(AuthSession, session_id)
-        if auth_session is None or auth_session.user_id != user_id:
-            raise NotFound("No such session.")
-        if auth_session.revoked_at is None:
-            auth_session.revoked_at, auth_session.revoked_reason = utcnow(), reason
-        audit.record(
-            session,
-            actor=actor,
-            action=f"auth.{reason}",
-            tenant_id=auth_session.tenant_id,
-            target=f"session:{session_id}",
-        )
-    await cache.set(revoked_key(session_id), b"1", REVOKED_MARK_SECONDS)
+    """Revoke one of the user's sessions (the caller marks it revoked in the cache)."""
+    auth_session = await session.get(AuthSession, session_id)
+    if auth_session is None or auth_session.user_id != user_id:
+        raise NotFound("No such session.")
+    if auth_session.revoked_at is None:
+        auth_session.revoked_at, auth_session.revoked_reason = utcnow(), reason
+    audit.record(
+        session,
+        actor=actor,
+        action=f"auth.{reason}",
+        tenant_id=auth_session.tenant_id,
+        target=f"session:{session_id}",
+    )
 
 
-async def list_sessions(db: Database, user_id: uuid.UUID) -> list[AuthSession]:
-    async with unit_of_work(db, admin=(SYSTEM, "list sessions"), read_only=True) as session:
-        rows = await session.scalars(
-            select(AuthSession)
-            .where(
-                AuthSession.user_id == user_id,
-                AuthSession.revoked_at.is_(None),
-                AuthSession.expires_at > utcnow(),
-            )
-            .order_by(AuthSession.last_used_at.desc())
+async def list_sessions(session: AsyncSession, user_id: uuid.UUID) -> list[AuthSession]:
+    rows = await session.scalars(
+        select(AuthSession)
+        .where(
+            AuthSession.user_id == user_id,
+            AuthSession.revoked_at.is_(None),
+            AuthSession.expires_at > utcnow(),
         )
-        return list(rows.all())
+        .order_by(AuthSession.last_used_at.desc())
+    )
+    return list(rows.all())
 
 
 @dataclass(frozen=True)
@@ -535,10 +550,9 @@ class Me:
     permissions: list[str]
 
 
-async def me(db: Database, claims: AccessClaims) -> Me:
-    async with unit_of_work(db, admin=(SYSTEM, "me"), read_only=True) as session:
-        user = await session.get(User, claims.user_id)
-        tenant = await session.get(Tenant, claims.tenant_id) if claims.tenant_id else None
+async def me(session: AsyncSession, claims: AccessClaims) -> Me:
+    user = await session.get(User, claims.user_id)
+    tenant = await session.get(Tenant, claims.tenant_id) if claims.tenant_id else None
     if user is None:
         raise Unauthorized("This account no longer exists.")
     permissions = sorted(ROLE_PERMISSIONS.get(claims.role or "", frozenset()))
@@ -548,9 +562,19 @@ async def me(db: Database, claims: AccessClaims) -> Me:
 # --- passwords ------------------------------------------------------------------------------
 
 
-async def update_account(
-    db: Database,
-    cache: Cache,
+@dataclass(frozen=True)
+class AccountChange:
+    """The changed account, or the failure to raise once the transaction that counted it
+    committed; the other sessions a new password signed out."""
+
+    user: User
+    failure: FrontdeskError | None = None
+    throttled: bool = False
+    revoked: list[uuid.UUID] = field(default_factory=list)
+
+
+async def change_account(
+    session: AsyncSession,
     *,
     user_id: uuid.UUID,
     session_id: uuid.UUID,
@@ -559,122 +583,102 @@ async def update_account(
     new_password: str | None,
     client: Client,
     throttle: SignInThrottle,
-    on_throttled: UnlockNotice | None = None,
     tenant_id: uuid.UUID | None = None,
-) -> User:
+) -> AccountChange:
     """Change one's name and/or password; a new password needs the current one (checked like a
     sign-in: counted, and slowed down after repeated failures) and signs out every other device."""
     now = utcnow()
     revoked: list[uuid.UUID] = []
-    failure: FrontdeskError | None = None
-    unlock: str | None = None
-    async with unit_of_work(db, admin=(SYSTEM, "update account")) as session:
-        user = await session.get(User, user_id)
-        if user is None:
-            raise Unauthorized("This account no longer exists.")
-        if new_password is not None:
-            await throttle.check(client.ip, user.email)
-            if not current_password or not await passwords.verify_async(user.password_hash, current_password):
-                if await throttle.failed(client.ip, user.email):
-                    unlock = _one_time_token(session, user, "unlock", UNLOCK_TTL)
-                user.failed_logins += 1
-                audit.record(
-                    session,
-                    actor=_actor(user),
-                    action="auth.password_check_failed",
-                    ip=client.ip,
-                    tenant_id=tenant_id,
-                )
-                failure = Unauthorized("The current password is wrong.")
-            else:
-                check_password(new_password, user.email)
-                user.password_hash, user.password_changed_at = passwords.hash_password(new_password), now
-                revoked = [
-                    s for s in await _revoke_all(session, user.id, "password_changed", now) if s != session_id
-                ]
-                await session.execute(
-                    update(AuthSession)
-                    .where(AuthSession.id == session_id)
-                    .values(revoked_at=None, revoked_reason=None)
-                )
-                audit.record(
-                    session,
-                    actor=_actor(user),
-                    action="auth.password_changed",
-                    ip=client.ip,
-                    tenant_id=tenant_id,
-                )
-        if name is not None and failure is None:
-            user.name = name
-        await session.flush()
-    if failure is not None:
-        if unlock is not None and on_throttled is not None:
-            on_throttled(user.email, unlock)
-        raise failure
-    for other in revoked:
-        await cache.set(revoked_key(other), b"1", REVOKED_MARK_SECONDS)
-    return user
+    user = await session.get(User, user_id)
+    if user is None:
+        raise Unauthorized("This account no longer exists.")
+    if new_password is not None:
+        await throttle.check(client.ip, user.email)
+        if not current_password or not await passwords.verify_async(user.password_hash, current_password):
+            throttled = await throttle.failed(client.ip, user.email)
+            user.failed_logins += 1
+            audit.record(
+                session,
+                actor=_actor(user),
+                action="auth.password_check_failed",
+                ip=client.ip,
+                tenant_id=tenant_id,
+            )
+            await session.flush()
+            return AccountChange(user, Unauthorized("The current password is wrong."), throttled)
+        check_password(new_password, user.email)
+        user.password_hash, user.password_changed_at = passwords.hash_password(new_password), now
+        revoked = [s for s in await _revoke_all(session, user.id, "password_changed", now) if s != session_id]
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == session_id)
+            .values(revoked_at=None, revoked_reason=None)
+        )
+        audit.record(
+            session,
+            actor=_actor(user),
+            action="auth.password_changed",
+            ip=client.ip,
+            tenant_id=tenant_id,
+        )
+    if name is not None:
+        user.name = name
+    await session.flush()
+    return AccountChange(user, revoked=revoked)
 
 
-async def request_password_reset(db: Database, email: str) -> tuple[User, str] | None:
+async def reset_token(session: AsyncSession, email: str) -> tuple[User, str] | None:
     """A reset token for the account, or None when there is no such account (the caller
     answers the same either way)."""
-    async with unit_of_work(db, admin=(SYSTEM, "password reset request")) as session:
-        user = await _user_by_email(session, email)
-        if user is None:
-            return None
-        token = _one_time_token(session, user, "password_reset", RESET_TTL)
-        audit.record(session, actor=_actor(user), action="auth.password_reset_requested")
+    user = await _user_by_email(session, email)
+    if user is None:
+        return None
+    token = _one_time_token(session, user, "password_reset", RESET_TTL)
+    audit.record(session, actor=_actor(user), action="auth.password_reset_requested")
     return user, token
 
 
-async def reset_password(db: Database, cache: Cache, *, token: str, password: str) -> None:
-    """Set a new password with a reset token; every session of the user is signed out, and the
-    account's sign-ins stop waiting."""
+async def reset_password(session: AsyncSession, *, token: str, password: str) -> tuple[User, list[uuid.UUID]]:
+    """Set a new password with a reset token; every session of the user is revoked (returned,
+    for the caller to mark in the cache after the commit)."""
     now = utcnow()
-    async with unit_of_work(db, admin=(SYSTEM, "password reset")) as session:
-        invalid = Unauthorized("This reset link is invalid or has expired: ask for a new one.")
-        row = await _unspent_token(session, token, "password_reset", now, invalid)
-        user = await session.get(User, row.user_id)
-        assert user is not None
-        check_password(password, user.email)
-        password_hash = await asyncio.to_thread(passwords.hash_password, password)
-        if not await claim(session, OneTimeToken.used_at, row.id, now):
-            raise invalid  # spent by a concurrent request a moment ago
-        user.password_hash, user.password_changed_at = password_hash, now
-        user.failed_logins, user.locked_until = 0, None
-        revoked = await _revoke_all(session, user.id, "password_reset", now)
-        audit.record(session, actor=_actor(user), action="auth.password_reset")
-    for session_id in revoked:
-        await cache.set(revoked_key(session_id), b"1", REVOKED_MARK_SECONDS)
-    await SignInThrottle(cache).clear_account(user.email)  # the new password works at once
+    invalid = Unauthorized("This reset link is invalid or has expired: ask for a new one.")
+    row = await _unspent_token(session, token, "password_reset", now, invalid)
+    user = await session.get(User, row.user_id)
+    assert user is not None
+    check_password(password, user.email)
+    password_hash = await asyncio.to_thread(passwords.hash_password, password)
+    if not await claim(session, OneTimeToken.used_at, row.id, now):
+        raise invalid  # spent by a concurrent request a moment ago
+    user.password_hash, user.password_changed_at = password_hash, now
+    user.failed_logins, user.locked_until = 0, None
+    revoked = await _revoke_all(session, user.id, "password_reset", now)
+    audit.record(session, actor=_actor(user), action="auth.password_reset")
+    return user, revoked
 
 
-async def revoke_tenant_sessions(
-    db: Database, cache: Cache, *, user_id: uuid.UUID, tenant_id: uuid.UUID, reason: str
-) -> None:
-    """Sign a user out of one workspace (their role there changed or they were removed)."""
-    now = utcnow()
-    async with unit_of_work(db, admin=(SYSTEM, "revoke workspace sessions")) as session:
-        ids = list(
-            (
-                await session.scalars(
-                    select(AuthSession.id).where(
-                        AuthSession.user_id == user_id,
-                        AuthSession.tenant_id == tenant_id,
-                        AuthSession.revoked_at.is_(None),
-                    )
+async def end_workspace_sessions(
+    session: AsyncSession, *, user_id: uuid.UUID, tenant_id: uuid.UUID, reason: str
+) -> list[uuid.UUID]:
+    """Revoke a user's sessions in one workspace (their role there changed or they were removed)."""
+    ids = list(
+        (
+            await session.scalars(
+                select(AuthSession.id).where(
+                    AuthSession.user_id == user_id,
+                    AuthSession.tenant_id == tenant_id,
+                    AuthSession.revoked_at.is_(None),
                 )
-            ).all()
-        )
-        if ids:
-            await session.execute(
-                update(AuthSession)
-                .where(AuthSession.id.in_(ids))
-                .values(revoked_at=now, revoked_reason=reason)
             )
-    for session_id in ids:
-        await cache.set(revoked_key(session_id), b"1", REVOKED_MARK_SECONDS)
+        ).all()
+    )
+    if ids:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id.in_(ids))
+            .values(revoked_at=utcnow(), revoked_reason=reason)
+        )
+    return ids
 
 
 async def _revoke_all(

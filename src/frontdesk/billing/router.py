@@ -7,9 +7,16 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 
-from frontdesk.auth.context import AdminActor, AdminSession, AuthContext, Authorize, RuntimeDep
+from frontdesk.auth.context import (
+    AdminActor,
+    AdminSession,
+    AuthContext,
+    Authorize,
+    RuntimeDep,
+    signed_in_user,
+)
 from frontdesk.auth.permissions import BILLING_MANAGE, BILLING_READ
-from frontdesk.billing import service, webhooks
+from frontdesk.billing import flows, service, webhooks
 from frontdesk.billing.schemas import (
     BillingOut,
     BillingOverrideIn,
@@ -20,7 +27,6 @@ from frontdesk.billing.schemas import (
     WebhookAck,
 )
 from frontdesk.kit.errors import NotFound
-from frontdesk.tenants.customer_router import signed_in_user
 
 customer = APIRouter(
     prefix="/api/v1/customer/billing", tags=["billing"], dependencies=[Depends(signed_in_user)]
@@ -38,7 +44,7 @@ def _actor(auth: AuthContext) -> str:
 @customer.get("", response_model=BillingOut)
 async def get_billing(auth: BillingRead, runtime: RuntimeDep) -> BillingOut:
     """Plan, status (and why the bot is limited, if it is), usage this period, invoices, plans."""
-    return BillingOut.model_validate(await service.overview(runtime.db, runtime.stripe, auth.tenant_id))
+    return BillingOut.model_validate(await flows.overview(runtime.db, runtime.stripe, auth.tenant_id))
 
 
 @customer.post("/checkout", response_model=RedirectOut)
@@ -48,7 +54,7 @@ async def checkout(
     """A Stripe Checkout session subscribing the workspace to ``plan``: send the browser to ``url``.
     The plan changes when Stripe confirms the payment (web hook), not before."""
     base = runtime.settings.public_base(str(request.base_url))
-    session = await service.start_checkout(
+    session = await flows.start_checkout(
         runtime.db, runtime.stripe, auth.tenant_id, data.plan, base_url=base, actor=_actor(auth)
     )
     return RedirectOut(url=session.url, id=session.id)
@@ -58,9 +64,7 @@ async def checkout(
 async def portal(auth: BillingManage, runtime: RuntimeDep, request: Request) -> RedirectOut:
     """A Stripe customer portal session: payment method, plan changes, cancellation, invoices."""
     base = runtime.settings.public_base(str(request.base_url))
-    return RedirectOut(
-        url=await service.open_portal(runtime.db, runtime.stripe, auth.tenant_id, base_url=base)
-    )
+    return RedirectOut(url=await flows.open_portal(runtime.db, runtime.stripe, auth.tenant_id, base_url=base))
 
 
 @stripe_hooks.post(

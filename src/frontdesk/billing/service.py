@@ -1,9 +1,10 @@
-"""Billing without HTTP: a tenant's billing account, what it may use, checkout and portal.
+"""Billing without HTTP: a tenant's billing account and what it may use. Functions take the
+caller's session and never commit; the checkout, the portal and the Billing page's invoices
+call Stripe between transactions in ``billing.flows``.
 
 The tenant's ``plan`` and ``subscription_status`` are derived from its billing account by
 ``apply`` — from Stripe's subscription, or a platform admin's override — and every change
 bumps the tenant's config generation so that the chat engine picks up the new limits at once.
-No network call runs inside a transaction: Stripe is called between short transactions.
 """
 
 from __future__ import annotations
@@ -18,11 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import audit
 from frontdesk.billing import plans
-from frontdesk.billing.gateway import CheckoutSession, StripeFailure, StripeGateway
 from frontdesk.billing.plans import FREE, Plan
 from frontdesk.billing.standing import Standing, standing
-from frontdesk.db.engine import Database
-from frontdesk.db.session import unit_of_work
 from frontdesk.db.tenancy import current_tenant
 from frontdesk.db.upsert import insert_for
 from frontdesk.jobs.enqueue import after_commit
@@ -229,71 +227,48 @@ async def check_channel(session: AsyncSession, channel: str) -> None:
 
 
 @dataclass(frozen=True)
-class _Customer:
-    stripe_id: str
+class Customer:
+    """The tenant's Stripe customer (``stripe_id`` None until created), and what creating it needs."""
+
+    stripe_id: str | None
     trial_used: bool
+    name: str
+    email: str
 
 
-async def _customer(
-    db: Database, gateway: StripeGateway, tenant_id: uuid.UUID, *, for_checkout: bool
-) -> _Customer:
-    """The tenant's Stripe customer, created on first use."""
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
-        account = await ensure_account(session, tenant_id)
-        tenant = await session.get(Tenant, tenant_id)
-        assert tenant is not None
-        if for_checkout and account.comped:
-            raise Conflict("This workspace is comped by the platform; ask us to change its plan.")
-        if for_checkout and account.stripe_subscription_id and account.status in LIVE:
-            raise Conflict(
-                f"This workspace already subscribes to the {tenant.plan} plan; "
-                "change or cancel it in the billing portal (POST /api/v1/customer/billing/portal).",
-                extra={"subscription_status": account.status},
-            )
-        known, trial_used, name, email = (
-            account.stripe_customer_id,
-            account.trial_used,
-            tenant.name,
-            tenant.email,
+async def customer(session: AsyncSession, tenant_id: uuid.UUID, *, for_checkout: bool) -> Customer:
+    """The tenant's Stripe customer as stored; for a checkout, a comped or already subscribed
+    workspace is refused (409)."""
+    account = await ensure_account(session, tenant_id)
+    tenant = await session.get(Tenant, tenant_id)
+    assert tenant is not None
+    if for_checkout and account.comped:
+        raise Conflict("This workspace is comped by the platform; ask us to change its plan.")
+    if for_checkout and account.stripe_subscription_id and account.status in LIVE:
+        raise Conflict(
+            f"This workspace already subscribes to the {tenant.plan} plan; "
+            "change or cancel it in the billing portal (POST /api/v1/customer/billing/portal).",
+            extra={"subscription_status": account.status},
         )
-    if known:
-        return _Customer(known, trial_used)
-    created = await gateway.create_customer(tenant_id, name=name, email=email)
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
-        account = await ensure_account(session, tenant_id, lock=True)
-        account.stripe_customer_id = account.stripe_customer_id or created
-        return _Customer(account.stripe_customer_id, account.trial_used)
+    return Customer(account.stripe_customer_id, account.trial_used, tenant.name, tenant.email)
 
 
-async def start_checkout(
-    db: Database, gateway: StripeGateway, tenant_id: uuid.UUID, plan_name: str, *, base_url: str, actor: str
-) -> CheckoutSession:
+async def keep_customer(session: AsyncSession, tenant_id: uuid.UUID, created: str) -> Customer:
+    """Store a Stripe customer just created, unless a concurrent request stored one first (its
+    wins: the account keeps one customer)."""
+    account = await ensure_account(session, tenant_id, lock=True)
+    account.stripe_customer_id = account.stripe_customer_id or created
+    return Customer(account.stripe_customer_id, account.trial_used, "", "")
+
+
+def purchasable(plan_name: str) -> Plan:
+    """The plan a workspace may buy online (422 otherwise)."""
     plan = plans.catalog().get(plan_name)
     if plan is None:
         raise Unprocessable(f"No plan named {plan_name!r}.", extra={"plans": sorted(plans.catalog())})
     if not plan.purchasable:
         raise Unprocessable(f"The {plan.title} plan cannot be bought online; contact us to change to it.")
-    gateway.client  # noqa: B018 — 503 before anything is written when billing is off
-    customer = await _customer(db, gateway, tenant_id, for_checkout=True)
-    checkout = await gateway.create_checkout(
-        tenant_id=tenant_id,
-        customer=customer.stripe_id,
-        plan=plan.name,
-        prices=[plan.stripe_price] if plan.stripe_price else [],
-        metered_prices=[plan.stripe_metered_price] if plan.stripe_metered_price else [],
-        trial_days=0 if customer.trial_used else plan.trial_days,
-        success_url=f"{base_url}/app/billing/?checkout=success",
-        cancel_url=f"{base_url}/app/billing/?checkout=canceled",
-    )
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
-        audit.record(session, actor=actor, action="billing.checkout", target=plan.name, checkout=checkout.id)
-    return checkout
-
-
-async def open_portal(db: Database, gateway: StripeGateway, tenant_id: uuid.UUID, *, base_url: str) -> str:
-    gateway.client  # noqa: B018
-    customer = await _customer(db, gateway, tenant_id, for_checkout=False)
-    return await gateway.create_portal(customer=customer.stripe_id, return_url=f"{base_url}/app/billing/")
+    return plan
 
 
 # --- what the Billing page shows ----------------------------------------------------------------
@@ -315,32 +290,50 @@ def plan_out(plan: Plan) -> dict[str, Any]:
     }
 
 
-async def overview(db: Database, gateway: StripeGateway, tenant_id: uuid.UUID) -> dict[str, Any]:
-    now = utcnow()
-    async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
-        tenant = await session.get(Tenant, tenant_id)
-        assert tenant is not None
-        account = await load_account(session, tenant_id)
-        plan = plans.plan_for(tenant.plan)
-        start, end = usage_period(account, now)
-        used = await messages_between(session, start, end)
-        seats, documents = await seats_used(session), await documents_used(session)
+@dataclass(frozen=True)
+class Usage:
+    """What the Billing page shows from the database."""
+
+    tenant: Tenant
+    account: BillingAccount | None
+    plan: Plan
+    start: datetime
+    end: datetime
+    messages: int
+    seats: int
+    documents: int
+
+
+async def usage(session: AsyncSession, tenant_id: uuid.UUID, now: datetime) -> Usage:
+    tenant = await session.get(Tenant, tenant_id)
+    assert tenant is not None
+    account = await load_account(session, tenant_id)
+    start, end = usage_period(account, now)
+    return Usage(
+        tenant,
+        account,
+        plans.plan_for(tenant.plan),
+        start,
+        end,
+        await messages_between(session, start, end),
+        await seats_used(session),
+        await documents_used(session),
+    )
+
+
+def overview(
+    found: Usage, now: datetime, *, invoices: list[dict[str, Any]], invoices_error: str | None, enabled: bool
+) -> dict[str, Any]:
+    """The Billing page: the stored usage with the invoices Stripe listed (or why it could not)."""
+    tenant, account, plan = found.tenant, found.account, found.plan
     stand = standing_of(account, plan, now)
-    invoices: list[dict[str, Any]] = []
-    invoices_error = None
-    customer = account.stripe_customer_id if account else None
-    if gateway.enabled and customer:
-        try:
-            invoices = [_invoice_out(i) for i in await gateway.list_invoices(customer)]
-        except StripeFailure as error:
-            invoices_error = error.detail
     return {
         "plan": plan_out(plan),
         "status": tenant.subscription_status,
         "service": {"level": stand.level(now), "reason": stand.reason(now), "grace_until": stand.grace_until},
         "subscribed": bool(account and account.stripe_subscription_id and account.status in LIVE),
-        "period_start": start,
-        "period_end": end,
+        "period_start": found.start,
+        "period_end": found.end,
         "trial_end": account.trial_end if account else None,
         "cancel_at_period_end": bool(account and account.cancel_at_period_end),
         "override": (
@@ -348,13 +341,13 @@ async def overview(db: Database, gateway: StripeGateway, tenant_id: uuid.UUID) -
             if account and (account.plan_override or account.comped)
             else None
         ),
-        "usage": {"messages": used, "quota": plan.monthly_messages},
-        "seats": {"used": seats, "limit": plan.seats},
-        "documents": {"used": documents, "limit": plan.knowledge_documents},
+        "usage": {"messages": found.messages, "quota": plan.monthly_messages},
+        "seats": {"used": found.seats, "limit": plan.seats},
+        "documents": {"used": found.documents, "limit": plan.knowledge_documents},
         "invoices": invoices,
         "invoices_error": invoices_error,
         "plans": [plan_out(p) for p in plans.catalog().values()],
-        "billing_enabled": gateway.enabled,
+        "billing_enabled": enabled,
     }
 
 
@@ -362,7 +355,7 @@ def _when(value: Any) -> datetime | None:
     return datetime.fromtimestamp(value, UTC) if isinstance(value, int) else None
 
 
-def _invoice_out(invoice: dict[str, Any]) -> dict[str, Any]:
+def invoice_out(invoice: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": invoice.get("id"),
         "number": invoice.get("number"),

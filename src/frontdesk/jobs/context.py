@@ -1,4 +1,4 @@
-"""What a job takes from the process: the database, the cache and the settings.
+"""What a job takes from the process: the database, the cache, the mailer and the settings.
 
 The runtime installs a ``JobContext`` when it starts (as it installs the broker and the keyring)
 and restores the previous one when it closes; a task reads it with ``job_context()``. So a
@@ -8,18 +8,21 @@ the domains).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import Protocol
 
 from frontdesk.config import Settings
 from frontdesk.db.engine import Database
 from frontdesk.kit.cache import Cache
+from frontdesk.kit.mail import Mailer
 
 
-@dataclass(frozen=True)
-class JobContext:
+class JobContext(Protocol):
+    """The runtime is one (it installs itself); read at run time, so a test's swapped mailer counts."""
+
     db: Database
     cache: Cache
     settings: Settings
+    mailer: Mailer
 
 
 _current: JobContext | None = None

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from frontdesk.auth import audit
-from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
-from frontdesk.auth.permissions import CONFIG_READ, CONFIG_WRITE
+from frontdesk.auth.context import RuntimeDep, TenantSession
 from frontdesk.jobs.enqueue import after_commit, enqueue_after_commit
 from frontdesk.kit import generations
 from frontdesk.knowledge.embeddings import model_for
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn, BotConfigOut
+from frontdesk.tenants.deps import ConfigRead, ConfigWrite
 
 router = APIRouter(prefix="/config", tags=["config"])
-ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
-ConfigWrite = Annotated[AuthContext, Depends(Authorize(CONFIG_WRITE))]
 
 
 @router.get("", response_model=BotConfigOut)

@@ -3,42 +3,27 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.auth import audit, emails, team
-from frontdesk.auth import service as key_service
-from frontdesk.auth.context import (
-    AdminActor,
-    AdminSession,
-    AuthContext,
-    Authorize,
-    RuntimeDep,
-    TenantSession,
-    record_staff_access,
-    staff_reason,
-)
-from frontdesk.auth.permissions import CONFIG_READ
-from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyOut
+from frontdesk.auth import audit, team
+from frontdesk.auth.context import AdminActor, AdminSession, RuntimeDep, StaffInTenant, TenantSession
+from frontdesk.auth.flows import send_invitation_after_commit
 from frontdesk.chat import store
 from frontdesk.chat.conversations_router import summary_page, transcript_out
 from frontdesk.chat.schemas import ConversationSummaryOut, TranscriptOut
-from frontdesk.db.session import unit_of_work
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import CleanStr
 from frontdesk.tenants import bot_config, service, stats
 from frontdesk.tenants.bot_config import BotConfigOut
-from frontdesk.tenants.customer_router import AuditEventOut
+from frontdesk.tenants.deps import ConfigRead
 from frontdesk.tenants.schemas import AdminTenantCreate, TenantCreate, TenantOut, TenantUpdate
 from frontdesk.tenants.stats import PlatformStats
 
 admin = APIRouter(prefix="/api/v1/admin/tenants", tags=["admin: tenants"])
 platform = APIRouter(prefix="/api/v1/admin", tags=["admin: platform"])
 me = APIRouter(prefix="/api/v1/tenant", tags=["tenant"])
-ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
 
 
 @admin.get("", response_model=Page[TenantOut])
@@ -60,15 +45,11 @@ async def create_tenant(
     """Onboard a tenant; with ``owner_email``, its owner gets an emailed invitation."""
     tenant = await service.create_tenant(session, TenantCreate(**data.model_dump(exclude={"owner_email"})))
     if data.owner_email:
-        token = await team.invite_owner(session, tenant.id, email=data.owner_email, actor=actor.principal)
-        base = runtime.settings.public_base(str(request.base_url))
-        await runtime.mailer.send(
-            emails.new_workspace(
-                to=data.owner_email.lower(),
-                business=tenant.name,
-                link=f"{base}/accept-invitation?token={token}",
-            )
+        invitation = await team.invite_owner(
+            session, tenant.id, email=data.owner_email, actor=actor.principal
         )
+        base = runtime.settings.public_base(str(request.base_url))
+        send_invitation_after_commit(session, invitation, base=base, kind="new_workspace")
     return TenantOut.model_validate(tenant)
 
 
@@ -110,40 +91,8 @@ async def delete_tenant(
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
-async def _session_in_tenant(
-    request: Request, actor: AdminActor, runtime: RuntimeDep, tenant_id: uuid.UUID
-) -> AsyncIterator[AsyncSession]:
-    """A platform user acting inside one tenant: check it exists, then a tenant-scoped session;
-    the access is on the audit log, in the tenant's own log too."""
-    async with unit_of_work(runtime.db, admin=(actor.principal, staff_reason(request))) as check:
-        await service.get_tenant(check, tenant_id)
-    async with unit_of_work(runtime.db, tenant_id=tenant_id) as session:
-        record_staff_access(session, request, actor)
-        yield session
-
-
-InTenant = Annotated[AsyncSession, Depends(_session_in_tenant, scope="function")]
-
-
-@admin.get("/{tenant_id}/api-keys", response_model=list[ApiKeyOut])
-async def list_api_keys(session: InTenant) -> list[ApiKeyOut]:
-    return [ApiKeyOut.model_validate(k) for k in await key_service.list_keys(session)]
-
-
-@admin.post("/{tenant_id}/api-keys", response_model=ApiKeyCreated, status_code=status.HTTP_201_CREATED)
-async def create_api_key(session: InTenant, data: ApiKeyCreate) -> ApiKeyCreated:
-    key, plaintext = await key_service.create_key(session, data)
-    return ApiKeyCreated(**ApiKeyOut.model_validate(key).model_dump(), key=plaintext)
-
-
-@admin.delete("/{tenant_id}/api-keys/{key_id}", status_code=status.HTTP_204_NO_CONTENT)
-async def revoke_api_key(session: InTenant, runtime: RuntimeDep, key_id: uuid.UUID) -> Response:
-    await key_service.revoke_key(session, runtime.keys, key_id)
-    return Response(status_code=status.HTTP_204_NO_CONTENT)
-
-
 @admin.get("/{tenant_id}/config", response_model=BotConfigOut)
-async def support_config(session: InTenant) -> BotConfigOut:
+async def support_config(session: StaffInTenant) -> BotConfigOut:
     """The tenant's bot configuration, as support sees it (audited in the tenant's log)."""
     config, updated_at = await bot_config.load(session)
     return bot_config.public(config, updated_at)
@@ -151,7 +100,7 @@ async def support_config(session: InTenant) -> BotConfigOut:
 
 @admin.get("/{tenant_id}/conversations", response_model=Page[ConversationSummaryOut])
 async def support_conversations(
-    session: InTenant,
+    session: StaffInTenant,
     params: Annotated[PageParams, Depends(page_params)],
     q: Annotated[CleanStr | None, Query(max_length=200, description="Search message text")] = None,
 ) -> Page[ConversationSummaryOut]:
@@ -162,7 +111,7 @@ async def support_conversations(
 
 
 @admin.get("/{tenant_id}/conversations/{conversation_id}", response_model=TranscriptOut)
-async def support_transcript(session: InTenant, conversation_id: uuid.UUID) -> TranscriptOut:
+async def support_transcript(session: StaffInTenant, conversation_id: uuid.UUID) -> TranscriptOut:
     return transcript_out(*await store.transcript(session, conversation_id))
 
 
@@ -170,23 +119,6 @@ async def support_transcript(session: InTenant, conversation_id: uuid.UUID) -> T
 async def current_tenant(auth: ConfigRead, session: TenantSession) -> TenantOut:
     """The business this key belongs to."""
     return TenantOut.model_validate(await service.get_tenant(session, auth.tenant_id))
-
-
-@platform.get("/audit", response_model=Page[AuditEventOut])
-async def admin_audit(
-    session: AdminSession,
-    params: Annotated[PageParams, Depends(page_params)],
-    tenant_id: Annotated[uuid.UUID | None, Query(description="Only this tenant's events")] = None,
-    action: Annotated[str | None, Query(max_length=64, description="Action prefix")] = None,
-) -> Page[AuditEventOut]:
-    """Every tenant's audit events and the platform's own (admin sign-ins, support access)."""
-    rows, total = await audit.list_events(session, params, action=action, tenant_id=tenant_id)
-    return Page(
-        items=[AuditEventOut.model_validate(e) for e in rows],
-        total=total,
-        page=params.page,
-        limit=params.limit,
-    )
 
 
 @platform.get("/stats", response_model=PlatformStats)

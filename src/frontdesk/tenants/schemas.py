@@ -50,3 +50,8 @@ class TenantOut(BaseModel):
     subscription_status: str
     created_at: datetime
     suspended_at: datetime | None
+
+
+class BusinessIn(InputModel):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    email: Email | None = None

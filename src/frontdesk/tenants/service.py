@@ -70,6 +70,18 @@ async def get_tenant(session: AsyncSession, tenant_id: uuid.UUID) -> Tenant:
     return tenant
 
 
+async def update_business(
+    session: AsyncSession, tenant_id: uuid.UUID, *, name: str | None, email: str | None
+) -> Tenant:
+    """What a workspace's own people may change of it: its name and contact email."""
+    tenant = await get_tenant(session, tenant_id)
+    if name is not None:
+        tenant.name = name
+    if email is not None:
+        tenant.email = email.lower()
+    return tenant
+
+
 async def update_tenant(
     session: AsyncSession, cache: Cache, tenant_id: uuid.UUID, data: TenantUpdate, *, actor: str
 ) -> Tenant:
