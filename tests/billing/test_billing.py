@@ -544,11 +544,17 @@ async def test_an_event_that_fails_to_apply_is_retried_then_set_aside(billing: B
     assert r.status_code == 200 and r.json()["status"] == "pending"  # stored: Stripe need not resend
     event_id = events[1]["id"]
     for _ in range(webhooks.MAX_ATTEMPTS - 1):
+        # backing off: not due before the backoff has run out
+        assert await webhooks.process(billing.runtime.db, billing.runtime.cache, event_id) == "not due"
+        async with unit_of_work(billing.runtime.db, admin=("tests", "backoff")) as session:
+            row = await session.get(StripeEvent, event_id)
+            assert row is not None and row.next_attempt_at > utcnow()
+            row.next_attempt_at = utcnow()
         assert await webhooks.process(billing.runtime.db, billing.runtime.cache, event_id) == "pending"
     async with unit_of_work(billing.runtime.db, admin=("tests", "check")) as session:
         row = await session.get(StripeEvent, event_id)
         assert row is not None and (row.status, row.attempts) == ("failed", webhooks.MAX_ATTEMPTS)
-        assert "database hiccup" in (row.error or "")
+        assert "database hiccup" in (row.last_error or "")
     assert event_id not in await webhooks.due_events(billing.runtime.db)
 
     # once the cause is fixed, a later event of the same kind applies normally

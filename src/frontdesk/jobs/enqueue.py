@@ -11,7 +11,7 @@ from typing import Any
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession
-from taskiq import AsyncTaskiqDecoratedTask
+from taskiq import AsyncTaskiqDecoratedTask, async_shared_broker
 
 PENDING_KEY = "frontdesk.after_commit"
 log = structlog.get_logger()
@@ -24,12 +24,24 @@ def after_commit(session: AsyncSession, callback: AfterCommit) -> None:
 
 
 def enqueue_after_commit(
-    session: AsyncSession, task: AsyncTaskiqDecoratedTask[Any, Any], *args: Any, **kwargs: Any
+    session: AsyncSession, task: str | AsyncTaskiqDecoratedTask[Any, Any], *args: Any, **kwargs: Any
 ) -> None:
+    """Send ``task`` (a task or its name, e.g. ``"frontdesk.crisp.deliver_reply"``) once the
+    session's transaction committed."""
+
     async def send() -> None:
-        await task.kiq(*args, **kwargs)
+        await _task(task).kiq(*args, **kwargs)
 
     after_commit(session, send)
+
+
+def _task(task: str | AsyncTaskiqDecoratedTask[Any, Any]) -> AsyncTaskiqDecoratedTask[Any, Any]:
+    if not isinstance(task, str):
+        return task
+    found = async_shared_broker.find_task(task)
+    if found is None:  # its domain's tasks module was not imported in this process
+        raise LookupError(f"No task named {task!r} is registered.")
+    return found
 
 
 async def run_after_commit(session: AsyncSession) -> int:

@@ -8,14 +8,17 @@ from datetime import timedelta
 import structlog
 from sqlalchemy import delete, or_
 
-from frontdesk.billing import metering, webhooks
-from frontdesk.channels.crisp import service as crisp
+# declared beside their domain; imported here so that every worker registers them
+from frontdesk.billing.tasks import process_stripe_event as process_stripe_event
+from frontdesk.billing.tasks import report_usage as report_usage
+from frontdesk.billing.tasks import sweep_stripe_events as sweep_stripe_events
+from frontdesk.channels.crisp.tasks import deliver_crisp_reply as deliver_crisp_reply
+from frontdesk.channels.crisp.tasks import process_crisp_event as process_crisp_event
+from frontdesk.channels.crisp.tasks import sweep_crisp as sweep_crisp
 from frontdesk.db.session import unit_of_work
 from frontdesk.jobs.broker import task
 from frontdesk.kit.time import utcnow
 from frontdesk.knowledge import imports
-
-# declared beside their domain; imported here so that every worker registers them
 from frontdesk.knowledge.chunks import embed_chunks as embed_chunks
 from frontdesk.knowledge.chunks import reembed_tenant as reembed_tenant
 from frontdesk.knowledge.chunks import sweep_embedding_models as sweep_embedding_models
@@ -40,49 +43,6 @@ async def purge_dead_keys() -> int:
     count = int(getattr(result, "rowcount", 0) or 0)
     log.info("jobs.purge_dead_keys", deleted=count)
     return count
-
-
-@task(task_name="frontdesk.crisp.process_event")
-async def process_crisp_event(tenant_id: str, event_id: str) -> str:
-    """A visitor's Crisp message through the chat pipeline; the reply goes to the outbox."""
-    runtime = current_runtime()
-    return await crisp.process_event(runtime.db, runtime.chat, uuid.UUID(tenant_id), uuid.UUID(event_id))
-
-
-@task(task_name="frontdesk.crisp.deliver_reply")
-async def deliver_crisp_reply(tenant_id: str, delivery_id: str) -> str:
-    """Post one reply to Crisp (or record why not and when to retry)."""
-    runtime = current_runtime()
-    return await crisp.deliver(runtime.db, runtime.crisp, uuid.UUID(tenant_id), uuid.UUID(delivery_id))
-
-
-@task(task_name="frontdesk.crisp.sweep")
-async def sweep_crisp() -> int:
-    """Re-send replies that are due and re-run events a crashed job left behind."""
-    deliveries, events = await crisp.due_work(current_runtime().db)
-    for tenant_id, delivery_id in deliveries:
-        await deliver_crisp_reply.kiq(str(tenant_id), str(delivery_id))
-    for tenant_id, event_id in events:
-        await process_crisp_event.kiq(str(tenant_id), str(event_id))
-    return len(deliveries) + len(events)
-
-
-@task(task_name="frontdesk.billing.sweep_events")
-async def sweep_stripe_events() -> int:
-    """Apply again the Stripe events whose first application failed."""
-    runtime = current_runtime()
-    due = await webhooks.due_events(runtime.db)
-    for event_id in due:
-        await webhooks.process(runtime.db, runtime.cache, event_id)
-    return len(due)
-
-
-@task(task_name="frontdesk.billing.report_usage")
-async def report_usage() -> int:
-    """Report metered subscriptions' messages to Stripe (each message once)."""
-    runtime = current_runtime()
-    _, sent = await metering.report_usage(runtime.db, runtime.stripe)
-    return sent
 
 
 @task(task_name="frontdesk.privacy.apply_retention")

@@ -1,0 +1,32 @@
+"""Billing's jobs: Stripe's event inbox (sweep, requeue) and usage reports to Stripe."""
+
+from __future__ import annotations
+
+from frontdesk.billing import metering, webhooks
+from frontdesk.jobs.broker import task
+from frontdesk.runtime import current_runtime
+
+
+@task(task_name="frontdesk.billing.sweep_events")
+async def sweep_stripe_events() -> int:
+    """Apply again the Stripe events whose application failed, once their backoff ran out."""
+    runtime = current_runtime()
+    due = await webhooks.due_events(runtime.db)
+    for event_id in due:
+        await webhooks.process(runtime.db, runtime.cache, event_id)
+    return len(due)
+
+
+@task(task_name="frontdesk.billing.process_event")
+async def process_stripe_event(event_id: str) -> str:
+    """Apply one Stripe event (a requeued one, for instance) if it is due."""
+    runtime = current_runtime()
+    return await webhooks.process(runtime.db, runtime.cache, event_id)
+
+
+@task(task_name="frontdesk.billing.report_usage")
+async def report_usage() -> int:
+    """Report metered subscriptions' messages to Stripe (each message once)."""
+    runtime = current_runtime()
+    _, sent = await metering.report_usage(runtime.db, runtime.stripe)
+    return sent
