@@ -35,6 +35,7 @@ from frontdesk.runtime import Runtime
 from frontdesk.tenants import config_router, customer_router
 from frontdesk.tenants import router as tenants_router
 from frontdesk.visitor_data import router as privacy_router
+from frontdesk.webhooks import router as webhooks_router
 
 
 def _customer_operation_id(route: APIRoute) -> str:
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(billing_router.customer)
     app.include_router(billing_router.stripe_hooks)
     app.include_router(billing_router.admin)
+    app.include_router(webhooks_router.router)
     app.include_router(crisp_router.router)
     app.include_router(widget_router.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

@@ -189,13 +189,13 @@ async def give_up_abandoned(session: AsyncSession, queue: Queue) -> int:
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def requeue(session: AsyncSession, queue: Queue, *where: ColumnElement[bool]) -> bool:
-    """Put a failed row back: pending, due now, with a fresh set of attempts (the last error
-    stays for the record until the next attempt). False if no failed row matched."""
+async def requeue(session: AsyncSession, model: type[QueueRow], *where: ColumnElement[bool]) -> bool:
+    """Put a failed row of ``model`` back: pending, due now, with a fresh set of attempts (the
+    last error stays for the record until the next attempt). False if no failed row matched."""
     result = await session.execute(
-        update(queue.model)
-        .where(*where, queue.model.status == FAILED)
-        .values(status=queue.pending, attempts=0, next_attempt_at=utcnow())
+        update(model)
+        .where(*where, model.status == FAILED)
+        .values(status=model.pending_status, attempts=0, next_attempt_at=utcnow())
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(result, "rowcount", 0))

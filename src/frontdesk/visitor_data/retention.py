@@ -101,7 +101,7 @@ async def purge_tenant(db: Database, tenant_id: uuid.UUID, days: int, now: datet
             tenant_id,
             CrispEvent,
             lambda: select(CrispEvent.id).where(
-                CrispEvent.received_at < cutoff, CrispEvent.status.in_(("processed", "skipped"))
+                CrispEvent.received_at < cutoff, CrispEvent.status.in_(("processed", "skipped", "failed"))
             ),
         ),
         messages=await _purge(
