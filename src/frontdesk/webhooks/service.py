@@ -64,7 +64,7 @@ SOURCES: dict[str, Source] = {
 
 def _out(source: Source, row: Any) -> WebhookEventOut:
     return WebhookEventOut(
-        source=source.name,  # type: ignore[arg-type]
+        source=source.name,
         id=str(row.id),
         event_type=getattr(row, source.event_type.key),
         tenant_id=row.tenant_id,
