@@ -33,9 +33,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import audit
 from frontdesk.billing import service as billing
+from frontdesk.channels.base import ChatTurn
 from frontdesk.channels.crisp.client import CrispClient, CrispError
 from frontdesk.chat import store
-from frontdesk.chat.engine import ChatEngine, ChatInput
+from frontdesk.chat.engine import ChatEngine
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.tenancy import admin_scope, current_tenant
@@ -235,6 +236,21 @@ def parse_event(body: Any) -> HookEvent:
     )
 
 
+def chat_turn(tenant_id: uuid.UUID, session_id: str, fingerprint: str, data: dict[str, Any]) -> ChatTurn:
+    """A visitor's Crisp message (a hook's ``data``, or what the inbox kept of it) as a turn."""
+    content = data.get("content")
+    raw_user = data.get("user")
+    user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
+    return ChatTurn(
+        tenant_id=tenant_id,
+        channel=CHANNEL,
+        session_key=session_id,
+        text=content if isinstance(content, str) else "",
+        idempotency_key=fingerprint,  # Crisp's message fingerprint: the inbox's unique key
+        metadata={"crisp": {"nickname": user.get("nickname")}},
+    )
+
+
 @dataclass(frozen=True)
 class Connection:
     """What a hook needs to know about the tenant it is for (detached from any session)."""
@@ -365,19 +381,9 @@ async def process_event(db: Database, chat: ChatEngine, tenant_id: uuid.UUID, ev
         event = await session.get(CrispEvent, event_id)
         assert event is not None
         website_id = (await session.scalar(select(CrispIntegration.website_id))) or ""
-        content, session_id = str(event.payload.get("content") or ""), event.session_id
-        raw_user = event.payload.get("user")
-        user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
+        turn = chat_turn(tenant_id, event.session_id, event.fingerprint, event.payload)
     try:
-        prepared = await chat.prepare(
-            tenant_id,
-            ChatInput(
-                session_id=session_id,
-                message=content,
-                channel=CHANNEL,
-                metadata={"crisp": {"nickname": user.get("nickname")}},
-            ),
-        )
+        prepared = await chat.prepare(tenant_id, turn.chat_input())
         outcome = await chat.reply(prepared)
     except FrontdeskError as error:  # rate limited, over quota: nothing to send, say why
         async with unit_of_work(db, tenant_id=tenant_id) as session:
@@ -410,7 +416,7 @@ async def process_event(db: Database, chat: ChatEngine, tenant_id: uuid.UUID, ev
         if not outcome.reply:  # in handoff: the bot stays silent
             return "silent"
         delivery = CrispDelivery(
-            event_id=event_id, website_id=website_id, session_id=session_id, content=outcome.reply
+            event_id=event_id, website_id=website_id, session_id=turn.session_key, content=outcome.reply
         )
         session.add(delivery)
         await session.flush()
