@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
 
 from frontdesk.auth.context import AdminActor, AdminSession
 from frontdesk.kit.pagination import Page, PageParams, page_params
@@ -33,7 +33,10 @@ async def list_webhook_events(
     responses={404: {"description": "No such event"}, 409: {"description": "The event has not failed"}},
 )
 async def requeue_webhook_event(
-    session: AdminSession, actor: AdminActor, source: Source, event_id: str
+    session: AdminSession,
+    actor: AdminActor,
+    source: Source,
+    event_id: Annotated[str, Path(max_length=100, pattern=r"^[\w.:-]+$", description="The event's id")],
 ) -> Response:
     """Process a failed event again: due now, with a fresh set of attempts (audited)."""
     await service.requeue(session, source, event_id, actor=actor.principal)
