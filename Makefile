@@ -45,6 +45,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/frontdesk
+	$(BIN)/lint-imports
 
 ## Models and migrations agree (`alembic check` on a freshly migrated SQLite database).
 check-migrations: $(DEV_STAMP)

@@ -7,14 +7,35 @@ import json
 import os
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import typer
+import uvicorn
+from pydantic import ValidationError
+from sqlalchemy import select
+from taskiq.api import run_receiver_task
 
-from frontdesk.config import Settings, exit_on_bad_config
-
-if TYPE_CHECKING:
-    from frontdesk.privacy.encryption import Keyring
+from frontdesk.auth import service as key_service
+from frontdesk.auth import users
+from frontdesk.auth.permissions import PLATFORM_ROLES
+from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyOut
+from frontdesk.config import Settings, exit_on_bad_config, new_encryption_key
+from frontdesk.db import migrate as db_migrate
+from frontdesk.db.session import unit_of_work
+from frontdesk.db.tenancy import admin_scope_key
+from frontdesk.jobs import (
+    periodic,
+    registry,  # noqa: F401  (registers every task with the broker)
+)
+from frontdesk.kit.errors import FrontdeskError, NotFound
+from frontdesk.kit.pagination import PageParams
+from frontdesk.models import ApiKey
+from frontdesk.observability.logging import configure_logging
+from frontdesk.privacy.encryption import Keyring
+from frontdesk.privacy.rotation import Progress, rotate
+from frontdesk.runtime import Runtime
+from frontdesk.tenants import service
+from frontdesk.tenants.schemas import TenantCreate, TenantOut
 
 app = typer.Typer(help="Frontdesk: multi-tenant AI chatbot platform.", no_args_is_help=True)
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
@@ -35,15 +56,12 @@ T = TypeVar("T")
 
 def _settings() -> Settings:
     settings = exit_on_bad_config()
-    from frontdesk.observability.logging import configure_logging
-
     configure_logging(settings.log_level, json=settings.log_json)
     return settings
 
 
 def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
     """Run ``work(runtime)`` with the process runtime started and closed around it."""
-    from frontdesk.runtime import Runtime
 
     async def main() -> T:
         runtime = await Runtime.start(settings)
@@ -56,8 +74,6 @@ def _run(settings: Settings, work: Callable[[Any], Awaitable[T]]) -> T:
 
 
 def _keyring(settings: Settings) -> Keyring:
-    from frontdesk.privacy.encryption import Keyring
-
     return Keyring.from_settings(settings)
 
 
@@ -72,13 +88,9 @@ def serve(
     workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes")] = 1,
 ) -> None:
     """Run the API (migrates the embedded SQLite database first)."""
-    import uvicorn
-
     settings = _settings()
     if settings.is_sqlite:
-        from frontdesk.db.migrate import upgrade
-
-        upgrade(settings.migration_url, keyring=_keyring(settings))
+        db_migrate.upgrade(settings.migration_url, keyring=_keyring(settings))
     if workers > 1 and not settings.redis_url:
         # Without Redis, processes can't tell each other about revoked keys: keep caches short.
         os.environ.setdefault("FRONTDESK_API_KEY_CACHE_SECONDS", "1")
@@ -100,14 +112,11 @@ def serve(
 @app.command()
 def migrate() -> None:
     """Apply database migrations up to the newest."""
-    from frontdesk.db.migrate import upgrade
-
     settings = _settings()
-    upgrade(settings.migration_url, keyring=_keyring(settings))
-    from frontdesk.db.migrate import install_admin_scope_key
-    from frontdesk.db.tenancy import admin_scope_key
-
-    asyncio.run(install_admin_scope_key(settings.migration_url, admin_scope_key(settings.secret_key)))
+    db_migrate.upgrade(settings.migration_url, keyring=_keyring(settings))
+    asyncio.run(
+        db_migrate.install_admin_scope_key(settings.migration_url, admin_scope_key(settings.secret_key))
+    )
     typer.echo("database is up to date")
 
 
@@ -123,12 +132,9 @@ def setup_roles(
 
     Run it with FRONTDESK_DATABASE_ADMIN_URL (or FRONTDESK_DATABASE_URL) pointing at the owner role.
     """
-    from frontdesk.db.migrate import setup_roles_sync
-    from frontdesk.db.tenancy import admin_scope_key
-
     settings = _settings()
     try:
-        setup_roles_sync(
+        db_migrate.setup_roles_sync(
             settings.migration_url,
             admin_scope_key=admin_scope_key(settings.secret_key),
             role=role,
@@ -143,9 +149,7 @@ def setup_roles(
 @db_app.command("check")
 def db_check() -> None:
     """Fail if the models and the migrations disagree."""
-    from frontdesk.db.migrate import check
-
-    check(_settings().migration_url)
+    db_migrate.check(_settings().migration_url)
     typer.echo("models and migrations agree")
 
 
@@ -156,11 +160,6 @@ def tenants_create(
     plan: Annotated[str, typer.Option(help="free | starter | pro | enterprise")] = "free",
 ) -> None:
     """Create a tenant and print it as JSON."""
-    from pydantic import ValidationError
-
-    from frontdesk.db.session import unit_of_work
-    from frontdesk.tenants import service
-    from frontdesk.tenants.schemas import TenantCreate, TenantOut
 
     try:
         data = TenantCreate.model_validate({"name": name, "email": email, "plan": plan})
@@ -188,10 +187,6 @@ def admin_create(
     name: Annotated[str, typer.Option(help="Display name")] = "",
 ) -> None:
     """Create a platform user who signs in to the admin API and console."""
-    from frontdesk.auth import users
-    from frontdesk.auth.permissions import PLATFORM_ROLES
-    from frontdesk.kit.errors import FrontdeskError
-
     if role not in PLATFORM_ROLES:
         typer.echo(f"invalid role {role!r}: use one of {', '.join(PLATFORM_ROLES)}", err=True)
         raise typer.Exit(2)
@@ -215,10 +210,6 @@ def tenants_list(
     limit: Annotated[int, typer.Option(min=1, max=100)] = 100,
 ) -> None:
     """List tenants as JSON."""
-    from frontdesk.db.session import unit_of_work
-    from frontdesk.kit.pagination import PageParams
-    from frontdesk.tenants import service
-    from frontdesk.tenants.schemas import TenantOut
 
     async def work(runtime: Any) -> list[dict[str, Any]]:
         async with unit_of_work(runtime.db, admin=("cli", "tenants list")) as session:
@@ -238,13 +229,6 @@ def keys_create(
     ] = None,
 ) -> None:
     """Create an API key and print it once."""
-    from pydantic import ValidationError
-
-    from frontdesk.auth import service as key_service
-    from frontdesk.auth.schemas import ApiKeyCreate, ApiKeyOut
-    from frontdesk.db.session import unit_of_work
-    from frontdesk.kit.errors import NotFound
-    from frontdesk.tenants import service
 
     try:
         data = ApiKeyCreate.model_validate({"name": name, "type": type, "allowed_origins": origin or []})
@@ -271,11 +255,6 @@ def keys_create(
 @keys_app.command("revoke")
 def keys_revoke(key_id: Annotated[uuid.UUID, typer.Argument(help="Key id")]) -> None:
     """Revoke an API key."""
-    from sqlalchemy import select
-
-    from frontdesk.auth import service as key_service
-    from frontdesk.db.session import unit_of_work
-    from frontdesk.models import ApiKey
 
     async def work(runtime: Any) -> bool:
         async with unit_of_work(runtime.db, admin=("cli", "keys revoke")) as lookup:
@@ -295,8 +274,6 @@ def keys_revoke(key_id: Annotated[uuid.UUID, typer.Argument(help="Key id")]) -> 
 @secrets_app.command("generate-key")
 def secrets_generate_key() -> None:
     """Print a new encryption key (put it first in FRONTDESK_ENCRYPTION_KEYS)."""
-    from frontdesk.config import new_encryption_key
-
     typer.echo(new_encryption_key())
 
 
@@ -309,9 +286,6 @@ def secrets_rotate(
     Runs while the app serves (one short transaction per batch) and may be run again. When it
     succeeds, the older keys can be dropped from FRONTDESK_ENCRYPTION_KEYS.
     """
-    from frontdesk.privacy.encryption import Keyring
-    from frontdesk.privacy.rotation import Progress, rotate
-
     settings = _settings()
     keyring = Keyring.from_settings(settings)
     typer.echo(f"re-encrypting with key {keyring.newest} (configured: {', '.join(keyring.key_ids)})")
@@ -336,10 +310,6 @@ def secrets_rotate(
 @app.command()
 def worker() -> None:
     """Run background jobs and the periodic schedule (the Redis broker; in-process without Redis)."""
-    from taskiq.api import run_receiver_task
-
-    from frontdesk.jobs import periodic
-    from frontdesk.runtime import Runtime
 
     settings = _settings()
 

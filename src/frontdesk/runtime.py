@@ -17,9 +17,11 @@ from frontdesk.chat.engine import ChatEngine
 from frontdesk.config import Settings
 from frontdesk.db.engine import Database
 from frontdesk.jobs.broker import install_broker, make_broker
+from frontdesk.jobs.context import JobContext, install_job_context
 from frontdesk.kit.cache import Cache, MemoryCache, RedisCache
 from frontdesk.kit.mail import LogMailer, Mailer, SmtpMailer
 from frontdesk.kit.ratelimit import RateLimiter
+from frontdesk.llm.openai_provider import close_clients
 from frontdesk.privacy.encryption import Keyring, install_keyring
 
 _current: Runtime | None = None
@@ -41,6 +43,7 @@ class Runtime:
     previous_broker: AsyncBroker | None = None
     previous_runtime: Runtime | None = None
     previous_keyring: Keyring | None = None
+    previous_job_context: JobContext | None = None
 
     @classmethod
     async def start(cls, settings: Settings, *, worker: bool = False) -> Runtime:
@@ -86,6 +89,7 @@ class Runtime:
             install_broker(broker),
             _current,
             previous_keyring,
+            install_job_context(JobContext(db, cache, settings)),
         )
         _current = runtime
         return runtime
@@ -95,8 +99,10 @@ class Runtime:
         await self.broker.shutdown()
         install_broker(self.previous_broker)
         install_keyring(self.previous_keyring)
+        install_job_context(self.previous_job_context)
         await self.crisp.aclose()
         await self.stripe.aclose()
+        await close_clients()  # the LLM and embedding endpoints' connections
         await self.db.dispose()
         if self.redis is not None:
             await self.redis.aclose()

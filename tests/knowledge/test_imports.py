@@ -20,9 +20,9 @@ from sqlalchemy import select
 from frontdesk.app import create_app
 from frontdesk.config import Settings
 from frontdesk.db.session import unit_of_work
-from frontdesk.jobs import tasks
 from frontdesk.kit.time import utcnow
 from frontdesk.knowledge import imports as import_service
+from frontdesk.knowledge import tasks
 from frontdesk.knowledge.sources import files as file_sources
 from frontdesk.knowledge.sources import website as website_source
 from frontdesk.models import KnowledgeImport

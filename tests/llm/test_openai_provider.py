@@ -10,6 +10,7 @@ from frontdesk.llm import openai_provider
 from frontdesk.llm.base import ChatTurn, LLMError, LLMRequest
 from frontdesk.llm.breaker import BreakerRegistry, CircuitBreaker
 from frontdesk.llm.openai_provider import OpenAIProvider, close_clients
+from frontdesk.runtime import Runtime
 from tests.fakes.openai_server import FakeOpenAI
 
 KEY = "sk-test-0123456789abcdef"
@@ -187,3 +188,11 @@ async def test_providers_share_one_client_per_endpoint_and_key(fake: FakeOpenAI)
     other_key = OpenAIProvider("sk-another", fake.base_url, timeout_s=5, max_retries=2)
     assert first._client is second._client
     assert other_key._client is not first._client
+
+
+async def test_shutting_the_runtime_down_closes_the_llm_and_embedding_connections(settings) -> None:
+    runtime = await Runtime.start(settings)
+    client = openai_provider.client_for("sk-test", "http://127.0.0.1:9/v1", 5.0, 0, None)
+    assert not client.is_closed()
+    await runtime.close()
+    assert client.is_closed() and not openai_provider._clients

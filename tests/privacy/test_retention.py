@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from frontdesk.db.session import unit_of_work
-from frontdesk.jobs import periodic, tasks
+from frontdesk.jobs import periodic
 from frontdesk.kit.time import utcnow
 from frontdesk.models import (
     AuditEvent,
@@ -21,6 +21,7 @@ from frontdesk.models import (
     Message,
 )
 from frontdesk.runtime import Runtime
+from frontdesk.visitor_data import tasks
 from tests import factories
 from tests.privacy.visitors import count, seed_visitor
 
@@ -147,4 +148,4 @@ async def test_a_short_retention_cannot_erase_the_billing_periods_usage(
 
 
 def test_the_retention_job_is_on_the_schedule() -> None:
-    assert "frontdesk.privacy.apply_retention" in {p.task.task_name for p in periodic.SCHEDULE}
+    assert "frontdesk.privacy.apply_retention" in {p.task_name for p in periodic.SCHEDULE}

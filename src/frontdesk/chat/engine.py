@@ -38,6 +38,7 @@ from frontdesk.knowledge.retrieval import KnowledgeRetriever
 from frontdesk.knowledge.vectors import VectorSearch
 from frontdesk.leads import service as leads
 from frontdesk.llm.base import ChatTurn, LLMError, LLMProvider, LLMRequest, LLMResult
+from frontdesk.llm.endpoint import endpoint_for
 from frontdesk.llm.offline import OfflineContext, OfflineResponder
 from frontdesk.llm.openai_provider import OpenAIProvider
 from frontdesk.llm.prompts import build_system_prompt, history_window
@@ -437,25 +438,18 @@ class ChatEngine:
     def _llm(self, profile: ChatProfile, *, offline_only: bool = False) -> OpenAIProvider | None:
         """The turn's LLM, or None when there is no key to use (then the offline responder answers)."""
         llm, settings = profile.config.llm, self.settings
-        key, base_url, outbound = None, settings.openai_base_url, None
-        if offline_only:  # dunning: knowledge-base answers only
-            pass
-        elif llm.base_url:  # the tenant's own endpoint gets the tenant's own key, never ours
-            key = llm.api_key.get_secret_value() if llm.api_key else None
-            base_url, outbound = llm.base_url, settings.outbound
-        elif llm.api_key:
-            key = llm.api_key.get_secret_value()
-        elif settings.openai_api_key:
-            key = settings.openai_api_key.get_secret_value()
-        if not key:
+        endpoint = (
+            None if offline_only else endpoint_for(llm.api_key, llm.base_url, settings)
+        )  # dunning: offline
+        if endpoint is None:
             return None
         return OpenAIProvider(
-            key,
-            base_url,
+            endpoint.api_key,
+            endpoint.base_url,
             timeout_s=settings.llm_timeout_seconds,
             max_retries=settings.llm_max_retries,
             breaker_scope=str(profile.tenant_id),
-            outbound=outbound,
+            outbound=endpoint.outbound,
         )
 
     @staticmethod

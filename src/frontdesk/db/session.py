@@ -8,9 +8,9 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.after_commit import discard_after_commit, run_after_commit
 from frontdesk.db.engine import Database
 from frontdesk.db.tenancy import TENANT_KEY, admin_scope
-from frontdesk.jobs.enqueue import discard_after_commit, run_after_commit
 
 
 @asynccontextmanager

@@ -1,4 +1,9 @@
-"""Tasks are declared once on taskiq's shared broker; the process picks the real one."""
+"""Tasks are declared once on taskiq's shared broker; the process picks the real one.
+
+A task is declared with ``@task(task_name="frontdesk.<domain>.<what>")`` in its domain's
+``tasks.py``; the name is its address (``jobs.enqueue`` sends by name) and never changes once
+released, since queued messages carry it.
+"""
 
 from __future__ import annotations
 
@@ -31,3 +36,11 @@ def install_broker(broker: AsyncBroker | None) -> AsyncBroker | None:
     previous: AsyncBroker | None = getattr(async_shared_broker, "_default_broker", None)
     async_shared_broker._default_broker = broker
     return previous
+
+
+def current_broker() -> AsyncBroker:
+    """The broker installed by the process's runtime (tasks are sent to it)."""
+    broker: AsyncBroker | None = getattr(async_shared_broker, "_default_broker", None)
+    if broker is None:
+        raise RuntimeError("no broker installed (the runtime installs one at start-up)")
+    return broker

@@ -13,18 +13,11 @@ from __future__ import annotations
 
 import gc
 
-from frontdesk.nlu.language import get_detector
-from frontdesk.privacy.redaction import redact
-
-
-def warm_up() -> None:
-    """Load what the first chat message would otherwise load (language models, phone metadata)."""
-    get_detector()
-    redact("warm-up: +33 6 12 34 56 78, +1 415 555 0100, +49 30 1234567", custom_patterns=())
-
 
 def freeze_startup_objects() -> int:
-    """Collect once, then move every surviving object to the permanent generation."""
+    """Collect once, then move every surviving object to the permanent generation. Load what
+    the first request would load lazily before calling it (``app.warm_up``), so that it is
+    frozen too."""
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()

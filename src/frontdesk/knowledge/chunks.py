@@ -12,6 +12,7 @@ vector cache refreshes (a separate counter from ``knowledge``: new vectors leave
 index as it is). ``sweep_embeddings`` (periodic) re-queues documents a crashed job left behind
 (longest waiting first, a few per tenant; a document whose embedding failed waits ``SWEEP_AFTER``
 again), and ``sweep_embedding_models`` tenants whose re-embedding after a change of model was lost.
+The jobs themselves are declared in ``knowledge/tasks.py``.
 """
 
 from __future__ import annotations
@@ -28,15 +29,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.config import Settings
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
-from frontdesk.jobs.broker import task
 from frontdesk.jobs.enqueue import enqueue_after_commit
 from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.time import utcnow
 from frontdesk.knowledge.chunking import chunk_document
-from frontdesk.knowledge.embeddings import Embedder, EmbeddingError, embedder_for, to_bytes
+from frontdesk.knowledge.embeddings import Embedder, EmbeddingError, embedder_for, model_for, to_bytes
 from frontdesk.models import KnowledgeBase, KnowledgeChunk, TenantConfiguration
 from frontdesk.nlu.language import detect_language
+from frontdesk.tenants import bot_config
 
 log = structlog.get_logger()
 EMBED_BATCH = 64  # chunks per read → embed → write round
@@ -100,7 +101,9 @@ async def sync_chunks(session: AsyncSession, document: KnowledgeBase) -> None:
     for row in by_ordinal.values():  # the document got shorter
         await session.delete(row)
     await session.flush()
-    enqueue_after_commit(session, embed_chunks, str(document.tenant_id), str(document.id))
+    enqueue_after_commit(
+        session, "frontdesk.knowledge.embed_chunks", str(document.tenant_id), str(document.id)
+    )
 
 
 async def chunk_counts(
@@ -120,16 +123,11 @@ async def chunk_counts(
 
 async def tenant_embedding_model(session: AsyncSession, settings: Settings) -> str:
     """The model the session's tenant embeds with now (from its bot configuration)."""
-    from frontdesk.knowledge.embeddings import model_for
-    from frontdesk.tenants import bot_config
-
     config, _ = await bot_config.load(session)
     return model_for(config, settings)
 
 
 async def tenant_embedder(db: Database, settings: Settings, tenant_id: uuid.UUID) -> Embedder:
-    from frontdesk.tenants import bot_config
-
     async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
         config, _ = await bot_config.load(session)
     return embedder_for(config, settings)
@@ -256,9 +254,6 @@ async def documents_to_embed(
 async def tenants_to_reembed(db: Database, settings: Settings) -> list[uuid.UUID]:
     """Tenants holding vectors of another model than their configuration asks for now (the
     re-embedding queued when the setting changed was lost)."""
-    from frontdesk.knowledge.embeddings import model_for
-    from frontdesk.tenants import bot_config
-
     async with unit_of_work(
         db, admin=("system:jobs", "find stale embedding models"), read_only=True
     ) as session:
@@ -293,48 +288,3 @@ async def tenants_to_reembed(db: Database, settings: Settings) -> list[uuid.UUID
 async def tenant_documents(db: Database, tenant_id: uuid.UUID) -> list[uuid.UUID]:
     async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
         return list(await session.scalars(select(KnowledgeBase.id).order_by(KnowledgeBase.id)))
-
-
-@task(task_name="frontdesk.knowledge.embed_chunks")
-async def embed_chunks(tenant_id: str, document_id: str) -> int:
-    """Embed one document's chunks that lack a vector of the tenant's current model."""
-    from frontdesk.runtime import current_runtime  # the runtime builds the chat engine, which reads knowledge
-
-    runtime = current_runtime()
-    return await embed_document(
-        runtime.db, runtime.cache, runtime.settings, uuid.UUID(tenant_id), uuid.UUID(document_id)
-    )
-
-
-@task(task_name="frontdesk.knowledge.reembed_tenant")
-async def reembed_tenant(tenant_id: str) -> int:
-    """Queue the embedding job for every document of a tenant (its embedding model changed)."""
-    from frontdesk.runtime import current_runtime
-
-    documents = await tenant_documents(current_runtime().db, uuid.UUID(tenant_id))
-    for document_id in documents:
-        await embed_chunks.kiq(tenant_id, str(document_id))
-    return len(documents)
-
-
-@task(task_name="frontdesk.knowledge.sweep_embeddings")
-async def sweep_embeddings() -> int:
-    """Re-queue documents whose chunks still lack embeddings (a crashed or lost job)."""
-    from frontdesk.runtime import current_runtime
-
-    due = await documents_to_embed(current_runtime().db)
-    for tenant_id, document_id in due:
-        await embed_chunks.kiq(str(tenant_id), str(document_id))
-    return len(due)
-
-
-@task(task_name="frontdesk.knowledge.sweep_embedding_models")
-async def sweep_embedding_models() -> int:
-    """Re-embed tenants whose vectors are of another model than their configuration's."""
-    from frontdesk.runtime import current_runtime
-
-    runtime = current_runtime()
-    due = await tenants_to_reembed(runtime.db, runtime.settings)
-    for tenant_id in due:
-        await reembed_tenant.kiq(str(tenant_id))
-    return len(due)

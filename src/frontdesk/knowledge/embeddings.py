@@ -21,12 +21,17 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
+import httpx
 import numpy as np
 import numpy.typing as npt
+import openai
 import wordllama
 from safetensors import safe_open
 from wordllama import WordLlama
 from wordllama.inference import WordLlamaInference
+
+from frontdesk.llm.endpoint import endpoint_for
+from frontdesk.llm.openai_provider import client_for, to_llm_error
 
 if TYPE_CHECKING:
     from frontdesk.config import Settings
@@ -124,20 +129,17 @@ class OpenAIEmbedder:
         max_retries: int = 1,
         outbound: OutboundPolicy | None = None,
     ) -> None:
-        from frontdesk.llm.openai_provider import _client_for  # one client cache for chat and embeddings
-
         if not api_key:
             raise ValueError("api_key is required")
         self.model_name = model_name
         self.dimensions = dimensions
         self.model = openai_model_name(model_name, dimensions, base_url)
-        self._client = _client_for(api_key, base_url, float(timeout_s), max_retries, outbound)
+        self._client = client_for(  # one client cache for chat and embeddings
+            api_key, base_url, float(timeout_s), max_retries, outbound
+        )
         self._deadline_s = float(timeout_s) * (max_retries + 1)
 
     async def embed(self, texts: Sequence[str]) -> Vectors:
-        import httpx
-        import openai
-
         out: list[Vectors] = []
         try:
             for batch in _batches(texts):
@@ -156,8 +158,6 @@ class OpenAIEmbedder:
                     raise EmbeddingError("the embedding endpoint returned vectors of the wrong size")
                 out.append(_normalized(matrix))
         except (openai.OpenAIError, httpx.HTTPError, TimeoutError) as exc:
-            from frontdesk.llm.openai_provider import to_llm_error
-
             raise EmbeddingError(f"embedding request failed: {to_llm_error(exc)}") from None
         if not out:
             return np.zeros((0, self.dimensions), dtype=np.float32)
@@ -200,22 +200,14 @@ def embedder_for(config: BotConfigIn, settings: Settings) -> Embedder:
     ``openai`` but no key anywhere (a key removed after the choice was saved), the embedded model."""
     if config.knowledge.embeddings != "openai":
         return static_embedder()
-    llm = config.llm
-    key, base_url, outbound = None, settings.openai_base_url, None
-    if llm.base_url:  # the tenant's own endpoint gets the tenant's own key, never ours
-        key = llm.api_key.get_secret_value() if llm.api_key else None
-        base_url, outbound = llm.base_url, settings.outbound
-    elif llm.api_key:
-        key = llm.api_key.get_secret_value()
-    elif settings.openai_api_key:
-        key = settings.openai_api_key.get_secret_value()
-    if not key:
+    endpoint = endpoint_for(config.llm.api_key, config.llm.base_url, settings)
+    if endpoint is None:
         return static_embedder()
     return OpenAIEmbedder(
-        key,
-        base_url,
+        endpoint.api_key,
+        endpoint.base_url,
         timeout_s=min(settings.llm_timeout_seconds, OPENAI_TIMEOUT_SECONDS),
-        outbound=outbound,
+        outbound=endpoint.outbound,
     )
 
 
@@ -223,8 +215,5 @@ def model_for(config: BotConfigIn, settings: Settings) -> str:
     """The model name ``embedder_for`` would use, without building a client."""
     if config.knowledge.embeddings != "openai":
         return STATIC_MODEL
-    llm = config.llm
-    if llm.base_url:
-        return openai_model_name(base_url=llm.base_url) if llm.api_key else STATIC_MODEL
-    has_key = bool(llm.api_key or settings.openai_api_key)
-    return openai_model_name(base_url=settings.openai_base_url) if has_key else STATIC_MODEL
+    endpoint = endpoint_for(config.llm.api_key, config.llm.base_url, settings)
+    return openai_model_name(base_url=endpoint.base_url) if endpoint else STATIC_MODEL

@@ -19,9 +19,9 @@ from typing import Protocol
 
 from frontdesk.db.engine import Database
 from frontdesk.kit.cache import Cache
-from frontdesk.knowledge.analysis import fold, words
 from frontdesk.knowledge.chunking import Chunk
 from frontdesk.knowledge.index import KnowledgeIndex, ScoredChunk
+from frontdesk.nlu.analysis import fold, words
 
 RRF_K = 60
 LEXICAL_WEIGHT = 1.0

@@ -2,10 +2,10 @@
 demand and on a schedule) and files turned into documents, with progress a person can watch.
 
 The API side (``create_website_import``, ``sync_now``, ``store_file`` …) takes the caller's
-session and never commits; the crawl runs in a job (``run_import``) after the commit. The job
-fetches with no transaction open and writes each page in its own short transaction through
-``knowledge.service`` (so every hook on document writes applies), together with the import's
-progress counters. A failing page is recorded in ``errors`` and the crawl goes on; a site that
+session and never commits; the crawl runs in a job (``run_import``, declared in
+``knowledge/tasks.py``) after the commit. The job fetches with no transaction open and writes
+each page in its own short transaction through ``knowledge.service`` (so every hook on document
+writes applies), together with the import's progress counters. A failing page is recorded in ``errors`` and the crawl goes on; a site that
 cannot be reached at all ends the import as ``failed`` with the reason. Imports of different
 tenants run side by side: there is no global lock, and one import fetches one page at a time.
 """
@@ -27,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.billing import service as billing
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
-from frontdesk.jobs.enqueue import after_commit
+from frontdesk.jobs.enqueue import enqueue_after_commit
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import Conflict, FrontdeskError, NotFound, Unprocessable
 from frontdesk.kit.outbound import BlockedURL, OutboundPolicy, guarded_client
@@ -271,14 +271,7 @@ def _stale(row: KnowledgeImport) -> bool:
 
 
 def _enqueue_after_commit(session: AsyncSession, row: KnowledgeImport) -> None:
-    tenant_id, import_id = str(row.tenant_id), str(row.id)
-
-    async def send() -> None:
-        from frontdesk.jobs import tasks  # the jobs module imports this one
-
-        await tasks.run_import.kiq(tenant_id, import_id)
-
-    after_commit(session, send)
+    enqueue_after_commit(session, "frontdesk.knowledge.run_import", str(row.tenant_id), str(row.id))
 
 
 def _next_sync(row: KnowledgeImport) -> datetime | None:

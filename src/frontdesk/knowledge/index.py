@@ -1,6 +1,6 @@
 """In-memory BM25 retrieval over one tenant's knowledge chunks.
 
-Terms come from ``knowledge.analysis`` (Snowball stems per document language, stop words,
+Terms come from ``nlu.analysis`` (Snowball stems per document language, stop words,
 accents folded, hyphenated compounds split and joined); the BM25 weights (Lucene variant,
 k1=1.2, b=0.75) are computed by ``bm25s`` when the index is built, and a search only adds up
 the precomputed weights of the query's terms. Heading words count twice.
@@ -29,7 +29,8 @@ import numpy.typing as npt
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from frontdesk.knowledge.analysis import (
+from frontdesk.knowledge.chunking import Chunk
+from frontdesk.nlu.analysis import (
     DEFAULT_LANGUAGE,
     Analyzer,
     analyzer,
@@ -41,7 +42,6 @@ from frontdesk.knowledge.analysis import (
     tokenize,
     words,
 )
-from frontdesk.knowledge.chunking import Chunk
 
 __all__ = ["KnowledgeIndex", "ScoredChunk", "fold", "normalize_query", "tokenize"]
 

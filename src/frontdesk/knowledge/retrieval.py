@@ -7,7 +7,8 @@ from the tenant's documents, tagged with the knowledge generation it was built f
 (``kit.generations``). A search first reads the current generation (one cache read); when
 it moved — a document was written, in this process or another — or the index is older
 than ``max_age`` seconds, the index is rebuilt from the database. Builds are one at a time
-per tenant, so a burst of first requests builds once, and large builds run in a thread.
+per tenant, so a burst of first requests builds once (``kit.tenant_cache``), and large builds
+run in a thread.
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +26,7 @@ from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
+from frontdesk.kit.tenant_cache import TenantCache
 from frontdesk.knowledge.chunking import Chunk, chunk_document
 from frontdesk.knowledge.fusion import (
     DEFAULT_BUDGET_TOKENS,
@@ -63,14 +63,6 @@ class Retrieval:
         return [knowledge_text(hit.chunk) for hit in self.hits]
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    generation: int
-    built_at: float  # monotonic
-    chars: int
-    index: KnowledgeIndex
-
-
 class KnowledgeRetriever:
     """Searches a tenant's knowledge through a cached, per-tenant index.
 
@@ -89,15 +81,18 @@ class KnowledgeRetriever:
         thread_chars: int = 300_000,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.max_tenants = max_tenants
-        self.max_chars = max_chars
-        self.max_age = max_age
         self.thread_chars = thread_chars
-        self.builds = 0
-        self._clock = clock
-        self._entries: OrderedDict[uuid.UUID, _Entry] = OrderedDict()
-        self._chars = 0
-        self._locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._indexes: TenantCache[int, _Built] = TenantCache(
+            size_of=lambda built: built.chars,
+            max_size=max_chars,
+            max_entries=max_tenants,
+            max_age=max_age,
+            clock=clock,
+        )
+
+    @property
+    def builds(self) -> int:
+        return self._indexes.builds
 
     async def search(
         self, db: Database, cache: Cache, tenant_id: uuid.UUID, query: str, *, limit: int = 4
@@ -140,39 +135,27 @@ class KnowledgeRetriever:
 
     async def index_for(self, db: Database, cache: Cache, tenant_id: uuid.UUID) -> tuple[int, KnowledgeIndex]:
         """The tenant's current index and the knowledge generation it was built from."""
-        entry = self._fresh(tenant_id, await generations.current(cache, tenant_id, generations.KNOWLEDGE))
-        if entry is None:
-            lock = self._locks.get(tenant_id)
-            if lock is None:
-                lock = self._locks[tenant_id] = asyncio.Lock()
-            async with lock:
-                # Read the generation before the documents: a write committed after this read
-                # bumps it again, so the index can be stale by one build but never tagged newer.
-                generation = await generations.current(cache, tenant_id, generations.KNOWLEDGE)
-                entry = self._fresh(tenant_id, generation) or await self._build(db, tenant_id, generation)
-        return entry.generation, entry.index
+
+        async def read_tag() -> int:
+            return await generations.current(cache, tenant_id, generations.KNOWLEDGE)
+
+        async def build(generation: int) -> _Built:
+            return await self._build(db, tenant_id)
+
+        generation, built = await self._indexes.get(tenant_id, read_tag, build)
+        return generation, built.index
 
     def invalidate(self, tenant_id: uuid.UUID) -> None:
         """Forget a tenant's index; the next search rebuilds it."""
-        entry = self._entries.pop(tenant_id, None)
-        if entry is not None:
-            self._chars -= entry.chars
+        self._indexes.invalidate(tenant_id)
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._chars = 0
+        self._indexes.clear()
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._indexes)
 
-    def _fresh(self, tenant_id: uuid.UUID, generation: int) -> _Entry | None:
-        entry = self._entries.get(tenant_id)
-        if entry is None or entry.generation != generation or self._clock() - entry.built_at >= self.max_age:
-            return None
-        self._entries.move_to_end(tenant_id)
-        return entry
-
-    async def _build(self, db: Database, tenant_id: uuid.UUID, generation: int) -> _Entry:
+    async def _build(self, db: Database, tenant_id: uuid.UUID) -> _Built:
         async with unit_of_work(db, tenant_id=tenant_id, read_only=True) as session:
             rows = await session.execute(
                 select(KnowledgeBase.id, KnowledgeBase.name, KnowledgeBase.content).order_by(
@@ -186,7 +169,6 @@ class KnowledgeRetriever:
             index = await asyncio.to_thread(_index, documents)
         else:
             index = _index(documents)
-        self.builds += 1
         log.debug(
             "knowledge.index_built",
             tenant_id=str(tenant_id),
@@ -195,19 +177,13 @@ class KnowledgeRetriever:
             chars=chars,
             seconds=round(time.perf_counter() - started, 4),
         )
-        entry = _Entry(generation, self._clock(), chars, index)
-        self._store(tenant_id, entry)
-        return entry
+        return _Built(chars, index)
 
-    def _store(self, tenant_id: uuid.UUID, entry: _Entry) -> None:
-        self.invalidate(tenant_id)
-        self._entries[tenant_id] = entry
-        self._chars += entry.chars
-        while len(self._entries) > 1 and (
-            len(self._entries) > self.max_tenants or self._chars > self.max_chars
-        ):
-            _, evicted = self._entries.popitem(last=False)
-            self._chars -= evicted.chars
+
+@dataclass(frozen=True, slots=True)
+class _Built:
+    chars: int
+    index: KnowledgeIndex
 
 
 def _index(documents: list[_Document]) -> KnowledgeIndex:

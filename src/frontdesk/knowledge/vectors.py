@@ -5,7 +5,7 @@ the tenant's current embedding model only: vectors of different models never mix
 ``knowledge_chunks`` and tagged with the tenant's ``knowledge``, ``embeddings`` and ``config``
 generations (``kit.generations``): when one moved — a document was written, the embedding job
 wrote vectors, the embedding setting changed — the matrix is rebuilt on the next search. Builds
-are one at a time per tenant. Matrices are kept in an LRU bounded by bytes.
+are one at a time per tenant. Matrices are kept in an LRU bounded by bytes (``kit.tenant_cache``).
 
 A search embeds the question once (the only embedding on the chat path; a question's vector is
 kept briefly, per tenant), then scores every row with one matrix-vector product: exact cosine similarity
@@ -24,7 +24,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-import weakref
 from collections import Counter, OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -39,8 +38,10 @@ from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
+from frontdesk.kit.tenant_cache import TenantCache
 from frontdesk.knowledge.embeddings import Embedder, Vectors, embedder_for, from_bytes
 from frontdesk.models import KnowledgeChunk
+from frontdesk.tenants import bot_config
 
 log = structlog.get_logger()
 QUERY_CACHE_SIZE = 1_024
@@ -57,10 +58,11 @@ class SemanticHit:
     score: float
 
 
+Tag = tuple[int, int, int]  # the knowledge, embeddings and config generations
+
+
 @dataclass(frozen=True)
 class _Entry:
-    tag: tuple[int, int, int]  # knowledge, embeddings, config generations
-    built_at: float
     embedder: Embedder
     matrix: Vectors  # (n, d) float32, unit rows
     document_ids: tuple[str, ...]
@@ -88,23 +90,28 @@ class VectorSearch:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
-        self.max_bytes = max_bytes
-        self.max_age = max_age
-        self.builds = 0
         self.path: str | None = None  # "numpy" once detected; see _detect_path
         self._clock = clock
-        self._entries: OrderedDict[uuid.UUID, _Entry] = OrderedDict()
-        self._bytes = 0
-        self._locks: weakref.WeakValueDictionary[uuid.UUID, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._matrices: TenantCache[Tag, _Entry] = TenantCache(
+            size_of=lambda entry: entry.nbytes, max_size=max_bytes, max_age=max_age, clock=clock
+        )
         self._queries: OrderedDict[tuple[uuid.UUID, str, str], tuple[float, Vectors]] = OrderedDict()
         self._failed: dict[tuple[uuid.UUID, str], float] = {}  # (tenant, model) -> when it failed
 
     @property
+    def max_bytes(self) -> int:
+        return self._matrices.max_size
+
+    @property
+    def builds(self) -> int:
+        return self._matrices.builds
+
+    @property
     def cached_bytes(self) -> int:
-        return self._bytes
+        return self._matrices.size
 
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._matrices)
 
     async def search(
         self, db: Database, cache: Cache, tenant_id: uuid.UUID, query: str, *, limit: int
@@ -136,45 +143,26 @@ class VectorSearch:
         return (await self.entry_for(db, cache, tenant_id)).language
 
     async def entry_for(self, db: Database, cache: Cache, tenant_id: uuid.UUID) -> _Entry:
-        tag = await self._tag(cache, tenant_id)
-        entry = self._fresh(tenant_id, tag)
-        if entry is None:
-            lock = self._locks.get(tenant_id)
-            if lock is None:
-                lock = self._locks[tenant_id] = asyncio.Lock()
-            async with lock:
-                tag = await self._tag(cache, tenant_id)  # read before the rows: never tagged newer
-                entry = self._fresh(tenant_id, tag) or await self._build(db, tenant_id, tag)
-        return entry
+        async def read_tag() -> Tag:
+            return (
+                await generations.current(cache, tenant_id, generations.KNOWLEDGE),
+                await generations.current(cache, tenant_id, generations.EMBEDDINGS),
+                await generations.current(cache, tenant_id, generations.CONFIG),
+            )
+
+        async def build(tag: Tag) -> _Entry:
+            return await self._build(db, tenant_id)
+
+        return (await self._matrices.get(tenant_id, read_tag, build))[1]
 
     def invalidate(self, tenant_id: uuid.UUID) -> None:
-        entry = self._entries.pop(tenant_id, None)
-        if entry is not None:
-            self._bytes -= entry.nbytes
+        self._matrices.invalidate(tenant_id)
 
     def clear(self) -> None:
-        self._entries.clear()
-        self._bytes = 0
+        self._matrices.clear()
         self._queries.clear()
 
-    @staticmethod
-    async def _tag(cache: Cache, tenant_id: uuid.UUID) -> tuple[int, int, int]:
-        return (
-            await generations.current(cache, tenant_id, generations.KNOWLEDGE),
-            await generations.current(cache, tenant_id, generations.EMBEDDINGS),
-            await generations.current(cache, tenant_id, generations.CONFIG),
-        )
-
-    def _fresh(self, tenant_id: uuid.UUID, tag: tuple[int, int, int]) -> _Entry | None:
-        entry = self._entries.get(tenant_id)
-        if entry is None or entry.tag != tag or self._clock() - entry.built_at >= self.max_age:
-            return None
-        self._entries.move_to_end(tenant_id)
-        return entry
-
-    async def _build(self, db: Database, tenant_id: uuid.UUID, tag: tuple[int, int, int]) -> _Entry:
-        from frontdesk.tenants import bot_config
-
+    async def _build(self, db: Database, tenant_id: uuid.UUID) -> _Entry:
         if self.path is None:
             await self._detect_path(db)
         started = time.perf_counter()
@@ -207,15 +195,12 @@ class VectorSearch:
             else np.zeros((0, width), dtype=np.float32)
         )
         entry = _Entry(
-            tag=tag,
-            built_at=self._clock(),
             embedder=embedder,
             matrix=matrix,
             document_ids=tuple(str(rows[i][0]) for i in keep),
             ordinals=np.asarray([rows[i][1] for i in keep], dtype=np.int32),
             language=language,
         )
-        self.builds += 1
         log.debug(
             "knowledge.vectors_built",
             tenant_id=str(tenant_id),
@@ -224,16 +209,7 @@ class VectorSearch:
             bytes=entry.nbytes,
             seconds=round(time.perf_counter() - started, 4),
         )
-        self._store(tenant_id, entry)
         return entry
-
-    def _store(self, tenant_id: uuid.UUID, entry: _Entry) -> None:
-        self.invalidate(tenant_id)
-        self._entries[tenant_id] = entry
-        self._bytes += entry.nbytes
-        while len(self._entries) > 1 and self._bytes > self.max_bytes:
-            _, evicted = self._entries.popitem(last=False)
-            self._bytes -= evicted.nbytes
 
     async def _query_vector(self, embedder: Embedder, query: str, tenant_id: uuid.UUID) -> Vectors | None:
         query = " ".join(query.split())[:MAX_QUERY_CHARS]

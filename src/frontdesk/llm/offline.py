@@ -23,8 +23,8 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from frontdesk.knowledge.analysis import analyzer, detect, fold, stopwords_of, words
 from frontdesk.llm.base import LLMRequest, LLMResult, LLMStream
+from frontdesk.nlu.analysis import analyzer, detect, fold, stopwords_of, words
 
 PROVIDER_NAME = "offline"
 MAX_CHARS = 600

@@ -39,7 +39,7 @@ _ClientKey = tuple[str | None, str, float, int, OutboundPolicy | None]
 _clients: OrderedDict[_ClientKey, AsyncOpenAI] = OrderedDict()
 
 
-def _client_for(
+def client_for(
     api_key: str, base_url: str | None, timeout_s: float, max_retries: int, outbound: OutboundPolicy | None
 ) -> AsyncOpenAI:
     key = (base_url, hashlib.sha256(api_key.encode()).hexdigest(), timeout_s, max_retries, outbound)
@@ -126,7 +126,7 @@ class OpenAIProvider:
         failures the breaker counts (a tenant id), besides the endpoint."""
         if not api_key:
             raise ValueError("api_key is required (use the offline responder without one)")
-        self._client = _client_for(api_key, base_url, float(timeout_s), max_retries, outbound)
+        self._client = client_for(api_key, base_url, float(timeout_s), max_retries, outbound)
         self.base_url = str(self._client.base_url)
         # the whole call, retries included: httpx's timeout restarts with every chunk received
         self._deadline_s = float(timeout_s) * (max_retries + 1)

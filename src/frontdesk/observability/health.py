@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any, Protocol
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
 from sqlalchemy import text
 
-from frontdesk.auth.context import RuntimeDep
+from frontdesk.db.engine import Database
 
 router = APIRouter(tags=["ops"])
+
+
+class Probed(Protocol):
+    """What readiness checks of the process's runtime (structurally: frontdesk.runtime.Runtime)."""
+
+    db: Database
+    redis: Redis | None
+
+
+def probed(request: Request) -> Probed:
+    runtime: Probed = request.app.state.runtime
+    return runtime
+
+
+ProbedDep = Annotated[Probed, Depends(probed)]
 
 
 @router.get("/healthz")
@@ -19,7 +35,7 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz", responses={503: {"description": "A dependency is down"}})
-async def readyz(runtime: RuntimeDep) -> Any:
+async def readyz(runtime: ProbedDep) -> Any:
     checks: dict[str, str] = {}
     try:
         async with runtime.db.engine.connect() as conn:

@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from frontdesk.db.base import JSONType
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
+from frontdesk.models import Base  # the package, so that every model is on the metadata
 from frontdesk.privacy.encryption import EncryptedString, Keyring, SecretUnreadable, is_encrypted
 
 ADMIN = ("cli", "secrets rotate")
@@ -65,8 +66,6 @@ async def rotate(
     on_batch: Callable[[Progress], None] | None = None,
 ) -> list[Progress]:
     """Re-encrypt every stored secret with ``keyring``'s newest key; one Progress per table."""
-    from frontdesk.models import Base
-
     results = []
     for target in targets(Base.metadata):
         progress = Progress(target.table.name)

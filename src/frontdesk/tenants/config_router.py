@@ -11,7 +11,6 @@ from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSes
 from frontdesk.auth.permissions import CONFIG_READ, CONFIG_WRITE
 from frontdesk.jobs.enqueue import after_commit, enqueue_after_commit
 from frontdesk.kit import generations
-from frontdesk.knowledge.chunks import reembed_tenant
 from frontdesk.knowledge.embeddings import model_for
 from frontdesk.tenants import bot_config
 from frontdesk.tenants.bot_config import BotConfigIn, BotConfigOut
@@ -38,7 +37,9 @@ async def put_config(
     bot_config.check_endpoint(config, runtime.settings.outbound)  # raising rolls the save back
     bot_config.check_embeddings(config, deployment_key=runtime.settings.openai_api_key is not None)
     if model_for(config, runtime.settings) != model_for(before, runtime.settings):
-        enqueue_after_commit(session, reembed_tenant, str(auth.tenant_id))  # vectors never mix models
+        enqueue_after_commit(
+            session, "frontdesk.knowledge.reembed_tenant", str(auth.tenant_id)
+        )  # vectors never mix models
     audit.record(session, actor=auth.principal, action="config.update", llm_key_changed=api_key_sent)
 
     async def bump() -> None:

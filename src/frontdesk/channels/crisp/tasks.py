@@ -1,7 +1,7 @@
 """Crisp's jobs: answer a received hook event, post a reply, sweep what is due.
 
 The service enqueues them by name (``jobs.enqueue.enqueue_after_commit``), so it never
-imports this module; a worker registers them through the jobs registry."""
+imports this module; a worker registers them through ``jobs.registry``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,11 @@ import uuid
 
 from frontdesk.channels.crisp import service
 from frontdesk.jobs.broker import task
+from frontdesk.jobs.context import job_context
+from frontdesk.jobs.enqueue import send
+
+# the chat engine and the Crisp client are the runtime's (the job context holds only db,
+# cache and settings)
 from frontdesk.runtime import current_runtime
 
 
@@ -29,9 +34,9 @@ async def deliver_crisp_reply(tenant_id: str, delivery_id: str) -> str:
 @task(task_name="frontdesk.crisp.sweep")
 async def sweep_crisp() -> int:
     """Re-send replies that are due and re-run events that are due (a crashed job's, a retry)."""
-    deliveries, events = await service.due_work(current_runtime().db)
+    deliveries, events = await service.due_work(job_context().db)
     for tenant_id, delivery_id in deliveries:
-        await deliver_crisp_reply.kiq(str(tenant_id), str(delivery_id))
+        await send(service.DELIVER_REPLY, str(tenant_id), str(delivery_id))
     for tenant_id, event_id in events:
-        await process_crisp_event.kiq(str(tenant_id), str(event_id))
+        await send(service.PROCESS_EVENT, str(tenant_id), str(event_id))
     return len(deliveries) + len(events)

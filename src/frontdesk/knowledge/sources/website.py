@@ -65,6 +65,14 @@ class FetchError(Exception):
         self.kind, self.status = kind, status
 
 
+class _Stop:
+    """The crawl's time budget ran out."""
+
+
+_STOP = _Stop()
+DISALLOWED = "disallowed by the site's robots.txt"
+
+
 @dataclass(frozen=True)
 class Page:
     url: str
@@ -167,43 +175,50 @@ class Crawl:
         while queue and fetched_pages < self.max_pages:
             url = queue.popleft()
             if not self.allowed(url):
-                yield PageError(url, "disallowed by the site's robots.txt")
+                yield PageError(url, DISALLOWED)
                 first = False
                 continue
-            if not first and self._delay:
-                await asyncio.sleep(self._delay)
-            if self._out_of_time():
-                return
             try:
-                got = await self._fetch_page(url)
+                result = await self._read(url, start, done, wait=not first)
             except FetchError as error:
                 if first:
                     raise SiteError(f"{url} cannot be fetched: {error}") from None
-                yield PageError(url, str(error))
-                continue
-            finally:
-                first = False
-                fetched_pages += 1
-            if not same_site(start, got.url):
-                yield PageError(url, f"redirects off the site (to {_short(got.url)})")
-                continue
-            final = normalize(got.url)
-            if final in done:
-                continue  # a redirect to a page already read
-            done.add(final)
-            seen.add(final)
-            result = await asyncio.to_thread(_page_of, got)
-            if isinstance(result, PageError):
-                yield result
+                result = PageError(url, str(error))
+            first = False
+            if isinstance(result, _Stop):
+                return
+            fetched_pages += 1
+            if not isinstance(result, tuple):
+                if result is not None:
+                    yield result
                 continue
             page, links = result
             for link in links:
-                if link in seen or not same_site(start, link) or len(seen) >= self.max_pages:
+                if link in seen or link in done or not same_site(start, link) or len(seen) >= self.max_pages:
                     continue
                 seen.add(link)
                 queue.append(link)
             self.found = len(seen)
             yield page
+
+    async def _read(
+        self, url: str, site: str, done: set[str], *, wait: bool
+    ) -> tuple[Page, list[str]] | PageError | _Stop | None:
+        """One page robots.txt allows: the polite delay, the time budget (``_STOP``), the fetch
+        (raises ``FetchError``), a redirect off the site (an error) or to a page already read
+        (None), then its text and links. ``done`` collects the final URLs read."""
+        if wait and self._delay:
+            await asyncio.sleep(self._delay)
+        if self._out_of_time():
+            return _STOP
+        got = await self._fetch_page(url)
+        if not same_site(site, got.url):
+            return PageError(url, f"redirects off the site (to {_short(got.url)})")
+        final = normalize(got.url)
+        if final in done:
+            return None
+        done.add(final)
+        return await asyncio.to_thread(_page_of, got)
 
     # --- sitemap --------------------------------------------------------------------------------
 
@@ -245,26 +260,16 @@ class Crawl:
         done: set[str] = set()
         for index, url in enumerate(wanted):
             if not self.allowed(url):
-                yield PageError(url, "disallowed by the site's robots.txt")
+                yield PageError(url, DISALLOWED)
                 continue
-            if index and self._delay:
-                await asyncio.sleep(self._delay)
-            if self._out_of_time():
-                return
             try:
-                page_got = await self._fetch_page(url)
+                result = await self._read(url, sitemap_url, done, wait=index > 0)
             except FetchError as error:
-                yield PageError(url, str(error))
-                continue
-            if not same_site(sitemap_url, page_got.url):
-                yield PageError(url, f"redirects off the site (to {_short(page_got.url)})")
-                continue
-            final = normalize(page_got.url)
-            if final in done:
-                continue
-            done.add(final)
-            result = await asyncio.to_thread(_page_of, page_got)
-            yield result if isinstance(result, PageError) else result[0]
+                result = PageError(url, str(error))
+            if isinstance(result, _Stop):
+                return
+            if result is not None:
+                yield result if isinstance(result, PageError) else result[0]
 
 
 # --- fetching -------------------------------------------------------------------------------------
