@@ -9,6 +9,7 @@ exactly like missing ones, and B's data is unchanged afterwards. The last test f
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 
@@ -294,6 +295,8 @@ async def test_a_tenant_key_cannot_use_the_admin_api(client: httpx.AsyncClient, 
         ("POST", f"/api/v1/admin/tenants/{tenant_b.id}/suspend"),
         ("PUT", f"/api/v1/admin/tenants/{tenant_b.id}/billing"),
         ("GET", "/api/v1/admin/billing"),
+        ("GET", "/api/v1/admin/webhook-events?status=failed"),
+        ("POST", f"/api/v1/admin/webhook-events/crisp/{uuid.uuid4()}/requeue"),
     ]:
         r = await client.request(
             method, path, headers={**tenant_a.headers, "Authorization": f"Bearer {tenant_a.key}"}

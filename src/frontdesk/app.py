@@ -41,6 +41,7 @@ from frontdesk.runtime import Runtime
 from frontdesk.tenants import business_router, config_router
 from frontdesk.tenants import router as tenants_router
 from frontdesk.visitor_data import router as privacy_router
+from frontdesk.webhooks import router as webhooks_router
 
 
 def warm_up() -> None:
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(billing_router.customer)
     app.include_router(billing_router.stripe_hooks)
     app.include_router(billing_router.admin)
+    app.include_router(webhooks_router.router)
     app.include_router(crisp_router.router)
     app.include_router(widget_router.router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)

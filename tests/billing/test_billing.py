@@ -3,6 +3,8 @@ signed exactly as Stripe signs them, the chat engine enforcing what the plan all
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -25,6 +27,7 @@ from frontdesk.kit.time import utcnow
 from frontdesk.models import AuditEvent, BillingAccount, Message, StripeEvent, UsageReport
 from frontdesk.runtime import Runtime
 from tests import factories
+from tests.conftest import ADMIN_TOKEN
 from tests.fakes.crisp_server import FakeCrisp
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.stripe_server import API_KEY, WEBHOOK_SECRET, FakeStripe, signed
@@ -544,11 +547,17 @@ async def test_an_event_that_fails_to_apply_is_retried_then_set_aside(billing: B
     assert r.status_code == 200 and r.json()["status"] == "pending"  # stored: Stripe need not resend
     event_id = events[1]["id"]
     for _ in range(webhooks.MAX_ATTEMPTS - 1):
+        # backing off: not due before the backoff has run out
+        assert await webhooks.process(billing.runtime.db, billing.runtime.cache, event_id) == "not due"
+        async with unit_of_work(billing.runtime.db, admin=("tests", "backoff")) as session:
+            row = await session.get(StripeEvent, event_id)
+            assert row is not None and row.next_attempt_at > utcnow()
+            row.next_attempt_at = utcnow()
         assert await webhooks.process(billing.runtime.db, billing.runtime.cache, event_id) == "pending"
     async with unit_of_work(billing.runtime.db, admin=("tests", "check")) as session:
         row = await session.get(StripeEvent, event_id)
         assert row is not None and (row.status, row.attempts) == ("failed", webhooks.MAX_ATTEMPTS)
-        assert "database hiccup" in (row.error or "")
+        assert "database hiccup" in (row.last_error or "")
     assert event_id not in await webhooks.due_events(billing.runtime.db)
 
     # once the cause is fixed, a later event of the same kind applies normally
@@ -631,3 +640,47 @@ async def test_a_cancelled_subscriptions_last_messages_are_still_reported_once(b
     for _ in range(2):  # the job runs twice: reported once
         await metering.report_usage(billing.runtime.db, billing.runtime.stripe)
     assert billing.stripe.meter_total(customer) == 2
+
+
+async def test_a_failed_event_requeued_by_an_admin_is_applied(billing: Billing, monkeypatch) -> None:
+    owner = await billing.owner("Requeued Roastery")
+    events = billing.stripe.complete_checkout(await billing.checkout(owner, "starter"))
+
+    def broken(*args: Any, **kwargs: Any) -> str:
+        raise RuntimeError("database hiccup")
+
+    monkeypatch.setitem(webhooks.HANDLERS, "customer.subscription.created", broken)
+    for event in events:
+        assert (await billing.deliver(event)).status_code == 200
+    event_id = events[1]["id"]
+    for _ in range(webhooks.MAX_ATTEMPTS - 1):  # the backoff runs out, the sweep tries again
+        async with unit_of_work(billing.runtime.db, admin=("tests", "backoff")) as session:
+            await session.execute(
+                update(StripeEvent).where(StripeEvent.id == event_id).values(next_attempt_at=utcnow())
+            )
+        assert event_id in await webhooks.due_events(billing.runtime.db)
+        await webhooks.process(billing.runtime.db, billing.runtime.cache, event_id)
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    listed = await billing.client.get(
+        "/api/v1/admin/webhook-events", headers=admin, params={"source": "stripe", "status": "failed"}
+    )
+    [failed] = [item for item in listed.json()["items"] if item["id"] == event_id]
+    assert failed["attempts"] == webhooks.MAX_ATTEMPTS and "database hiccup" in failed["last_error"]
+
+    monkeypatch.undo()  # the cause is fixed
+    r = await billing.client.post(f"/api/v1/admin/webhook-events/stripe/{event_id}/requeue", headers=admin)
+    assert r.status_code == 204
+
+    async def applied() -> bool:
+        async with unit_of_work(billing.runtime.db, admin=("tests", "check")) as session:
+            row = await session.get(StripeEvent, event_id)
+            return row is not None and row.status == "processed"
+
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if await applied():
+            break
+        await asyncio.sleep(0.05)
+    assert await applied()
+    account = await billing.account(owner.tenant_id)
+    assert account.stripe_price_id is not None and account.amount_cents > 0  # the subscription's details

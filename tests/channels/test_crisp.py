@@ -14,13 +14,13 @@ import pytest
 from sqlalchemy import func, select, update
 
 from frontdesk.app import create_app
-from frontdesk.channels.crisp import service
+from frontdesk.channels.crisp import service, tasks
 from frontdesk.db.session import unit_of_work
-from frontdesk.jobs import tasks
 from frontdesk.kit.time import utcnow
 from frontdesk.models import AuditEvent, Conversation, CrispDelivery, CrispEvent, CrispIntegration
 from frontdesk.runtime import Runtime
 from tests import factories
+from tests.conftest import ADMIN_TOKEN
 from tests.fakes.crisp_server import FakeCrisp, message_event, signed_hook
 
 WEBSITE = "8c842203-7ed8-4e29-a608-7cf78a7d2fcc"
@@ -603,3 +603,48 @@ async def test_a_connection_made_before_verification_is_verified_by_a_delivered_
 
     assert await eventually(verified)
     assert len(crisp.fake.messages) == 1
+
+
+async def test_an_event_that_keeps_failing_is_set_aside_then_requeued_by_an_admin(
+    crisp: Crisp, monkeypatch
+) -> None:
+    async def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("the model is down")
+
+    monkeypatch.setattr(crisp.runtime.chat, "reply", broken)
+    await crisp.hook(message_event(crisp.website, "s-requeue", "Can I book a table?"))
+
+    async def failed_once() -> bool:
+        return (
+            await crisp.count(CrispEvent, CrispEvent.attempts == 1, CrispEvent.last_error.is_not(None)) == 1
+        )
+
+    assert await eventually(failed_once)
+    async with unit_of_work(crisp.runtime.db, tenant_id=crisp.tenant.id) as session:
+        event = await session.scalar(select(CrispEvent))
+        assert event is not None and event.status == "received" and event.next_attempt_at > utcnow()
+        event_id = event.id
+    outcomes = []
+    for _ in range(service.MAX_EVENT_ATTEMPTS - 1):  # each backoff runs out; the job runs again
+        async with unit_of_work(crisp.runtime.db, tenant_id=crisp.tenant.id) as session:
+            await session.execute(update(CrispEvent).values(next_attempt_at=utcnow() - timedelta(seconds=1)))
+        outcomes.append(
+            await service.process_event(crisp.runtime.db, crisp.runtime.chat, crisp.tenant.id, event_id)
+        )
+    assert outcomes == ["retrying"] * (service.MAX_EVENT_ATTEMPTS - 2) + ["failed"]
+    assert await crisp.count(CrispEvent, CrispEvent.status == "failed") == 1
+    assert crisp.fake.messages == []
+
+    monkeypatch.undo()  # the model is back
+    admin = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
+    r = await crisp.client.post(f"/api/v1/admin/webhook-events/crisp/{event_id}/requeue", headers=admin)
+    assert r.status_code == 204
+
+    async def answered() -> bool:
+        return (
+            len(crisp.fake.messages) == 1
+            and await crisp.count(CrispEvent, CrispEvent.status == "processed") == 1
+        )
+
+    assert await eventually(answered)
+    assert crisp.fake.messages[0].session_id == "s-requeue"

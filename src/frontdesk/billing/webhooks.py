@@ -4,8 +4,11 @@
   the past: a timestamp more than a minute ahead is refused here); nothing is stored unless the
   signature checks out.
 - ``receive``: the event goes into ``stripe_events`` (a redelivery finds its row: no second
-  effect), then it is applied in its own transaction. A failure leaves it ``received`` with
-  the error; the periodic sweep applies it again.
+  effect), then it is claimed and applied (``kit.inbox``: a claim holds a lease, so two
+  workers never apply it at once). A failure leaves it ``received`` with the error, due
+  again after an exponential backoff; the periodic sweep applies it then, and after
+  ``MAX_ATTEMPTS`` it is ``failed``, listed for the platform's admins (``frontdesk.webhooks``),
+  who can requeue it.
 - Applying takes the tenant's billing account ``FOR UPDATE`` and compares the event's
   ``created`` with the newest event already applied: an older event never regresses the
   state (Stripe does not deliver in order). Unknown event types are acknowledged and ignored.
@@ -29,6 +32,7 @@ from frontdesk.billing.standing import DUNNING_STATUSES
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.upsert import insert_for
+from frontdesk.kit import inbox
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import BadRequest
 from frontdesk.kit.time import utcnow
@@ -40,7 +44,11 @@ CLOCK_SKEW_SECONDS = 60  # how far ahead of our clock a signature's timestamp ma
 WEBHOOK_PATH = "/api/v1/stripe/webhook"
 ACTOR = "stripe:webhook"
 MAX_ATTEMPTS = 5
-RETRY_AFTER = timedelta(minutes=1)
+QUEUE = inbox.Queue(
+    StripeEvent,
+    lease=timedelta(minutes=1),
+    backoff=inbox.Backoff(first=timedelta(minutes=1), maximum=timedelta(hours=1), max_attempts=MAX_ATTEMPTS),
+)
 
 
 class InvalidSignature(BadRequest):
@@ -76,6 +84,7 @@ async def receive(db: Database, cache: Cache, event: dict[str, Any]) -> str:
                 status="received" if event["type"] in HANDLERS else "ignored",
                 attempts=0,
                 received_at=utcnow(),
+                next_attempt_at=utcnow(),
             )
             .on_conflict_do_nothing(index_elements=["id"])
             .returning(StripeEvent.status)
@@ -84,10 +93,17 @@ async def receive(db: Database, cache: Cache, event: dict[str, Any]) -> str:
         return "duplicate"
     if stored == "ignored":
         return "ignored"
-    return await process(db, cache, event["id"])
+    outcome = await process(db, cache, event["id"])
+    return "pending" if outcome == "not due" else outcome  # the sweep's worker got there first
 
 
 async def process(db: Database, cache: Cache, event_id: str) -> str:
+    """Claim the event and apply it. Returns processed | ignored | pending (failed, retried
+    later or set aside) | not due (done, claimed by another worker, or backing off)."""
+    async with unit_of_work(db, admin=(ACTOR, f"claim {event_id}")) as session:
+        attempts = await inbox.claim(session, QUEUE, StripeEvent.id == event_id)
+    if attempts is None:
+        return "not due"
     try:
         async with unit_of_work(db, admin=(ACTOR, f"apply {event_id}")) as session:
             row = await session.get(StripeEvent, event_id, with_for_update=True)
@@ -97,44 +113,37 @@ async def process(db: Database, cache: Cache, event_id: str) -> str:
             tenant_id = await _tenant_for(session, obj)
             tenant = await session.get(Tenant, tenant_id) if tenant_id else None
             if tenant is None:
-                row.status, row.error = "ignored", "no tenant for this customer"
+                row.status, row.last_error = "ignored", "no tenant for this customer"
                 row.processed_at = utcnow()
                 return "ignored"
             account = await ensure_account(session, tenant.id, lock=True)
             outcome = HANDLERS[row.type](account, obj, row.created)
             apply(session, cache, tenant, account, actor=ACTOR)
-            row.tenant_id, row.status, row.error = tenant.id, "processed", outcome
-            row.attempts += 1
+            row.tenant_id, row.status, row.last_error = tenant.id, "processed", outcome
             row.processed_at = utcnow()
             log.info("stripe.event", id=event_id, type=row.type, tenant_id=str(tenant.id), outcome=outcome)
             return "processed"
     except Exception as error:
-        log.exception("stripe.event_failed", id=event_id)
-        # the attempt counted in the rolled-back transaction is counted again here
+        log.exception("stripe.event_failed", id=event_id, attempts=attempts)
         async with unit_of_work(db, admin=(ACTOR, f"failed {event_id}")) as session:
-            row = await session.get(StripeEvent, event_id, with_for_update=True)
-            if row is not None and row.status == "received":
-                row.attempts += 1
-                row.error = f"{type(error).__name__}: {error}"[:2000]
-                if row.attempts >= MAX_ATTEMPTS:  # visible to the platform, no longer retried
-                    row.status = "failed"
-                    log.error("stripe.event_abandoned", id=event_id, attempts=row.attempts)
+            failed = await inbox.retry_later(
+                session, QUEUE, StripeEvent.id == event_id, attempts=attempts, error=_describe(error)
+            )
+        if failed:  # visible to the platform, no longer retried
+            log.error("stripe.event_abandoned", id=event_id, attempts=attempts)
         return "pending"
 
 
+def _describe(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
 async def due_events(db: Database) -> list[str]:
-    """Events whose application failed: tried again a minute later, at most MAX_ATTEMPTS times."""
-    async with unit_of_work(db, admin=(ACTOR, "sweep"), read_only=True) as session:
-        rows = await session.scalars(
-            select(StripeEvent.id)
-            .where(
-                StripeEvent.status == "received",
-                StripeEvent.attempts < MAX_ATTEMPTS,
-                StripeEvent.received_at < utcnow() - RETRY_AFTER,
-            )
-            .order_by(StripeEvent.created)
-            .limit(100)
-        )
+    """Events whose application failed (or whose worker died), due again after the backoff;
+    events whose last attempt never finished are set aside as failed."""
+    async with unit_of_work(db, admin=(ACTOR, "sweep")) as session:
+        await inbox.give_up_abandoned(session, QUEUE)
+        rows = await session.scalars(inbox.due(QUEUE, StripeEvent.id, limit=100))
         return list(rows.all())
 
 

@@ -19,9 +19,8 @@ from types import ModuleType
 from taskiq import async_shared_broker
 
 from frontdesk.auth import tasks as auth_tasks
-from frontdesk.jobs import (
-    tasks as crisp_and_stripe_tasks,  # TODO(issue 14): channels/crisp + billing tasks.py
-)
+from frontdesk.billing import tasks as billing_tasks
+from frontdesk.channels.crisp import tasks as crisp_tasks
 from frontdesk.knowledge import tasks as knowledge_tasks
 from frontdesk.visitor_data import tasks as visitor_data_tasks
 
@@ -29,7 +28,8 @@ TASK_MODULES: tuple[ModuleType, ...] = (
     auth_tasks,
     knowledge_tasks,
     visitor_data_tasks,
-    crisp_and_stripe_tasks,
+    billing_tasks,
+    crisp_tasks,
 )
 
 

@@ -6,10 +6,11 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, IdMixin, JSONType, TenantOwned, TimestampMixin
+from frontdesk.kit.inbox import InboxRow, QueueRow
 from frontdesk.kit.time import utcnow
 
 
@@ -46,14 +47,15 @@ class BillingAccount(IdMixin, TenantOwned, TimestampMixin, Base):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
 
-class StripeEvent(Base):
+class StripeEvent(InboxRow, Base):
     """The inbox of Stripe web hook events, keyed on Stripe's event id: a redelivery is a no-op.
 
     Not tenant-owned (the tenant is known only once the event is read); only the platform's
-    admin scope touches it."""
+    admin scope touches it. Status: received → processed | ignored, or failed after
+    ``webhooks.QUEUE``'s attempts (``kit.inbox``)."""
 
     __tablename__ = "stripe_events"
-    __table_args__ = (Index("ix_stripe_events_status_received", "status", "received_at"),)
+    __table_args__ = (Index("ix_stripe_events_status_next", "status", "next_attempt_at"),)
 
     id: Mapped[str] = mapped_column(String(100), primary_key=True)
     type: Mapped[str] = mapped_column(String(100))
@@ -62,16 +64,9 @@ class StripeEvent(Base):
         ForeignKey("tenants.id", ondelete="SET NULL"), default=None, index=True
     )
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    # received → processed | ignored; a failed application stays received (with the error) for the
-    # sweep, and becomes failed after MAX_ATTEMPTS
-    status: Mapped[str] = mapped_column(String(16), default="received")
-    attempts: Mapped[int] = mapped_column(default=0)
-    error: Mapped[str | None] = mapped_column(Text, default=None)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-class UsageReport(IdMixin, TenantOwned, TimestampMixin, Base):
+class UsageReport(IdMixin, TenantOwned, TimestampMixin, QueueRow, Base):
     """An outbox row: ``quantity`` messages to report to a Stripe meter, sent until Stripe has it.
 
     ``identifier`` is deterministic (tenant, period, messages already reported before this one),
@@ -91,8 +86,5 @@ class UsageReport(IdMixin, TenantOwned, TimestampMixin, Base):
     stripe_customer_id: Mapped[str] = mapped_column(String(100))
     quantity: Mapped[int]
     timestamp: Mapped[int] = mapped_column(BigInteger)  # the meter event's time (Unix seconds)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # status: pending | sent | failed (kit.inbox's columns)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)

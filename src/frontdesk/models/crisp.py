@@ -10,6 +10,7 @@ from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from frontdesk.db.base import Base, IdMixin, JSONType, TenantOwned, TimestampMixin
+from frontdesk.kit.inbox import InboxRow, QueueRow
 from frontdesk.kit.time import utcnow
 from frontdesk.privacy.encryption import EncryptedString
 
@@ -33,29 +34,25 @@ class CrispIntegration(IdMixin, TenantOwned, TimestampMixin, Base):
     verified_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-class CrispEvent(IdMixin, TenantOwned, Base):
-    """The inbox: every accepted hook event, once (Crisp retries deliver the same fingerprint)."""
+class CrispEvent(IdMixin, TenantOwned, InboxRow, Base):
+    """The inbox: every accepted hook event, once (Crisp retries deliver the same fingerprint).
+    Status: received → processed | skipped, or failed (``kit.inbox``'s columns and queue)."""
 
     __tablename__ = "crisp_events"
     __table_args__ = (
         UniqueConstraint("tenant_id", "fingerprint"),
-        Index("ix_crisp_events_status_received", "status", "received_at"),
+        Index("ix_crisp_events_status_next", "status", "next_attempt_at"),
     )
 
     fingerprint: Mapped[str] = mapped_column(String(100))
     event: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[str] = mapped_column(String(200))
     payload: Mapped[dict[str, Any]] = mapped_column(JSONType)
-    # received → processing (claimed by a job) → processed | skipped
-    status: Mapped[str] = mapped_column(String(16), default="received")
-    attempts: Mapped[int] = mapped_column(default=0)
-    error: Mapped[str | None] = mapped_column(Text, default=None)
-    received_at: Mapped[datetime] = mapped_column(default=utcnow)
-    processed_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
-class CrispDelivery(IdMixin, TenantOwned, TimestampMixin, Base):
-    """The outbox: a reply to post into a Crisp conversation, retried until Crisp takes it."""
+class CrispDelivery(IdMixin, TenantOwned, TimestampMixin, QueueRow, Base):
+    """The outbox: a reply to post into a Crisp conversation, retried until Crisp takes it.
+    Status: pending → sent, or failed (``kit.inbox``'s columns and queue)."""
 
     __tablename__ = "crisp_deliveries"
     __table_args__ = (Index("ix_crisp_deliveries_status_next", "status", "next_attempt_at"),)
@@ -66,10 +63,6 @@ class CrispDelivery(IdMixin, TenantOwned, TimestampMixin, Base):
     website_id: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[str] = mapped_column(String(200))
     content: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | sent | failed
-    attempts: Mapped[int] = mapped_column(default=0)
-    last_error: Mapped[str | None] = mapped_column(Text, default=None)
-    next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     # Crisp's fingerprint of the message we posted: its echo in a hook is ours, not an operator's
     crisp_fingerprint: Mapped[str | None] = mapped_column(String(100), default=None, index=True)

@@ -76,7 +76,7 @@ def expired(cutoff: datetime) -> dict[str, tuple[Any, Ids]]:
         "crisp_events": (
             CrispEvent,
             lambda: select(CrispEvent.id).where(
-                CrispEvent.received_at < cutoff, CrispEvent.status.in_(("processed", "skipped"))
+                CrispEvent.received_at < cutoff, CrispEvent.status.in_(("processed", "skipped", "failed"))
             ),
         ),
         "messages": (Message, lambda: select(Message.id).where(Message.created_at < cutoff)),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import json
-from typing import Annotated, Any
+import uuid
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, Security
 
@@ -16,10 +16,12 @@ from frontdesk.auth.context import (
     authenticate,
 )
 from frontdesk.auth.permissions import CHAT_WRITE, CONFIG_READ, CONFIG_WRITE
-from frontdesk.channels.crisp import flows, service, signature
+from frontdesk.channels.base import Inbound
+from frontdesk.channels.crisp import flows, service
+from frontdesk.channels.crisp.channel import CrispChannel
 from frontdesk.channels.crisp.schemas import CrispConnectIn, CrispStatusOut, DeliveryCounts, HookAck
 from frontdesk.config import Settings
-from frontdesk.kit.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from frontdesk.kit.errors import Forbidden
 
 router = APIRouter(tags=["crisp"])
 ConfigRead = Annotated[AuthContext, Depends(Authorize(CONFIG_READ))]
@@ -115,34 +117,20 @@ async def crisp_webhook(
     stored unless the signature checks out; a visitor message is queued for the bot and
     acknowledged at once (the reply is posted back through Crisp's API).
     """
-    raw = await request.body()
-    try:
-        body: Any = json.loads(raw)
-    except ValueError:
-        raise BadRequest("The body is not JSON.") from None
-    hook = service.parse_event(body)
-    tenant_id = None
-    if api_key:
+
+    async def key_tenant() -> uuid.UUID | None:
+        if not api_key:
+            return None
         auth = await authenticate(request, runtime, api_key)
         if not auth.can(CHAT_WRITE):
             raise Forbidden(f"This key lacks the '{CHAT_WRITE}' scope.")
-        tenant_id = auth.tenant_id
-    connection = await service.find_connection(
-        runtime.db,
-        tenant_id=tenant_id,
-        token=token,
-        website_id=None if (api_key or token) else hook.website_id,
+        return auth.tenant_id
+
+    inbound = Inbound(
+        body=await request.body(),
+        headers={name.lower(): value for name, value in request.headers.items()},
+        query={"token": token} if token else {},
+        credentials=key_tenant,
     )
-    if connection is None:
-        raise NotFound("No Frontdesk account has connected this Crisp website.")
-    try:
-        signature.verify(
-            connection.signing_secret,
-            request.headers.get(signature.TIMESTAMP_HEADER),
-            request.headers.get(signature.SIGNATURE_HEADER),
-            raw,
-            body,
-        )
-    except signature.SignatureError as error:
-        raise Unauthorized(str(error)) from None
-    return HookAck(status=await service.accept(runtime.db, connection, hook))
+    channel = CrispChannel(runtime.db, runtime.crisp)
+    return HookAck(status=await channel.accept(await channel.verify(inbound)))

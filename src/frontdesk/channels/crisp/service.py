@@ -7,9 +7,13 @@ Nothing is lost between Crisp and the visitor:
   (``crisp_deliveries``) in the same transaction that marks the event processed;
 - another job posts the reply to Crisp; a failure leaves it pending with the error and a
   next attempt time (exponential backoff), and the periodic sweep re-sends what is due and
-  re-runs events a crashed job left behind. Events and deliveries are claimed before they are
-  worked on, so two workers never answer or post the same message; a crash between Crisp's
-  answer and our commit can still post a reply twice (at-least-once, never lost).
+  re-runs events a crashed job left behind. Events and deliveries are claimed (with a lease)
+  before they are worked on, so two workers never answer or post the same message; a crash
+  between Crisp's answer and our commit can still post a reply twice (at-least-once, never
+  lost). Both queues are ``kit.inbox``'s: one claim, one backoff, one sweep, and events that
+  exhaust their attempts are ``failed`` for the platform's admins to requeue.
+
+The jobs (``channels/crisp/tasks.py``) are enqueued by name: this module never imports them.
 """
 
 from __future__ import annotations
@@ -29,14 +33,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import audit
 from frontdesk.billing import service as billing
+from frontdesk.channels.base import ChatTurn
 from frontdesk.channels.crisp.client import CrispClient, CrispError
 from frontdesk.chat import store
-from frontdesk.chat.engine import ChatEngine, ChatInput
+from frontdesk.chat.engine import ChatEngine
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.tenancy import admin_scope, current_tenant
 from frontdesk.db.upsert import insert_for
-from frontdesk.jobs.enqueue import after_commit
+from frontdesk.jobs.enqueue import enqueue_after_commit
+from frontdesk.kit import inbox
 from frontdesk.kit.errors import BadRequest, Conflict, Forbidden, FrontdeskError, NotFound
 from frontdesk.kit.ids import new_id
 from frontdesk.kit.time import utcnow
@@ -45,12 +51,25 @@ from frontdesk.models import CrispDelivery, CrispEvent, CrispIntegration, Tenant
 log = structlog.get_logger()
 CHANNEL = "crisp"
 WEBHOOK_PATH = "/api/v1/crisp/webhook"
+PROCESS_EVENT = "frontdesk.crisp.process_event"  # task names (channels/crisp/tasks.py)
+DELIVER_REPLY = "frontdesk.crisp.deliver_reply"
 MAX_ATTEMPTS = 20  # ~4 hours of backoff before a reply is marked failed
-FIRST_RETRY_SECONDS = 5.0
-MAX_RETRY_SECONDS = 900.0
-LEASE = timedelta(seconds=60)  # a claimed delivery is not re-sent before this
-STUCK_EVENT_AFTER = timedelta(minutes=2)  # a job that claimed an event and never finished
 MAX_EVENT_ATTEMPTS = 5
+DELIVERIES = inbox.Queue(
+    CrispDelivery,
+    lease=timedelta(seconds=60),  # a claimed delivery is not re-sent before this
+    backoff=inbox.Backoff(
+        first=timedelta(seconds=5), maximum=timedelta(minutes=15), max_attempts=MAX_ATTEMPTS
+    ),
+)
+EVENTS = inbox.Queue(
+    CrispEvent,
+    lease=timedelta(minutes=2),  # a job that claimed an event and never finished
+    backoff=inbox.Backoff(
+        first=timedelta(minutes=1), maximum=timedelta(minutes=30), max_attempts=MAX_EVENT_ATTEMPTS
+    ),
+    sweep_grace=timedelta(minutes=1),  # the job queued at commit answers first
+)
 ECHO_WINDOW = timedelta(hours=1)
 SWEEP_BATCH = 200
 
@@ -217,6 +236,21 @@ def parse_event(body: Any) -> HookEvent:
     )
 
 
+def chat_turn(tenant_id: uuid.UUID, session_id: str, fingerprint: str, data: dict[str, Any]) -> ChatTurn:
+    """A visitor's Crisp message (a hook's ``data``, or what the inbox kept of it) as a turn."""
+    content = data.get("content")
+    raw_user = data.get("user")
+    user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
+    return ChatTurn(
+        tenant_id=tenant_id,
+        channel=CHANNEL,
+        session_key=session_id,
+        text=content if isinstance(content, str) else "",
+        idempotency_key=fingerprint,  # Crisp's message fingerprint: the inbox's unique key
+        metadata={"crisp": {"nickname": user.get("nickname")}},
+    )
+
+
 @dataclass(frozen=True)
 class Connection:
     """What a hook needs to know about the tenant it is for (detached from any session)."""
@@ -259,8 +293,6 @@ async def find_connection(
 async def accept(db: Database, connection: Connection, hook: HookEvent) -> str:
     """Record what the hook means; returns what was done: ``accepted`` (a visitor message
     queued for the bot), ``duplicate``, ``handoff`` (an operator stepped in) or ``ignored``."""
-    from frontdesk.jobs import tasks  # the jobs module imports this one
-
     if hook.website_id != connection.website_id:
         raise NotFound("This web hook URL does not belong to that Crisp website.")
     if not (hook.is_visitor_text or hook.is_operator_message):
@@ -276,11 +308,7 @@ async def accept(db: Database, connection: Connection, hook: HookEvent) -> str:
         if hook.is_operator_message:
             await _operator_stepped_in(session, hook, event_id)
             return "handoff"
-
-        async def process() -> None:
-            await tasks.process_crisp_event.kiq(str(connection.tenant_id), str(event_id))
-
-        after_commit(session, process)
+        enqueue_after_commit(session, PROCESS_EVENT, str(connection.tenant_id), str(event_id))
     return "accepted"
 
 
@@ -318,6 +346,7 @@ async def _record_event(session: AsyncSession, tenant_id: uuid.UUID, hook: HookE
             payload=hook.data,
             status="received",
             received_at=utcnow(),
+            next_attempt_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["tenant_id", "fingerprint"])
         .returning(CrispEvent.id)
@@ -333,9 +362,7 @@ async def _operator_stepped_in(session: AsyncSession, hook: HookEvent, event_id:
     if hook.content:
         await store.add_message(session, conversation, role="operator", content=hook.content)
     await store.set_status(session, conversation.id, "handoff")
-    await session.execute(
-        update(CrispEvent).where(CrispEvent.id == event_id).values(status="processed", processed_at=utcnow())
-    )
+    await inbox.finish(session, EVENTS, CrispEvent.id == event_id, status="processed", processed_at=utcnow())
 
 
 # --- jobs -----------------------------------------------------------------------------------
@@ -344,106 +371,69 @@ async def _operator_stepped_in(session: AsyncSession, hook: HookEvent, event_id:
 async def process_event(db: Database, chat: ChatEngine, tenant_id: uuid.UUID, event_id: uuid.UUID) -> str:
     """Run a received visitor message through the pipeline and queue the reply.
 
-    The event is claimed first (``processing``, attempts + 1), so a second run of this job or
-    the sweep does not answer it twice; a run that died is retried after STUCK_EVENT_AFTER, at
-    most MAX_EVENT_ATTEMPTS times."""
-    from frontdesk.jobs import tasks
-
-    now = utcnow()
+    The event is claimed first (``kit.inbox``: attempts + 1 and a lease), so a second run of
+    this job or the sweep does not answer it twice; a run that died is retried when its lease
+    runs out, a run that failed after a backoff, at most MAX_EVENT_ATTEMPTS times."""
     async with unit_of_work(db, tenant_id=tenant_id) as session:
-        claimed = await session.execute(
-            update(CrispEvent)
-            .where(
-                CrispEvent.id == event_id,
-                CrispEvent.attempts < MAX_EVENT_ATTEMPTS,
-                or_(
-                    CrispEvent.status == "received",
-                    and_(
-                        CrispEvent.status == "processing", CrispEvent.processed_at <= now - STUCK_EVENT_AFTER
-                    ),
-                ),
-            )
-            .values(status="processing", attempts=CrispEvent.attempts + 1, processed_at=now)
-        )
-        if not getattr(claimed, "rowcount", 0):
+        attempts = await inbox.claim(session, EVENTS, CrispEvent.id == event_id)
+        if attempts is None:
             return "skipped"
         event = await session.get(CrispEvent, event_id)
         assert event is not None
         website_id = (await session.scalar(select(CrispIntegration.website_id))) or ""
-        content, session_id = str(event.payload.get("content") or ""), event.session_id
-        raw_user = event.payload.get("user")
-        user: dict[str, Any] = raw_user if isinstance(raw_user, dict) else {}
+        turn = chat_turn(tenant_id, event.session_id, event.fingerprint, event.payload)
     try:
-        prepared = await chat.prepare(
-            tenant_id,
-            ChatInput(
-                session_id=session_id,
-                message=content,
-                channel=CHANNEL,
-                metadata={"crisp": {"nickname": user.get("nickname")}},
-            ),
-        )
+        prepared = await chat.prepare(tenant_id, turn.chat_input())
         outcome = await chat.reply(prepared)
     except FrontdeskError as error:  # rate limited, over quota: nothing to send, say why
-        await _finish_event(db, tenant_id, event_id, status="skipped", error=error.detail)
+        async with unit_of_work(db, tenant_id=tenant_id) as session:
+            await inbox.finish(
+                session,
+                EVENTS,
+                CrispEvent.id == event_id,
+                status="skipped",
+                last_error=error.detail,
+                processed_at=utcnow(),
+            )
         log.warning("crisp.event_skipped", event_id=str(event_id), reason=error.code)
         return "skipped"
+    except Exception as error:
+        log.exception("crisp.event_failed", event_id=str(event_id), attempts=attempts)
+        async with unit_of_work(db, tenant_id=tenant_id) as session:
+            failed = await inbox.retry_later(
+                session,
+                EVENTS,
+                CrispEvent.id == event_id,
+                attempts=attempts,
+                error=f"{type(error).__name__}: {error}",
+            )
+        return "failed" if failed else "retrying"
     async with unit_of_work(db, tenant_id=tenant_id) as session:
-        await session.execute(
-            update(CrispEvent)
-            .where(CrispEvent.id == event_id)
-            .values(status="processed", processed_at=utcnow(), payload={})  # the text is in the transcript
+        # the visitor's text lives in the transcript from now on
+        await inbox.finish(
+            session, EVENTS, CrispEvent.id == event_id, status="processed", processed_at=utcnow(), payload={}
         )
         if not outcome.reply:  # in handoff: the bot stays silent
             return "silent"
         delivery = CrispDelivery(
-            event_id=event_id, website_id=website_id, session_id=session_id, content=outcome.reply
+            event_id=event_id, website_id=website_id, session_id=turn.session_key, content=outcome.reply
         )
         session.add(delivery)
         await session.flush()
-        delivery_id = delivery.id
-
-        async def send() -> None:
-            await tasks.deliver_crisp_reply.kiq(str(tenant_id), str(delivery_id))
-
-        after_commit(session, send)
+        enqueue_after_commit(session, DELIVER_REPLY, str(tenant_id), str(delivery.id))
     return "replied"
-
-
-async def _finish_event(
-    db: Database, tenant_id: uuid.UUID, event_id: uuid.UUID, *, status: str, error: str
-) -> None:
-    async with unit_of_work(db, tenant_id=tenant_id) as session:
-        await session.execute(
-            update(CrispEvent)
-            .where(CrispEvent.id == event_id)
-            .values(status=status, error=error, processed_at=utcnow())
-        )
-
-
-def retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=min(FIRST_RETRY_SECONDS * 2 ** max(attempts - 1, 0), MAX_RETRY_SECONDS))
 
 
 async def deliver(db: Database, client: CrispClient, tenant_id: uuid.UUID, delivery_id: uuid.UUID) -> str:
     """Post one pending reply to Crisp; on failure record why and when to try again."""
-    now = utcnow()
     async with unit_of_work(db, tenant_id=tenant_id) as session:
-        claimed = await session.execute(
-            update(CrispDelivery)
-            .where(
-                CrispDelivery.id == delivery_id,
-                CrispDelivery.status == "pending",
-                CrispDelivery.next_attempt_at <= now,
-            )
-            .values(attempts=CrispDelivery.attempts + 1, next_attempt_at=now + LEASE)
-        )
-        if not getattr(claimed, "rowcount", 0):
+        attempts = await inbox.claim(session, DELIVERIES, CrispDelivery.id == delivery_id)
+        if attempts is None:
             return "not due"
         delivery = await session.get(CrispDelivery, delivery_id)
         integration = await get_integration(session)
         assert delivery is not None
-        attempts, content, session_id = delivery.attempts, delivery.content, delivery.session_id
+        content, session_id = delivery.content, delivery.session_id
         creds = (delivery.website_id, integration.identifier, integration.api_key) if integration else None
     try:
         if creds is None:
@@ -452,26 +442,28 @@ async def deliver(db: Database, client: CrispClient, tenant_id: uuid.UUID, deliv
             website_id=creds[0], session_id=session_id, identifier=creds[1], key=creds[2], content=content
         )
     except CrispError as error:
-        failed = not error.retry or attempts >= MAX_ATTEMPTS
         async with unit_of_work(db, tenant_id=tenant_id) as session:
-            await session.execute(
-                update(CrispDelivery)
-                .where(CrispDelivery.id == delivery_id)
-                .values(
-                    status="failed" if failed else "pending",
-                    last_error=str(error),
-                    next_attempt_at=utcnow() + retry_delay(attempts),
-                )
+            failed = await inbox.retry_later(
+                session,
+                DELIVERIES,
+                CrispDelivery.id == delivery_id,
+                attempts=attempts,
+                error=str(error),
+                final=not error.retry,
             )
         log.warning(
             "crisp.delivery_failed", delivery_id=str(delivery_id), attempts=attempts, error=str(error)
         )
         return "failed" if failed else "retrying"
     async with unit_of_work(db, tenant_id=tenant_id) as session:
-        await session.execute(
-            update(CrispDelivery)
-            .where(CrispDelivery.id == delivery_id)
-            .values(status="sent", sent_at=utcnow(), last_error=None, crisp_fingerprint=fingerprint)
+        await inbox.finish(
+            session,
+            DELIVERIES,
+            CrispDelivery.id == delivery_id,
+            status="sent",
+            sent_at=utcnow(),
+            last_error=None,
+            crisp_fingerprint=fingerprint,
         )
         # Crisp took a post into this website with these credentials: that proves them too
         # (a connection made before connects were verified becomes verified here)
@@ -490,26 +482,15 @@ async def deliver(db: Database, client: CrispClient, tenant_id: uuid.UUID, deliv
 async def due_work(
     db: Database,
 ) -> tuple[list[tuple[uuid.UUID, uuid.UUID]], list[tuple[uuid.UUID, uuid.UUID]]]:
-    """(tenant, delivery) pairs due for a (re)send and (tenant, event) pairs a job left behind."""
-    now = utcnow()
-    async with unit_of_work(db, admin=("system:crisp", "delivery sweep"), read_only=True) as session:
+    """(tenant, delivery) pairs due for a (re)send and (tenant, event) pairs due for a
+    (re)run; rows whose last attempt died with its worker are set aside as failed."""
+    async with unit_of_work(db, admin=("system:crisp", "delivery sweep")) as session:
+        await inbox.give_up_abandoned(session, DELIVERIES)
+        await inbox.give_up_abandoned(session, EVENTS)
         deliveries = await session.execute(
-            select(CrispDelivery.tenant_id, CrispDelivery.id)
-            .where(CrispDelivery.status == "pending", CrispDelivery.next_attempt_at <= now)
-            .order_by(CrispDelivery.next_attempt_at)
-            .limit(SWEEP_BATCH)
+            inbox.due(DELIVERIES, CrispDelivery.tenant_id, CrispDelivery.id, limit=SWEEP_BATCH)
         )
         events = await session.execute(
-            select(CrispEvent.tenant_id, CrispEvent.id)
-            .where(
-                CrispEvent.attempts < MAX_EVENT_ATTEMPTS,
-                or_(
-                    and_(CrispEvent.status == "received", CrispEvent.received_at <= now - STUCK_EVENT_AFTER),
-                    and_(
-                        CrispEvent.status == "processing", CrispEvent.processed_at <= now - STUCK_EVENT_AFTER
-                    ),
-                ),
-            )
-            .limit(SWEEP_BATCH)
+            inbox.due(EVENTS, CrispEvent.tenant_id, CrispEvent.id, limit=SWEEP_BATCH)
         )
-        return [tuple(r) for r in deliveries.all()], [tuple(r) for r in events.all()]  # type: ignore[misc]
+        return [(r[0], r[1]) for r in deliveries.all()], [(r[0], r[1]) for r in events.all()]

@@ -1,0 +1,1 @@
+"""The platform's view of every web hook inbox (Stripe's, Crisp's …): failed events, requeue."""
