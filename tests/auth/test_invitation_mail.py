@@ -11,8 +11,8 @@ from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from frontdesk.auth import flows, team
-from frontdesk.db.session import unit_of_work
 from frontdesk.db.after_commit import PENDING_KEY
+from frontdesk.db.session import unit_of_work
 from frontdesk.models import Invitation
 from frontdesk.runtime import Runtime
 from tests import factories

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import delete, select
 
-from frontdesk.auth import users
+from frontdesk.auth import flows
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit.time import utcnow
 from frontdesk.models import AuditEvent, CrispEvent, StripeEvent
@@ -35,7 +35,7 @@ class Failed:
 
 async def _platform_user(client: httpx.AsyncClient, runtime: Runtime, role: str) -> dict[str, str]:
     email = f"{role}-{uuid.uuid4().hex[:6]}@frontdesk.example"
-    await users.create_platform_user(runtime.db, email=email, password=PASSWORD, role=role)
+    await flows.create_platform_user(runtime.db, email=email, password=PASSWORD, role=role)
     r = await client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}

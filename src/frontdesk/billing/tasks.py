@@ -3,12 +3,18 @@ Registered with the broker through ``jobs.registry``; senders name them."""
 
 from __future__ import annotations
 
-from frontdesk.billing import metering, webhooks
-from frontdesk.jobs.broker import task
-from frontdesk.jobs.context import job_context
+from typing import Protocol, cast
 
-# the Stripe gateway is the runtime's (the job context holds only db, cache and settings)
-from frontdesk.runtime import current_runtime
+from frontdesk.billing import metering, webhooks
+from frontdesk.billing.gateway import StripeGateway
+from frontdesk.jobs.broker import task
+from frontdesk.jobs.context import JobContext, job_context
+
+
+class BillingJobs(JobContext, Protocol):
+    """The job context and the Stripe gateway (the runtime has both)."""
+
+    stripe: StripeGateway
 
 
 @task(task_name="frontdesk.billing.sweep_events")
@@ -31,6 +37,6 @@ async def process_stripe_event(event_id: str) -> str:
 @task(task_name="frontdesk.billing.report_usage")
 async def report_usage() -> int:
     """Report metered subscriptions' messages to Stripe (each message once)."""
-    runtime = current_runtime()
-    _, sent = await metering.report_usage(runtime.db, runtime.stripe)
+    jobs = cast(BillingJobs, job_context())
+    _, sent = await metering.report_usage(jobs.db, jobs.stripe)
     return sent

@@ -6,29 +6,39 @@ imports this module; a worker registers them through ``jobs.registry``."""
 from __future__ import annotations
 
 import uuid
+from typing import Protocol, cast
 
 from frontdesk.channels.crisp import service
+from frontdesk.channels.crisp.client import CrispClient
+from frontdesk.chat.engine import ChatEngine
 from frontdesk.jobs.broker import task
-from frontdesk.jobs.context import job_context
+from frontdesk.jobs.context import JobContext, job_context
 from frontdesk.jobs.enqueue import send
 
-# the chat engine and the Crisp client are the runtime's (the job context holds only db,
-# cache and settings)
-from frontdesk.runtime import current_runtime
+
+class CrispJobs(JobContext, Protocol):
+    """What Crisp's jobs take from the process besides the job context (the runtime has both)."""
+
+    chat: ChatEngine
+    crisp: CrispClient
+
+
+def _jobs() -> CrispJobs:
+    return cast(CrispJobs, job_context())
 
 
 @task(task_name=service.PROCESS_EVENT)
 async def process_crisp_event(tenant_id: str, event_id: str) -> str:
     """A visitor's Crisp message through the chat pipeline; the reply goes to the outbox."""
-    runtime = current_runtime()
-    return await service.process_event(runtime.db, runtime.chat, uuid.UUID(tenant_id), uuid.UUID(event_id))
+    jobs = _jobs()
+    return await service.process_event(jobs.db, jobs.chat, uuid.UUID(tenant_id), uuid.UUID(event_id))
 
 
 @task(task_name=service.DELIVER_REPLY)
 async def deliver_crisp_reply(tenant_id: str, delivery_id: str) -> str:
     """Post one reply to Crisp (or record why not and when to retry)."""
-    runtime = current_runtime()
-    return await service.deliver(runtime.db, runtime.crisp, uuid.UUID(tenant_id), uuid.UUID(delivery_id))
+    jobs = _jobs()
+    return await service.deliver(jobs.db, jobs.crisp, uuid.UUID(tenant_id), uuid.UUID(delivery_id))
 
 
 @task(task_name="frontdesk.crisp.sweep")
