@@ -16,6 +16,7 @@ from frontdesk.auth.tokens import new_opaque_token, token_digest
 from frontdesk.billing import service as billing
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
+from frontdesk.db.tenancy import of_tenant
 from frontdesk.kit.errors import Conflict, Forbidden, NotFound, Unauthorized
 from frontdesk.kit.time import utcnow
 from frontdesk.models import Invitation, Membership, User
@@ -209,7 +210,7 @@ async def accept(
             await session.flush()
         exists = await session.scalar(
             select(Membership).where(
-                Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id
+                Membership.user_id == user.id, of_tenant(Membership.tenant_id, invitation.tenant_id)
             )
         )
         membership = exists or Membership(

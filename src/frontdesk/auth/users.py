@@ -41,7 +41,7 @@ from frontdesk.auth.tokens import (
 )
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
-from frontdesk.db.tenancy import admin_scope, use_tenant
+from frontdesk.db.tenancy import admin_scope, of_tenant, use_tenant
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import Conflict, Forbidden, FrontdeskError, NotFound, Unauthorized, Unprocessable
 from frontdesk.kit.time import utcnow
@@ -439,7 +439,7 @@ async def unlock(db: Database, throttle: SignInThrottle, *, token: str, client: 
 def _pick(memberships: list[Membership], tenant_id: uuid.UUID | None) -> Membership | None:
     if tenant_id is None:
         return memberships[0] if memberships else None
-    return next((m for m in memberships if m.tenant_id == tenant_id), None)
+    return {m.tenant_id: m for m in memberships}.get(tenant_id)  # one membership per tenant
 
 
 async def refresh(db: Database, cache: Cache, secret_key: str, *, refresh_token: str) -> Issued:
@@ -475,7 +475,7 @@ async def refresh(db: Database, cache: Cache, secret_key: str, *, refresh_token:
             if auth_session.tenant_id is not None:
                 membership = await session.scalar(
                     select(Membership).where(
-                        Membership.user_id == user.id, Membership.tenant_id == auth_session.tenant_id
+                        Membership.user_id == user.id, of_tenant(Membership.tenant_id, auth_session.tenant_id)
                     )
                 )
                 if membership is None:
@@ -661,7 +661,7 @@ async def revoke_tenant_sessions(
                 await session.scalars(
                     select(AuthSession.id).where(
                         AuthSession.user_id == user_id,
-                        AuthSession.tenant_id == tenant_id,
+                        of_tenant(AuthSession.tenant_id, tenant_id),
                         AuthSession.revoked_at.is_(None),
                     )
                 )
