@@ -31,7 +31,8 @@ from frontdesk.auth import audit
 from frontdesk.billing import service as billing
 from frontdesk.channels.crisp.client import CrispClient, CrispError
 from frontdesk.chat import store
-from frontdesk.chat.engine import ChatEngine, ChatInput
+from frontdesk.chat.engine import ChatEngine
+from frontdesk.chat.turn import ChatInput
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.db.tenancy import admin_scope, current_tenant, of_tenant
