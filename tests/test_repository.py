@@ -78,10 +78,6 @@ def test_the_routers_contract_covers_every_router_module() -> None:
 LAZY = "# lazy:"
 # Known ones, each with the part of issue 14 that removes it (the lead trims this list).
 KNOWN_IN_FUNCTION_IMPORTS = {
-    # item 4 (channels helper): Crisp tasks beside the channel, sent by name
-    ("channels/crisp/service.py", "frontdesk.jobs"),
-    # items 2+6 (services helper)
-    ("auth/schemas.py", "frontdesk.kit.time"),
     # item 3 (stages helper owns db/tenancy.py)
     ("db/tenancy.py", "frontdesk.models"),
     ("db/tenancy.py", "frontdesk.models.tenant"),
@@ -131,3 +127,23 @@ def test_the_in_function_import_check_sees_nested_and_relative_imports(tmp_path:
         "            import json\n"
     )
     assert _in_function_imports(sample) == [(3, "frontdesk.kit"), (6, ".")]
+
+
+# A query compares a tenant id in db/ only: the ORM hook scopes a tenant's session, Core statements
+# take the tenant from tenancy.tenant_filter/tenant_values, admin queries name one with of_tenant,
+# and joins follow the foreign key. Either order: `X.tenant_id == …` and `… == X.tenant_id`.
+TENANT_COMPARISON = re.compile(r"\btenant_id\s*==|==\s*[\w.]+\.tenant_id\b")
+
+
+def test_no_query_compares_tenant_id_outside_db() -> None:
+    package = ROOT / "src" / "frontdesk"
+    found = [
+        f"{path.relative_to(ROOT)}:{number}: {line.strip()}"
+        for path in sorted(package.rglob("*.py"))
+        if path.relative_to(package).parts[0] != "db"
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if TENANT_COMPARISON.search(line)
+    ]
+    assert found == [], "use frontdesk.db.tenancy (tenant_filter, tenant_values, of_tenant):\n" + "\n".join(
+        found
+    )

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import delete, func, select, update
 
+from frontdesk.db import tenancy
 from frontdesk.db.session import unit_of_work
-from frontdesk.db.tenancy import TenancyError, admin_scope
+from frontdesk.db.tenancy import TenancyError, admin_scope, tenant_filter, tenant_values
+from frontdesk.kit.ids import new_id
+from frontdesk.kit.time import utcnow
 from frontdesk.models import Conversation, Message, Tenant
 from frontdesk.runtime import Runtime
 from tests import factories
@@ -71,6 +74,29 @@ async def test_no_tenant_context_raises(runtime: Runtime) -> None:
         async with unit_of_work(runtime.db) as session:
             session.add(Conversation(session_id="z"))
             await session.flush()
+
+
+async def test_core_statements_take_the_tenant_from_the_session(runtime: Runtime) -> None:
+    a = await factories.create_tenant(runtime, "A")
+    b = await factories.create_tenant(runtime, "B")
+    await _conversation_with_message(runtime, a, "from A")
+    await _conversation_with_message(runtime, b, "from B")
+    messages, conversations = Message.__table__, Conversation.__table__
+    contents = select(messages.c.content).where(tenant_filter(messages))  # built once, run per tenant
+    now = utcnow()
+    insert = conversations.insert().values(tenant_values())
+    async with unit_of_work(runtime.db, tenant_id=a) as session:
+        assert (await tenancy.execute(session, contents)).scalars().all() == ["from A"]
+        row = {"id": new_id(), "channel": "api", "session_id": "core", "status": "open"}
+        await tenancy.execute(session, insert, {**row, "created_at": now, "updated_at": now})
+    async with unit_of_work(runtime.db, tenant_id=b) as session:
+        assert (await tenancy.execute(session, contents)).scalars().all() == ["from B"]
+        assert (await session.scalars(select(Conversation.session_id))).all() == ["s1"]
+    async with unit_of_work(runtime.db, tenant_id=a) as session:
+        assert sorted((await session.scalars(select(Conversation.session_id))).all()) == ["core", "s1"]
+    with pytest.raises(TenancyError, match="without a tenant context"):
+        async with unit_of_work(runtime.db) as session:
+            await tenancy.execute(session, contents)
 
 
 async def test_admin_scope_sees_all_tenants_and_is_logged(runtime: Runtime, capsys) -> None:

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from frontdesk.chat.engine import MAX_MESSAGE_CHARS, MAX_METADATA_CHARS, ChatInput
+from frontdesk.chat.turn import MAX_MESSAGE_CHARS, MAX_METADATA_CHARS, ChatInput
 from frontdesk.db.session import unit_of_work
 from frontdesk.models import Message, TenantConfiguration
 from frontdesk.runtime import Runtime

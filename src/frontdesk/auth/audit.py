@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from frontdesk.db.tenancy import of_tenant
 from frontdesk.kit.pagination import PageParams, paginate
 from frontdesk.kit.time import to_utc
 from frontdesk.models import AuditEvent
@@ -43,7 +44,7 @@ async def list_events(
     if action:
         query = query.where(AuditEvent.action.startswith(action))
     if tenant_id is not None:
-        query = query.where(AuditEvent.tenant_id == tenant_id)
+        query = query.where(of_tenant(AuditEvent.tenant_id, tenant_id))
     if since is not None:
         query = query.where(AuditEvent.created_at >= to_utc(since))
     return await paginate(session, query.order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()), params)

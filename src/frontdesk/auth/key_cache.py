@@ -142,10 +142,6 @@ class KeyResolver:
         self.db_lookups += 1
         async with unit_of_work(self.db, admin=("system:auth", "api key lookup")) as session:
             row = (
-                await session.execute(
-                    select(ApiKey, Tenant)
-                    .join(Tenant, Tenant.id == ApiKey.tenant_id)
-                    .where(ApiKey.key_hash == digest)
-                )
+                await session.execute(select(ApiKey, Tenant).join(Tenant).where(ApiKey.key_hash == digest))
             ).first()
         return KeySnapshot.of(row[0], row[1]) if row else None

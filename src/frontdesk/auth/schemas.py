@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from frontdesk.auth.permissions import TENANT_ROLES, validate_scopes
 from frontdesk.kit.schemas import Email, InputModel
+from frontdesk.kit.time import to_utc, utcnow
 
 ORIGIN_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?$"
 
@@ -41,8 +42,6 @@ class ApiKeyCreate(InputModel):
     @field_validator("expires_at")
     @classmethod
     def _future(cls, value: datetime | None) -> datetime | None:
-        from frontdesk.kit.time import to_utc, utcnow
-
         value = to_utc(value) if value is not None else None
         if value is not None and value <= utcnow():
             raise ValueError("must be in the future")

@@ -14,6 +14,7 @@ from frontdesk.auth import audit, passwords, users
 from frontdesk.auth.throttle import SignInThrottle
 from frontdesk.auth.tokens import new_opaque_token, token_digest
 from frontdesk.billing import service as billing
+from frontdesk.db.tenancy import of_tenant
 from frontdesk.kit.errors import Conflict, Forbidden, NotFound, Unauthorized
 from frontdesk.kit.time import utcnow
 from frontdesk.models import Invitation, Membership, Tenant, User
@@ -103,7 +104,7 @@ async def new_link(session: AsyncSession, invitation_id: uuid.UUID) -> Link | No
     found = (
         await session.execute(
             select(Invitation, Tenant.name)
-            .join(Tenant, Tenant.id == Invitation.tenant_id)
+            .join(Tenant)
             .where(
                 Invitation.id == invitation_id,
                 Invitation.accepted_at.is_(None),
@@ -241,7 +242,9 @@ async def accept(
         session.add(user)
         await session.flush()
     exists = await session.scalar(
-        select(Membership).where(Membership.user_id == user.id, Membership.tenant_id == invitation.tenant_id)
+        select(Membership).where(
+            Membership.user_id == user.id, of_tenant(Membership.tenant_id, invitation.tenant_id)
+        )
     )
     membership = exists or Membership(tenant_id=invitation.tenant_id, user_id=user.id, role=invitation.role)
     if exists is None:

@@ -39,7 +39,7 @@ from frontdesk.auth.tokens import (
     new_opaque_token,
     token_digest,
 )
-from frontdesk.db.tenancy import admin_scope, use_tenant
+from frontdesk.db.tenancy import admin_scope, of_tenant, use_tenant
 from frontdesk.kit.errors import Conflict, Forbidden, FrontdeskError, NotFound, Unauthorized, Unprocessable
 from frontdesk.kit.time import utcnow
 from frontdesk.models import AuthSession, Membership, OneTimeToken, RefreshToken, Tenant, User
@@ -458,7 +458,7 @@ async def spend_unlock(session: AsyncSession, *, token: str, client: Client) -> 
 def _pick(memberships: list[Membership], tenant_id: uuid.UUID | None) -> Membership | None:
     if tenant_id is None:
         return memberships[0] if memberships else None
-    return next((m for m in memberships if m.tenant_id == tenant_id), None)
+    return {m.tenant_id: m for m in memberships}.get(tenant_id)  # one membership per tenant
 
 
 @dataclass(frozen=True)
@@ -497,7 +497,7 @@ async def rotate(session: AsyncSession, secret_key: str, *, refresh_token: str) 
     if auth_session.tenant_id is not None:
         membership = await session.scalar(
             select(Membership).where(
-                Membership.user_id == user.id, Membership.tenant_id == auth_session.tenant_id
+                Membership.user_id == user.id, of_tenant(Membership.tenant_id, auth_session.tenant_id)
             )
         )
         if membership is None:
@@ -666,7 +666,7 @@ async def end_workspace_sessions(
             await session.scalars(
                 select(AuthSession.id).where(
                     AuthSession.user_id == user_id,
-                    AuthSession.tenant_id == tenant_id,
+                    of_tenant(AuthSession.tenant_id, tenant_id),
                     AuthSession.revoked_at.is_(None),
                 )
             )

@@ -73,6 +73,9 @@ async def plan_reports(db: Database, now: datetime | None = None) -> int:
                 .distinct()
             )
         ).all()
+    reported: dict[uuid.UUID, list[tuple[datetime, datetime]]] = {}  # the recent periods, per tenant
+    for owner, start, end in recent:
+        reported.setdefault(owner, []).append((start, end))
     created = 0
     for account in accounts:
         plan = _metered_plan(account, now)
@@ -81,8 +84,8 @@ async def plan_reports(db: Database, now: datetime | None = None) -> int:
         customer, current = account.stripe_customer_id, account.current_period_start
         assert customer is not None and current is not None and account.current_period_end is not None
         periods = {current: (account.current_period_end, min(now, account.current_period_end))}
-        for tenant_id, start, end in recent:
-            if tenant_id == account.tenant_id and start != current:
+        for start, end in reported.get(account.tenant_id, []):
+            if start != current:
                 # the tail of an earlier period, never past the start of the current one (a new
                 # subscription or a reset anchor counts those messages itself)
                 periods[start] = (end, min(end, current) if current > start else end)

@@ -21,7 +21,7 @@ from frontdesk.auth import audit
 from frontdesk.billing import plans
 from frontdesk.billing.plans import FREE, Plan
 from frontdesk.billing.standing import Standing, standing
-from frontdesk.db.tenancy import current_tenant
+from frontdesk.db.tenancy import current_tenant, of_tenant
 from frontdesk.db.upsert import insert_for
 from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit import generations
@@ -54,7 +54,7 @@ def limit_reached(limit: str, plan: Plan, allowed: int | None, what: str) -> Pla
 async def load_account(
     session: AsyncSession, tenant_id: uuid.UUID, *, lock: bool = False
 ) -> BillingAccount | None:
-    query = select(BillingAccount).where(BillingAccount.tenant_id == tenant_id)
+    query = select(BillingAccount).where(of_tenant(BillingAccount.tenant_id, tenant_id))
     return await session.scalar(query.with_for_update() if lock else query)
 
 
@@ -432,11 +432,7 @@ def account_row(tenant: Tenant, account: BillingAccount) -> dict[str, Any]:
 
 async def subscription_overview(session: AsyncSession) -> dict[str, Any]:
     """Admin scope: MRR from active subscriptions, tenants by status and by plan."""
-    rows = (
-        await session.execute(
-            select(Tenant, BillingAccount).outerjoin(BillingAccount, BillingAccount.tenant_id == Tenant.id)
-        )
-    ).all()
+    rows = (await session.execute(select(Tenant, BillingAccount).outerjoin(BillingAccount))).all()
     by_status: dict[str, int] = {}
     by_plan: dict[str, int] = {}
     mrr = 0

@@ -44,7 +44,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, TypeVar
 
-from frontdesk.chat.engine import ChatInput
+from frontdesk.chat.turn import ChatInput
 
 Origin = TypeVar("Origin")
 

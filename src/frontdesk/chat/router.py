@@ -13,8 +13,8 @@ from fastapi.responses import StreamingResponse
 from frontdesk.auth.context import AuthContext, Authorize, RuntimeDep, TenantSession
 from frontdesk.auth.permissions import CHAT_WRITE
 from frontdesk.chat import ratings
-from frontdesk.chat.engine import ChatInput
 from frontdesk.chat.schemas import ChatRequest, ChatResponse, RatingOut, RatingRequest
+from frontdesk.chat.turn import ChatInput
 
 router = APIRouter(prefix="/api/v1/chat", tags=["chat"])
 ChatWrite = Annotated[AuthContext, Depends(Authorize(CHAT_WRITE))]

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from frontdesk.chat.ratings import RATING_NAMES, Rating
+from frontdesk.chat.turn import MAX_MESSAGE_CHARS
 from frontdesk.kit.schemas import InputModel
 
 # --- Conversations and transcripts (output of /api/v1/conversations) ------------------------
@@ -75,7 +76,7 @@ class ChatRequest(InputModel):
         pattern=r"^[\w.:@-]+$",
         description="The visitor's session; history is kept per session",
     )
-    message: str = Field(min_length=1, max_length=4000)
+    message: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)
     metadata: dict[str, str | int | float | bool | None] = Field(
         default_factory=dict, max_length=20, description="Stored with the visitor's message (page URL, …)"
     )

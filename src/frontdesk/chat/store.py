@@ -14,7 +14,8 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, Table, bindparam, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from frontdesk.db.tenancy import TenancyError, current_tenant
+from frontdesk.db import tenancy
+from frontdesk.db.tenancy import tenant_filter, tenant_values
 from frontdesk.db.upsert import insert_for
 from frontdesk.kit.errors import Conflict, NotFound
 from frontdesk.kit.ids import new_id
@@ -48,7 +49,8 @@ class ConversationSummaryRow:
 # The chat pipeline's statements are Core statements built once and run on the session's
 # connection: the ORM's unit of work and per-statement compilation cost more than the chat
 # turn's own logic. The tenant is still set for the transaction (``app.tenant_id``, RLS on
-# PostgreSQL), and every statement carries it explicitly, from ``_tenant(session)``.
+# PostgreSQL), and every statement carries it explicitly: ``tenant_filter``/``tenant_values``,
+# bound to the session's tenant by ``tenancy.execute``.
 
 _conversations: Table = Conversation.__table__  # type: ignore[assignment]
 _messages: Table = Message.__table__  # type: ignore[assignment]
@@ -60,22 +62,20 @@ _CONVERSATION_COLUMNS = (
     _conversations.c.updated_at,
 )
 _FIND_CONVERSATION = select(*_CONVERSATION_COLUMNS).where(
-    _conversations.c.tenant_id == bindparam("tenant_id"),
+    tenant_filter(_conversations),
     _conversations.c.channel == bindparam("channel"),
     _conversations.c.session_id == bindparam("session_id"),
 )
-_INSERT_MESSAGE = _messages.insert()
+_INSERT_MESSAGE = _messages.insert().values(tenant_values())
 _TOUCH_CONVERSATION = (
     _conversations.update()
-    .where(
-        _conversations.c.id == bindparam("conversation_id"), _conversations.c.tenant_id == bindparam("tid")
-    )
+    .where(tenant_filter(_conversations), _conversations.c.id == bindparam("conversation_id"))
     .values(updated_at=bindparam("at"), language=bindparam("lang"))
 )
 _HISTORY = (
     select(_messages.c.role, _messages.c.content)
     .where(
-        _messages.c.tenant_id == bindparam("tenant_id"),
+        tenant_filter(_messages),
         _messages.c.conversation_id == bindparam("conversation_id"),
         _messages.c.role.in_(DIALOGUE_ROLES),
     )
@@ -110,13 +110,6 @@ class Turn:
     content: str
 
 
-def _tenant(session: AsyncSession) -> uuid.UUID:
-    tenant_id = current_tenant(session)
-    if tenant_id is None:
-        raise TenancyError("conversation writes need a tenant context")
-    return tenant_id
-
-
 def _ref(row: Any, *, created: bool = False) -> ConversationRef:
     return ConversationRef(row.id, row.tenant_id, row.status, row.language, to_utc(row.updated_at), created)
 
@@ -129,24 +122,30 @@ async def get_or_create_conversation(
     Safe under concurrency: two requests racing for the same new session end with one row —
     ``INSERT … ON CONFLICT DO NOTHING RETURNING`` returns nothing for the loser, which re-reads.
     """
-    tenant_id = _tenant(session)
-    connection = await session.connection()
-    key = {"tenant_id": tenant_id, "channel": channel, "session_id": session_id}
-    found = (await connection.execute(_FIND_CONVERSATION, key)).first()
+    key = {"channel": channel, "session_id": session_id}
+    found = (await tenancy.execute(session, _FIND_CONVERSATION, key)).first()
     if found is not None:
         return _ref(found)
-    insert = insert_for(connection)
+    insert = insert_for(await session.connection())
     now = utcnow()
     statement = (
         insert(_conversations)
-        .values(id=new_id(), status="open", language=language, created_at=now, updated_at=now, **key)
+        .values(
+            id=new_id(),
+            status="open",
+            language=language,
+            created_at=now,
+            updated_at=now,
+            **key,
+            **tenant_values(),
+        )
         .on_conflict_do_nothing(index_elements=["tenant_id", "channel", "session_id"])
         .returning(*_CONVERSATION_COLUMNS)
     )
-    created = (await connection.execute(statement)).first()
+    created = (await tenancy.execute(session, statement)).first()
     if created is not None:
         return _ref(created, created=True)
-    found = (await connection.execute(_FIND_CONVERSATION, key)).first()
+    found = (await tenancy.execute(session, _FIND_CONVERSATION, key)).first()
     if found is None:
         raise RuntimeError("conversation insert conflicted but no row was found")
     return _ref(found)
@@ -168,10 +167,7 @@ async def recent_history(session: AsyncSession, conversation_id: uuid.UUID, *, l
     """The newest ``limit`` user/assistant/operator messages, oldest first (system notes left out)."""
     if limit <= 0:
         return []
-    connection = await session.connection()
-    rows = await connection.execute(
-        _HISTORY, {"tenant_id": _tenant(session), "conversation_id": conversation_id, "limit": limit}
-    )
+    rows = await tenancy.execute(session, _HISTORY, {"conversation_id": conversation_id, "limit": limit})
     return [Turn(role, content) for role, content in reversed(rows.all())]
 
 
@@ -197,21 +193,18 @@ async def add_message(
     """
     if role not in ROLES:
         raise ValueError(f"unknown message role {role!r}")
-    tenant_id = _tenant(session)
     if conversation.created:
         now = conversation.updated_at
         conversation.created = False
     else:
         now = max(utcnow(), conversation.updated_at + _TICK)
     message = await _insert_message(
-        session, tenant_id, conversation.id, role, content, intent, tokens, latency_ms, model, meta, now
+        session, conversation.id, role, content, intent, tokens, latency_ms, model, meta, now
     )
     language = language or conversation.language
     if now != conversation.updated_at or language != conversation.language:
-        connection = await session.connection()
-        await connection.execute(
-            _TOUCH_CONVERSATION,
-            {"conversation_id": conversation.id, "tid": tenant_id, "at": now, "lang": language},
+        await tenancy.execute(
+            session, _TOUCH_CONVERSATION, {"conversation_id": conversation.id, "at": now, "lang": language}
         )
         conversation.updated_at, conversation.language = now, language
     return message
@@ -219,7 +212,6 @@ async def add_message(
 
 async def _insert_message(
     session: AsyncSession,
-    tenant_id: uuid.UUID,
     conversation_id: uuid.UUID,
     role: str,
     content: str,
@@ -231,12 +223,11 @@ async def _insert_message(
     created_at: datetime,
 ) -> StoredMessage:
     message_id = new_id()
-    connection = await session.connection()
-    await connection.execute(
+    await tenancy.execute(
+        session,
         _INSERT_MESSAGE,
         {
             "id": message_id,
-            "tenant_id": tenant_id,
             "conversation_id": conversation_id,
             "role": role,
             "content": content,
@@ -267,7 +258,6 @@ async def add_reply(
     conversation was touched by that message a moment ago and is not updated again."""
     return await _insert_message(
         session,
-        _tenant(session),
         conversation_id,
         "assistant",
         content,

@@ -7,6 +7,12 @@ with no tenant raises ``TenancyError`` unless the session is inside an explicit,
 and Row-Level Security policies enforce it a second time; an admin scope is entered there by
 presenting the deployment's admin-scope key to ``frontdesk_admin_scope()`` (``db/rls.py``),
 which the app role's SQL alone cannot do.
+
+Outside the ORM, the same tenant reaches Core statements through three helpers, so that no
+query elsewhere writes ``tenant_id ==`` by hand (``tests/test_repository.py`` checks):
+``tenant_filter(table)`` and ``tenant_values()`` name the session's tenant as a bound parameter,
+which ``execute`` fills in from the session (and raises without one); ``of_tenant`` is for the
+admin and system queries that name a tenant on purpose.
 """
 
 from __future__ import annotations
@@ -20,11 +26,26 @@ from functools import cache
 from typing import Any
 
 import structlog
-from sqlalchemy import event, text
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    CursorResult,
+    Executable,
+    FromClause,
+    bindparam,
+    event,
+    text,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, with_loader_criteria
+from sqlalchemy.orm import (
+    ORMExecuteState,
+    QueryableAttribute,
+    Session,
+    SessionTransaction,
+    with_loader_criteria,
+)
 from sqlalchemy.sql.util import find_tables
 
 from frontdesk.db.base import TenantOwned
@@ -48,6 +69,49 @@ def admin_scope_key(secret_key: str) -> str:
 def current_tenant(session: Session | AsyncSession) -> uuid.UUID | None:
     value = session.info.get(TENANT_KEY)
     return value if isinstance(value, uuid.UUID) else None
+
+
+def require_tenant(session: Session | AsyncSession) -> uuid.UUID:
+    """The session's tenant; ``TenancyError`` when it has none."""
+    tenant_id = current_tenant(session)
+    if tenant_id is None:
+        raise TenancyError("a tenant-scoped statement without a tenant context")
+    return tenant_id
+
+
+# --- Core statements: the raw-SQL counterpart of the ORM hook --------------------------------
+
+TENANT_PARAM = "tenant"  # the bound parameter that carries the session's tenant
+
+
+def tenant_filter(table: FromClause) -> ColumnElement[bool]:
+    """``table.tenant_id = :tenant``: the current tenant's rows. The statement runs through
+    ``execute``, which binds the session's tenant (a statement built once keeps working)."""
+    return table.c.tenant_id == bindparam(TENANT_PARAM)
+
+
+def tenant_values() -> dict[str, BindParameter[Any]]:
+    """``tenant_id=:tenant`` for an INSERT's values, bound by ``execute`` like ``tenant_filter``."""
+    return {"tenant_id": bindparam(TENANT_PARAM)}
+
+
+async def execute(
+    session: AsyncSession, statement: Executable, params: dict[str, Any] | None = None
+) -> CursorResult[Any]:
+    """Run a Core statement on the session's connection (no ORM events: the chat turn's hot path)
+    with the session's tenant bound to ``tenant_filter``/``tenant_values``; raises without one."""
+    tenant = {TENANT_PARAM: require_tenant(session)}
+    connection = await session.connection()
+    return await connection.execute(statement, {**params, **tenant} if params else tenant)
+
+
+def of_tenant(
+    column: QueryableAttribute[Any] | ColumnElement[Any], tenant_id: uuid.UUID | None
+) -> ColumnElement[bool]:
+    """``column = tenant_id`` for the queries that name a tenant on purpose: admin and system
+    work in an ``admin_scope`` (or on tables no tenant owns). In a tenant's session the ORM hook
+    already scopes every tenant-owned model: such a query needs no filter of its own."""
+    return column == tenant_id
 
 
 def in_admin_scope(session: Session | AsyncSession) -> bool:

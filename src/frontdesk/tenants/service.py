@@ -14,6 +14,7 @@ from sqlalchemy.orm import aliased
 from frontdesk.auth.key_cache import KeyResolver
 from frontdesk.billing import plans
 from frontdesk.billing import service as billing
+from frontdesk.db.tenancy import of_tenant
 from frontdesk.jobs.enqueue import after_commit
 from frontdesk.kit.cache import Cache
 from frontdesk.kit.errors import NotFound
@@ -152,13 +153,13 @@ async def delete_tenant(session: AsyncSession, keys: KeyResolver, cache: Cache, 
             await session.scalars(
                 select(User.id)
                 .join(Membership, Membership.user_id == User.id)
-                .where(Membership.tenant_id == tenant_id, User.platform_role.is_(None), ~elsewhere)
+                .where(of_tenant(Membership.tenant_id, tenant_id), User.platform_role.is_(None), ~elsewhere)
             )
         ).all()
     )
     await session.execute(
         delete(StripeEvent)
-        .where(StripeEvent.tenant_id == tenant_id)
+        .where(of_tenant(StripeEvent.tenant_id, tenant_id))
         .execution_options(synchronize_session=False)
     )
     await session.delete(tenant)
@@ -173,7 +174,7 @@ async def _invalidate_keys_after_commit(
     session: AsyncSession, keys: KeyResolver, tenant_id: uuid.UUID, *, revoked: bool
 ) -> None:
     digests = list(
-        (await session.scalars(select(ApiKey.key_hash).where(ApiKey.tenant_id == tenant_id))).all()
+        (await session.scalars(select(ApiKey.key_hash).where(of_tenant(ApiKey.tenant_id, tenant_id)))).all()
     )
 
     async def invalidate() -> None:

@@ -39,7 +39,7 @@ from frontdesk.chat import store
 from frontdesk.chat.engine import ChatEngine
 from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
-from frontdesk.db.tenancy import admin_scope, current_tenant
+from frontdesk.db.tenancy import admin_scope, current_tenant, of_tenant
 from frontdesk.db.upsert import insert_for
 from frontdesk.jobs.enqueue import enqueue_after_commit
 from frontdesk.kit import inbox
@@ -269,11 +269,9 @@ async def find_connection(
 ) -> Connection | None:
     """The tenant a hook is for: by API key's tenant, else by webhook URL token, else by the
     event's website_id. Unauthenticated lookups run in an audited admin scope."""
-    query = select(CrispIntegration, Tenant.suspended_at).join(
-        Tenant, Tenant.id == CrispIntegration.tenant_id
-    )
+    query = select(CrispIntegration, Tenant.suspended_at).join(Tenant)
     if tenant_id is not None:
-        query = query.where(CrispIntegration.tenant_id == tenant_id)
+        query = query.where(of_tenant(CrispIntegration.tenant_id, tenant_id))
     elif token:
         query = query.where(CrispIntegration.webhook_token_hash == token_hash(token))
     elif website_id:
