@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(tenants_router.admin)
+    app.include_router(conversations_router.support)
     app.include_router(keys_router.admin)
     app.include_router(tenants_router.me)
     app.include_router(tenants_router.platform)

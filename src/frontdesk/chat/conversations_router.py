@@ -1,4 +1,4 @@
-"""Conversations and transcripts (secret keys)."""
+"""Conversations and transcripts: a tenant's (both doors) and, for platform support, any tenant's."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from frontdesk.auth.context import AuthContext, Authorize, TenantSession
+from frontdesk.auth.context import AuthContext, Authorize, StaffInTenant, TenantSession
 from frontdesk.auth.permissions import CONVERSATIONS_READ, CONVERSATIONS_WRITE
 from frontdesk.chat import store
 from frontdesk.chat.schemas import (
@@ -23,6 +23,8 @@ from frontdesk.kit.schemas import CleanStr
 from frontdesk.models import Conversation, Message
 
 router = APIRouter(prefix="/conversations", tags=["conversations"])
+# platform staff reading a tenant's conversations (support): audited, in the tenant's scope
+support = APIRouter(prefix="/api/v1/admin/tenants", tags=["admin: tenants"])
 ConversationsRead = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_READ))]
 ConversationsWrite = Annotated[AuthContext, Depends(Authorize(CONVERSATIONS_WRITE))]
 
@@ -91,3 +93,20 @@ async def release_handoff(
 ) -> ConversationOut:
     """Give a conversation that was handed off to a person back to the bot (409 if not handed off)."""
     return ConversationOut.model_validate(await store.release_handoff(session, conversation_id))
+
+
+@support.get("/{tenant_id}/conversations", response_model=Page[ConversationSummaryOut])
+async def support_conversations(
+    session: StaffInTenant,
+    params: Annotated[PageParams, Depends(page_params)],
+    q: Annotated[CleanStr | None, Query(max_length=200, description="Search message text")] = None,
+) -> Page[ConversationSummaryOut]:
+    rows, total = await store.list_conversations(
+        session, params, status=None, channel=None, intent=None, q=q, since=None, until=None
+    )
+    return summary_page(rows, total, params)
+
+
+@support.get("/{tenant_id}/conversations/{conversation_id}", response_model=TranscriptOut)
+async def support_transcript(session: StaffInTenant, conversation_id: uuid.UUID) -> TranscriptOut:
+    return transcript_out(*await store.transcript(session, conversation_id))

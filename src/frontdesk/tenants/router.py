@@ -10,9 +10,6 @@ from fastapi import APIRouter, Depends, Query, Request, Response, status
 from frontdesk.auth import audit, team
 from frontdesk.auth.context import AdminActor, AdminSession, RuntimeDep, StaffInTenant, TenantSession
 from frontdesk.auth.flows import send_invitation_after_commit
-from frontdesk.chat import store
-from frontdesk.chat.conversations_router import summary_page, transcript_out
-from frontdesk.chat.schemas import ConversationSummaryOut, TranscriptOut
 from frontdesk.kit.pagination import Page, PageParams, page_params
 from frontdesk.kit.schemas import CleanStr
 from frontdesk.tenants import bot_config, service, stats
@@ -96,23 +93,6 @@ async def support_config(session: StaffInTenant) -> BotConfigOut:
     """The tenant's bot configuration, as support sees it (audited in the tenant's log)."""
     config, updated_at = await bot_config.load(session)
     return bot_config.public(config, updated_at)
-
-
-@admin.get("/{tenant_id}/conversations", response_model=Page[ConversationSummaryOut])
-async def support_conversations(
-    session: StaffInTenant,
-    params: Annotated[PageParams, Depends(page_params)],
-    q: Annotated[CleanStr | None, Query(max_length=200, description="Search message text")] = None,
-) -> Page[ConversationSummaryOut]:
-    rows, total = await store.list_conversations(
-        session, params, status=None, channel=None, intent=None, q=q, since=None, until=None
-    )
-    return summary_page(rows, total, params)
-
-
-@admin.get("/{tenant_id}/conversations/{conversation_id}", response_model=TranscriptOut)
-async def support_transcript(session: StaffInTenant, conversation_id: uuid.UUID) -> TranscriptOut:
-    return transcript_out(*await store.transcript(session, conversation_id))
 
 
 @me.get("", response_model=TenantOut)
