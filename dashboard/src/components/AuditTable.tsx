@@ -1,9 +1,11 @@
 "use client";
 
 import { useState, type FormEvent } from "react";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { AuditEvent, Page } from "@/lib/types";
-import { Button, Empty, ErrorBox, Loading, Pagination, Table, plainInputClass, td, th } from "./ui";
+import { DataTable } from "./DataTable";
+import { Button, Empty, plainInputClass } from "./ui";
 
 const LIMIT = 25;
 
@@ -11,7 +13,7 @@ export function AuditTable({ url, showTenant }: { url: string; showTenant?: bool
   const [draft, setDraft] = useState("");
   const [action, setAction] = useState("");
   const [page, setPage] = useState(1);
-  const events = useGet<Page<AuditEvent>>(url, { action, page, limit: LIMIT });
+  const events = useApiQuery<Page<AuditEvent>>(url, { action, page, limit: LIMIT });
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setPage(1);
@@ -25,43 +27,29 @@ export function AuditTable({ url, showTenant }: { url: string; showTenant?: bool
           Filter
         </Button>
       </form>
-      {events.error && <ErrorBox message={events.error} onRetry={() => void events.reload()} />}
-      {events.loading && !events.data && <Loading />}
-      {events.data && events.data.items.length === 0 && <Empty title="No events" />}
-      {events.data && events.data.items.length > 0 && (
-        <>
-          <Table>
-            <thead>
-              <tr>
-                <th className={th}>When</th>
-                <th className={th}>Actor</th>
-                <th className={th}>Action</th>
-                <th className={th}>Target</th>
-                {showTenant && <th className={th}>Tenant</th>}
-                <th className={th}>Details</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {events.data.items.map((ev) => (
-                <tr key={ev.id}>
-                  <td className={td + " whitespace-nowrap"}>{formatDate(ev.created_at)}</td>
-                  <td className={td + " max-w-[12rem] break-all text-xs"}>{ev.actor}</td>
-                  <td className={td}>
-                    <code className="text-xs">{ev.action}</code>
-                  </td>
-                  <td className={td + " max-w-[12rem] break-all text-xs"}>{ev.target ?? "—"}</td>
-                  {showTenant && <td className={td + " text-xs"}>{ev.tenant_id ? ev.tenant_id.slice(0, 8) : "—"}</td>}
-                  <td className={td + " max-w-xs break-all text-xs text-slate-500"}>
-                    {Object.keys(ev.details ?? {}).length ? JSON.stringify(ev.details) : "—"}
-                    {ev.ip && <span className="block">ip {ev.ip}</span>}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pagination page={page} limit={LIMIT} total={events.data.total} onPage={setPage} />
-        </>
-      )}
+      <DataTable<AuditEvent>
+        query={events}
+        rowKey={(ev) => ev.id}
+        empty={<Empty title="No events" />}
+        onPage={setPage}
+        columns={[
+          { header: "When", className: "whitespace-nowrap", cell: (ev) => formatDate(ev.created_at) },
+          { header: "Actor", className: "max-w-[12rem] break-all text-xs", cell: (ev) => ev.actor },
+          { header: "Action", cell: (ev) => <code className="text-xs">{ev.action}</code> },
+          { header: "Target", className: "max-w-[12rem] break-all text-xs", cell: (ev) => ev.target ?? "—" },
+          showTenant && { header: "Tenant", className: "text-xs", cell: (ev) => (ev.tenant_id ? ev.tenant_id.slice(0, 8) : "—") },
+          {
+            header: "Details",
+            className: "max-w-xs break-all text-xs text-slate-500",
+            cell: (ev) => (
+              <>
+                {Object.keys(ev.details ?? {}).length ? JSON.stringify(ev.details) : "—"}
+                {ev.ip && <span className="block">ip {ev.ip}</span>}
+              </>
+            ),
+          },
+        ]}
+      />
     </>
   );
 }

@@ -6,7 +6,7 @@ import { zodResolver } from "@hookform/resolvers/zod";
 import { z } from "zod";
 import { api, errorMessage, PK_STORAGE } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import { crispSchema, origin } from "@/lib/schemas";
 import type { ApiKey, ApiKeyCreated, CrispStatus } from "@/lib/types";
 import { useFeedback } from "./feedback";
@@ -19,7 +19,7 @@ export function WidgetInstall({ defaultOrigin = "" }: { defaultOrigin?: string }
   const { toast } = useFeedback();
   const [siteOrigin, setSiteOrigin] = useState("");
   const [pk, setPk] = useState<string | null>(null);
-  const keys = useGet<ApiKey[]>(can("keys:manage") ? "/customer/api-keys" : null);
+  const keys = useApiQuery<ApiKey[]>(can("keys:manage") ? "/customer/api-keys" : null);
   const { register, handleSubmit, formState, setValue } = useForm({
     resolver: zodResolver(pkSchema),
     defaultValues: { allowed_origins: defaultOrigin },
@@ -44,7 +44,7 @@ export function WidgetInstall({ defaultOrigin = "" }: { defaultOrigin?: string }
       window.sessionStorage.setItem(PK_STORAGE, res.data.key);
       setPk(res.data.key);
       toast("Publishable key created", "success");
-      void keys.reload();
+      void keys.refetch();
     } catch (e) {
       toast(errorMessage(e), "error");
     }
@@ -67,7 +67,7 @@ export function WidgetInstall({ defaultOrigin = "" }: { defaultOrigin?: string }
         </div>
       ) : (
         <div className="space-y-3">
-          {keys.loading && <Loading />}
+          {keys.isLoading && <Loading />}
           {activePk.length > 0 && (
             <div className="rounded-md bg-slate-50 p-3 text-sm text-slate-600">
               You already have {activePk.length === 1 ? "a publishable key" : `${activePk.length} publishable keys`} (
@@ -105,7 +105,7 @@ export function WidgetInstall({ defaultOrigin = "" }: { defaultOrigin?: string }
 export function CrispConnect() {
   const { can } = useAuth();
   const { toast } = useFeedback();
-  const status = useGet<CrispStatus>("/integrations/crisp");
+  const status = useApiQuery<CrispStatus>("/integrations/crisp");
   const { register, handleSubmit, formState, reset, setError } = useForm({
     resolver: zodResolver(crispSchema),
     defaultValues: { website_id: "", identifier: "", key: "", signing_secret: "" },
@@ -148,8 +148,8 @@ export function CrispConnect() {
         <li>Create a plugin token in the Crisp Marketplace and copy its identifier and key.</li>
         <li>Save them below, then add the webhook URL shown here to your Crisp plugin (events: message:send).</li>
       </ol>
-      {status.loading && <Loading />}
-      {status.error && <ErrorBox message={status.error} onRetry={() => void status.reload()} />}
+      {status.isLoading && <Loading />}
+      {status.error && <ErrorBox error={status.error} onRetry={() => void status.refetch()} />}
       {st?.webhook_url && (
         <div className="mb-4 space-y-1">
           <p className="text-sm font-medium text-slate-700">Webhook URL</p>

@@ -4,7 +4,7 @@ import { useState } from "react";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api, toApiError, type ApiError } from "@/lib/api";
 import { homeFor, useAuth } from "@/lib/auth";
 import { useQueryParam } from "@/lib/hooks";
 import { acceptSchema } from "@/lib/schemas";
@@ -16,7 +16,7 @@ export default function AcceptInvitationPage() {
   const token = useQueryParam("token");
   const { signIn } = useAuth();
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | string | null>(null);
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(acceptSchema),
     defaultValues: { name: "", password: "" },
@@ -28,7 +28,7 @@ export default function AcceptInvitationPage() {
       const me = await signIn(res.data);
       router.replace(homeFor(me));
     } catch (e) {
-      setError(errorMessage(e));
+      setError(toApiError(e));
     }
   });
   return (
@@ -36,10 +36,10 @@ export default function AcceptInvitationPage() {
       {token === undefined ? (
         <Loading />
       ) : !token ? (
-        <ErrorBox message="This invitation link is missing its token. Ask for a new invitation." />
+        <ErrorBox error="This invitation link is missing its token. Ask for a new invitation." />
       ) : (
         <form onSubmit={onSubmit} className="space-y-4" noValidate>
-          {error && <ErrorBox message={error} />}
+          {error && <ErrorBox error={error} />}
           <TextInput label="Your name" autoComplete="name" {...register("name")} error={formState.errors.name?.message} />
           <TextInput label="Password" type="password" autoComplete="new-password" hint="At least 10 characters." {...register("password")} error={formState.errors.password?.message} />
           <Button type="submit" className="w-full" loading={formState.isSubmitting} data-testid="accept-submit">

@@ -1,14 +1,14 @@
 "use client";
 
 import { useState } from "react";
-import { useGet } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { PlatformStats } from "@/lib/types";
 import { MessagesChart } from "@/components/MessagesChart";
 import { Card, Empty, ErrorBox, Loading, PageHeader, StatCard, selectClass } from "@/components/ui";
 
 export default function AdminHome() {
   const [days, setDays] = useState(14);
-  const stats = useGet<PlatformStats>("/admin/stats", { days });
+  const stats = useApiQuery<PlatformStats>("/admin/stats", { days });
   const s = stats.data;
   const total = s ? s.messages_per_day.reduce((a, d) => a + d.messages, 0) : 0;
   return (
@@ -27,8 +27,8 @@ export default function AdminHome() {
           </label>
         }
       />
-      {stats.error && <ErrorBox message={stats.error} onRetry={() => void stats.reload()} />}
-      {stats.loading && !s && <Loading />}
+      {stats.error && <ErrorBox error={stats.error} onRetry={() => void stats.refetch()} />}
+      {stats.isLoading && !s && <Loading />}
       {s && (
         <div className="space-y-5">
           <div className="grid grid-cols-2 gap-3 lg:grid-cols-3 xl:grid-cols-6">

@@ -3,7 +3,7 @@
 import Link from "next/link";
 import { useState } from "react";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { TenantStats } from "@/lib/types";
 import { MessagesChart } from "@/components/MessagesChart";
 import { Card, Empty, ErrorBox, Loading, PageHeader, StatCard, selectClass } from "@/components/ui";
@@ -11,7 +11,7 @@ import { Card, Empty, ErrorBox, Loading, PageHeader, StatCard, selectClass } fro
 export default function TenantHome() {
   const { me } = useAuth();
   const [days, setDays] = useState(14);
-  const stats = useGet<TenantStats>("/customer/stats", { days });
+  const stats = useApiQuery<TenantStats>("/customer/stats", { days });
   const s = stats.data;
   const totalMessages = s ? s.messages_per_day.reduce((a, d) => a + d.messages, 0) : 0;
 
@@ -32,8 +32,8 @@ export default function TenantHome() {
           </label>
         }
       />
-      {stats.error && <ErrorBox message={stats.error} onRetry={() => void stats.reload()} />}
-      {stats.loading && !s && <Loading />}
+      {stats.error && <ErrorBox error={stats.error} onRetry={() => void stats.refetch()} />}
+      {stats.isLoading && !s && <Loading />}
       {s && (
         <div className="space-y-5">
           <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">

@@ -4,14 +4,14 @@ import { useState } from "react";
 import Link from "next/link";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api, toApiError, type ApiError } from "@/lib/api";
 import { forgotSchema } from "@/lib/schemas";
 import { AuthCard } from "@/components/AuthCard";
 import { Button, ErrorBox, TextInput } from "@/components/ui";
 
 export default function ForgotPasswordPage() {
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | string | null>(null);
   const { register, handleSubmit, formState } = useForm({ resolver: zodResolver(forgotSchema), defaultValues: { email: "" } });
   const onSubmit = handleSubmit(async (v) => {
     setError(null);
@@ -19,7 +19,7 @@ export default function ForgotPasswordPage() {
       await api.post("/auth/password/forgot", v);
       setSent(true);
     } catch (e) {
-      setError(errorMessage(e));
+      setError(toApiError(e));
     }
   });
   return (
@@ -37,7 +37,7 @@ export default function ForgotPasswordPage() {
         </p>
       ) : (
         <form onSubmit={onSubmit} className="space-y-4" noValidate>
-          {error && <ErrorBox message={error} />}
+          {error && <ErrorBox error={error} />}
           <TextInput label="Email" type="email" autoComplete="email" {...register("email")} error={formState.errors.email?.message} />
           <Button type="submit" className="w-full" loading={formState.isSubmitting} data-testid="forgot-submit">
             Send reset link

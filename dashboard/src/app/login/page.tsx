@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api, toApiError, type ApiError } from "@/lib/api";
 import { homeFor, useAuth } from "@/lib/auth";
 import { loginSchema } from "@/lib/schemas";
 import type { Tokens } from "@/lib/types";
@@ -15,7 +15,7 @@ import { Button, ErrorBox, TextInput } from "@/components/ui";
 export default function LoginPage() {
   const { signIn, status, me } = useAuth();
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | string | null>(null);
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(loginSchema),
     defaultValues: { email: "", password: "" },
@@ -34,7 +34,7 @@ export default function LoginPage() {
       const home = homeFor(user);
       router.replace(next && next.startsWith("/") && !next.startsWith("//") && next.startsWith(home) ? next : home);
     } catch (e) {
-      setError(errorMessage(e));
+      setError(toApiError(e));
     }
   });
 
@@ -52,7 +52,7 @@ export default function LoginPage() {
       }
     >
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
-        {error && <ErrorBox message={error} />}
+        {error && <ErrorBox error={error} />}
         <TextInput label="Email" type="email" autoComplete="email" {...register("email")} error={formState.errors.email?.message} />
         <TextInput
           label="Password"

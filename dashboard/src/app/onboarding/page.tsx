@@ -4,9 +4,9 @@ import { useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, configToInput, errorMessage } from "@/lib/api";
+import { api, configToInput, errorMessage, toApiError, type ApiError } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import { businessInfoSchema } from "@/lib/schemas";
 import type { BotConfig, DocumentSummary, Page, Tenant } from "@/lib/types";
 import { Logo } from "@/components/AuthCard";
@@ -31,7 +31,7 @@ function Wizard() {
   const router = useRouter();
   const [step, setStep] = useState(0);
   const [website, setWebsite] = useState("");
-  const config = useGet<BotConfig>("/customer/config");
+  const config = useApiQuery<BotConfig>("/customer/config");
 
   const next = () => setStep((s) => Math.min(STEPS.length - 1, s + 1));
   const back = () => setStep((s) => Math.max(0, s - 1));
@@ -49,8 +49,8 @@ function Wizard() {
       <main className="mx-auto max-w-4xl px-4 py-6">
         <h1 className="text-xl font-semibold text-slate-900 sm:text-2xl">Set up your front desk</h1>
         <Progress step={step} onJump={(i) => i < step && setStep(i)} />
-        {config.error && <ErrorBox message={config.error} onRetry={() => void config.reload()} />}
-        {!config.data && config.loading && <Loading />}
+        {config.error && <ErrorBox error={config.error} onRetry={() => void config.refetch()} />}
+        {!config.data && config.isLoading && <Loading />}
         {config.data && (
           <div className="mt-6">
             {step === 0 && (
@@ -150,7 +150,7 @@ function Nav({ onBack, onNext, nextLabel = "Next", loading }: { onBack?: () => v
 function StepBusiness({ config, website, onSaved }: { config: BotConfig; website: string; onSaved: (cfg: BotConfig, website: string) => void }) {
   const { can, me, reload } = useAuth();
   const { toast } = useFeedback();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | string | null>(null);
   const { register, handleSubmit, formState, setValue } = useForm({
     resolver: zodResolver(businessInfoSchema),
     defaultValues: {
@@ -190,7 +190,7 @@ function StepBusiness({ config, website, onSaved }: { config: BotConfig; website
       toast("Saved", "success");
       onSaved(res.data, v.website);
     } catch (e) {
-      setError(errorMessage(e));
+      setError(toApiError(e));
     }
   });
 
@@ -198,7 +198,7 @@ function StepBusiness({ config, website, onSaved }: { config: BotConfig; website
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
       <Card title="Tell us about your business">
         <div className="space-y-4">
-          {error && <ErrorBox message={error} />}
+          {error && <ErrorBox error={error} />}
           {!writable && <p className="text-sm text-slate-500">You can view these settings; an admin can change them.</p>}
           <TextInput label="Business name" disabled={!writable} {...register("business_name")} error={formState.errors.business_name?.message} />
           <TextInput label="Bot name" disabled={!writable} {...register("bot_name")} error={formState.errors.bot_name?.message} />
@@ -227,20 +227,20 @@ function StepBusiness({ config, website, onSaved }: { config: BotConfig; website
 
 function StepKnowledge({ onBack, onNext }: { onBack: () => void; onNext: () => void }) {
   const { can } = useAuth();
-  const docs = useGet<Page<DocumentSummary>>("/customer/knowledge", { limit: 50 });
+  const docs = useApiQuery<Page<DocumentSummary>>("/customer/knowledge", { limit: 50 });
   return (
     <div className="space-y-4">
       <div className="grid gap-4 md:grid-cols-5">
         <Card title="Teach your bot" className="md:col-span-3">
           {can("knowledge:write") ? (
-            <KnowledgeForm onCreated={() => void docs.reload()} />
+            <KnowledgeForm onCreated={() => void docs.refetch()} />
           ) : (
             <p className="text-sm text-slate-500">You don’t have permission to add knowledge.</p>
           )}
         </Card>
         <Card title="Your knowledge" className="md:col-span-2">
-          {docs.loading && !docs.data && <Loading />}
-          {docs.error && <ErrorBox message={docs.error} />}
+          {docs.isLoading && !docs.data && <Loading />}
+          {docs.error && <ErrorBox error={docs.error} />}
           {docs.data && docs.data.items.length === 0 && <p className="text-sm text-slate-500">Nothing yet. Add at least one document so the bot can answer.</p>}
           <ul className="space-y-2" data-testid="knowledge-list">
             {docs.data?.items.map((d) => (

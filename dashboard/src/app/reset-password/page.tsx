@@ -4,7 +4,7 @@ import { useState } from "react";
 import Link from "next/link";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api, toApiError, type ApiError } from "@/lib/api";
 import { useQueryParam } from "@/lib/hooks";
 import { resetSchema } from "@/lib/schemas";
 import { AuthCard } from "@/components/AuthCard";
@@ -13,7 +13,7 @@ import { Button, ErrorBox, Loading, TextInput } from "@/components/ui";
 export default function ResetPasswordPage() {
   const token = useQueryParam("token");
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | string | null>(null);
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(resetSchema),
     defaultValues: { password: "", confirm: "" },
@@ -24,7 +24,7 @@ export default function ResetPasswordPage() {
       await api.post("/auth/password/reset", { token, password: v.password });
       setDone(true);
     } catch (e) {
-      setError(errorMessage(e));
+      setError(toApiError(e));
     }
   });
   return (
@@ -32,7 +32,7 @@ export default function ResetPasswordPage() {
       {token === undefined ? (
         <Loading />
       ) : !token ? (
-        <ErrorBox message="This reset link is missing its token. Request a new one." />
+        <ErrorBox error="This reset link is missing its token. Request a new one." />
       ) : done ? (
         <p className="text-sm text-slate-700" role="status">
           Your password was changed.{" "}
@@ -42,7 +42,7 @@ export default function ResetPasswordPage() {
         </p>
       ) : (
         <form onSubmit={onSubmit} className="space-y-4" noValidate>
-          {error && <ErrorBox message={error} />}
+          {error && <ErrorBox error={error} />}
           <TextInput label="New password" type="password" autoComplete="new-password" {...register("password")} error={formState.errors.password?.message} />
           <TextInput label="Confirm password" type="password" autoComplete="new-password" {...register("confirm")} error={formState.errors.confirm?.message} />
           <Button type="submit" className="w-full" loading={formState.isSubmitting} data-testid="reset-submit">

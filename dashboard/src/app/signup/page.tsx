@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage, PK_STORAGE } from "@/lib/api";
+import { api, PK_STORAGE, toApiError, type ApiError } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
 import { useQueryParam } from "@/lib/hooks";
 import { signupSchema } from "@/lib/schemas";
@@ -16,7 +16,7 @@ import { Button, ErrorBox, SecretValue, TextInput } from "@/components/ui";
 export default function SignupPage() {
   const { signIn } = useAuth();
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | string | null>(null);
   const [created, setCreated] = useState<SignupOut | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
   // the emailed link (/signup/?token=…) finishes the sign-up once its password is entered again:
@@ -35,7 +35,7 @@ export default function SignupPage() {
       if (res.data.publishable_key) window.sessionStorage.setItem(PK_STORAGE, res.data.publishable_key);
       setCreated(res.data);
     } catch (err) {
-      setError(errorMessage(err));
+      setError(toApiError(err));
     } finally {
       setConfirming(false);
     }
@@ -54,7 +54,7 @@ export default function SignupPage() {
       await api.post("/auth/signup", body);
       setSentTo(v.email);
     } catch (e) {
-      setError(errorMessage(e));
+      setError(toApiError(e));
     }
   });
 
@@ -86,7 +86,7 @@ export default function SignupPage() {
     return (
       <AuthCard title="Finish creating your account" subtitle="Enter the password you chose when you signed up.">
         <form onSubmit={onConfirm} className="space-y-4" noValidate>
-          {error && <ErrorBox message={error} />}
+          {error && <ErrorBox error={error} />}
           <TextInput
             label="Password"
             type="password"
@@ -131,7 +131,7 @@ export default function SignupPage() {
       }
     >
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
-        {error && <ErrorBox message={error} />}
+        {error && <ErrorBox error={error} />}
         <TextInput label="Business name" autoComplete="organization" {...register("business_name")} error={formState.errors.business_name?.message} />
         <TextInput label="Your name (optional)" autoComplete="name" {...register("name")} error={formState.errors.name?.message} />
         <TextInput label="Email" type="email" autoComplete="email" {...register("email")} error={formState.errors.email?.message} />

@@ -1,6 +1,7 @@
 "use client";
 
-import { formatDay, formatMoney, useGet } from "@/lib/hooks";
+import { formatDay, formatMoney } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { SubscriptionOverview } from "@/lib/types";
 import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, StatCard, Table, td, th } from "@/components/ui";
 
@@ -20,13 +21,13 @@ function Counts({ counts, testId }: { counts: Record<string, number>; testId: st
 }
 
 export default function AdminBillingPage() {
-  const overview = useGet<SubscriptionOverview>("/admin/billing");
+  const overview = useApiQuery<SubscriptionOverview>("/admin/billing");
   const o = overview.data;
   return (
     <>
       <PageHeader title="Billing" description="Revenue from live subscriptions, and accounts with a subscription or an override." />
-      {overview.error && <ErrorBox message={overview.error} onRetry={() => void overview.reload()} />}
-      {overview.loading && !o && <Loading />}
+      {overview.error && <ErrorBox error={overview.error} onRetry={() => void overview.refetch()} />}
+      {overview.isLoading && !o && <Loading />}
       {o && (
         <div className="space-y-5">
           <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">

@@ -5,11 +5,12 @@ import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { api, errorMessage } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import { tenantCreateSchema } from "@/lib/schemas";
 import { PLANS, type BillingOverrideIn, type BotConfig, type ConversationSummary, type Page, type SubscriptionOverview, type Tenant, type TenantBilling } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
-import { Badge, Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Select, Table, TextInput, plainInputClass, td, th } from "@/components/ui";
+import { Badge, Button, Card, Empty, ErrorBox, Loading, Dialog, PageHeader, Pagination, Select, Table, TextInput, plainInputClass, td, th } from "@/components/ui";
 
 const LIMIT = 20;
 
@@ -22,7 +23,7 @@ export default function TenantsPage() {
   const [creating, setCreating] = useState(false);
   const [busy, setBusy] = useState<string | null>(null);
   const [inspect, setInspect] = useState<Tenant | null>(null);
-  const tenants = useGet<Page<Tenant>>("/admin/tenants", { q: q.trim(), page, limit: LIMIT });
+  const tenants = useApiQuery<Page<Tenant>>("/admin/tenants", { q: q.trim(), page, limit: LIMIT });
   const admin = me?.platform_role === "admin";
 
   const search = (e: FormEvent) => {
@@ -72,7 +73,7 @@ export default function TenantsPage() {
         <CreateTenant
           onCreated={() => {
             setCreating(false);
-            void tenants.reload();
+            void tenants.refetch();
           }}
         />
       )}
@@ -82,8 +83,8 @@ export default function TenantsPage() {
           Search
         </Button>
       </form>
-      {tenants.error && <ErrorBox message={tenants.error} onRetry={() => void tenants.reload()} />}
-      {tenants.loading && !tenants.data && <Loading />}
+      {tenants.error && <ErrorBox error={tenants.error} onRetry={() => void tenants.refetch()} />}
+      {tenants.isLoading && !tenants.data && <Loading />}
       {tenants.data && tenants.data.items.length === 0 && <Empty title="No tenants found" />}
       {tenants.data && tenants.data.items.length > 0 && (
         <>
@@ -193,10 +194,10 @@ function CreateTenant({ onCreated }: { onCreated: () => void }) {
 }
 
 function InspectTenant({ tenant, admin, onBilling, onClose }: { tenant: Tenant; admin: boolean; onBilling: (row: TenantBilling) => void; onClose: () => void }) {
-  const config = useGet<BotConfig>(`/admin/tenants/${tenant.id}/config`);
-  const convs = useGet<Page<ConversationSummary>>(`/admin/tenants/${tenant.id}/conversations`, { limit: 10 });
+  const config = useApiQuery<BotConfig>(`/admin/tenants/${tenant.id}/config`);
+  const convs = useApiQuery<Page<ConversationSummary>>(`/admin/tenants/${tenant.id}/conversations`, { limit: 10 });
   return (
-    <Modal
+    <Dialog
       open
       title={tenant.name}
       onClose={onClose}
@@ -210,8 +211,8 @@ function InspectTenant({ tenant, admin, onBilling, onClose }: { tenant: Tenant; 
         {admin && <BillingOverrideForm tenant={tenant} onSaved={onBilling} />}
         <section>
           <h3 className="mb-1 font-medium text-slate-900">Bot config</h3>
-          {config.loading && <Loading />}
-          {config.error && <ErrorBox message={config.error} />}
+          {config.isLoading && <Loading />}
+          {config.error && <ErrorBox error={config.error} />}
           {config.data && (
             <dl className="grid grid-cols-3 gap-1 text-xs">
               <dt className="text-slate-500">Bot</dt>
@@ -227,8 +228,8 @@ function InspectTenant({ tenant, admin, onBilling, onClose }: { tenant: Tenant; 
         </section>
         <section>
           <h3 className="mb-1 font-medium text-slate-900">Recent conversations</h3>
-          {convs.loading && <Loading />}
-          {convs.error && <ErrorBox message={convs.error} />}
+          {convs.isLoading && <Loading />}
+          {convs.error && <ErrorBox error={convs.error} />}
           {convs.data && convs.data.items.length === 0 && <p className="text-xs text-slate-500">None.</p>}
           <ul className="divide-y divide-slate-100 text-xs">
             {convs.data?.items.map((c) => (
@@ -240,7 +241,7 @@ function InspectTenant({ tenant, admin, onBilling, onClose }: { tenant: Tenant; 
           </ul>
         </section>
       </div>
-    </Modal>
+    </Dialog>
   );
 }
 
@@ -248,7 +249,7 @@ function InspectTenant({ tenant, admin, onBilling, onClose }: { tenant: Tenant; 
 function BillingOverrideForm({ tenant, onSaved }: { tenant: Tenant; onSaved: (row: TenantBilling) => void }) {
   const { toast } = useFeedback();
   // the overview lists every account with a subscription or an override: the current values, if any
-  const overview = useGet<SubscriptionOverview>("/admin/billing");
+  const overview = useApiQuery<SubscriptionOverview>("/admin/billing");
   const [form, setForm] = useState<BillingOverrideIn | null>(null);
   const [saving, setSaving] = useState(false);
 
@@ -278,7 +279,7 @@ function BillingOverrideForm({ tenant, onSaved }: { tenant: Tenant; onSaved: (ro
   return (
     <section data-testid="billing-override" data-tenant-id={tenant.id}>
       <h3 className="mb-1 font-medium text-slate-900">Billing override</h3>
-      {overview.error && <ErrorBox message={overview.error} onRetry={() => void overview.reload()} />}
+      {overview.error && <ErrorBox error={overview.error} onRetry={() => void overview.refetch()} />}
       {!form && !overview.error && <Loading />}
       {form && (
         <form onSubmit={save} className="space-y-2" noValidate>

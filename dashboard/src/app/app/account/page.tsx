@@ -5,7 +5,7 @@ import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { api, errorMessage } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import { accountSchema, businessSchema } from "@/lib/schemas";
 import type { Account, Tenant } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
@@ -13,20 +13,20 @@ import { Button, Card, ErrorBox, Loading, PageHeader, TextInput } from "@/compon
 
 export default function AccountPage() {
   const { me } = useAuth();
-  const account = useGet<Account>("/customer/account");
-  const business = useGet<Tenant>("/customer/business");
+  const account = useApiQuery<Account>("/customer/account");
+  const business = useApiQuery<Tenant>("/customer/business");
   return (
     <>
       <PageHeader title="Account" description={me?.email} />
       <div className="grid gap-5 lg:grid-cols-2">
         <Card title="Your profile">
-          {account.error && <ErrorBox message={account.error} />}
-          {account.loading && !account.data && <Loading />}
+          {account.error && <ErrorBox error={account.error} />}
+          {account.isLoading && !account.data && <Loading />}
           {account.data && <AccountForm account={account.data} onSaved={account.setData} />}
         </Card>
         <Card title="Business">
-          {business.error && <ErrorBox message={business.error} />}
-          {business.loading && !business.data && <Loading />}
+          {business.error && <ErrorBox error={business.error} />}
+          {business.isLoading && !business.data && <Loading />}
           {business.data && <BusinessForm tenant={business.data} onSaved={business.setData} />}
         </Card>
       </div>

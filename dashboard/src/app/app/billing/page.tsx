@@ -3,7 +3,8 @@
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { formatDay, formatMoney, useGet, useQueryParam } from "@/lib/hooks";
+import { formatDay, formatMoney, useQueryParam } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { Billing, BillingPlan, BillingRedirect, Counted } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
 import { Badge, Button, Card, Empty, ErrorBox, Loading, PageHeader, Table, cx, td, th } from "@/components/ui";
@@ -43,7 +44,7 @@ export default function BillingPage() {
   const canRead = can("billing:read");
   const manage = can("billing:manage");
   const checkout = useQueryParam("checkout");
-  const billing = useGet<Billing>(canRead ? "/customer/billing" : null);
+  const billing = useApiQuery<Billing>(canRead ? "/customer/billing" : null);
   const [busy, setBusy] = useState<string | null>(null);
   const [polls, setPolls] = useState(0);
   const b = billing.data;
@@ -53,7 +54,7 @@ export default function BillingPage() {
     if (checkout !== "success" || !b || b.subscribed || polls >= POLL_TIMES) return;
     const t = window.setTimeout(() => {
       setPolls((n) => n + 1);
-      void billing.reload();
+      void billing.refetch();
     }, POLL_MS);
     return () => window.clearTimeout(t);
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -92,9 +93,9 @@ export default function BillingPage() {
           Checkout canceled.
         </div>
       )}
-      {!canRead && <ErrorBox message="Only the workspace owner and admins can see billing." />}
-      {billing.error && <ErrorBox message={billing.error} onRetry={() => void billing.reload()} />}
-      {billing.loading && !b && <Loading />}
+      {!canRead && <ErrorBox error="Only the workspace owner and admins can see billing." />}
+      {billing.error && <ErrorBox error={billing.error} onRetry={() => void billing.refetch()} />}
+      {billing.isLoading && !b && <Loading />}
       {b && (
         <div className="space-y-5">
           {b.service.reason && (

@@ -4,9 +4,9 @@ import { useEffect, useState } from "react";
 import { useFieldArray, useForm, type Control, type FieldErrors, type UseFormRegister } from "react-hook-form";
 import type { z } from "zod";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, configToInput, errorMessage } from "@/lib/api";
+import { api, configToInput, errorMessage, toApiError, type ApiError } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import {
   BUILTIN_INTENTS,
   INTENT_ACTIONS,
@@ -77,12 +77,12 @@ function defaults(c: BotConfig): ConfigForm {
 }
 
 export default function SettingsPage() {
-  const config = useGet<BotConfig>("/customer/config");
+  const config = useApiQuery<BotConfig>("/customer/config");
   return (
     <>
       <PageHeader title="Bot settings" description="How your assistant talks, what it keeps, and how the widget looks." />
-      {config.error && <ErrorBox message={config.error} onRetry={() => void config.reload()} />}
-      {config.loading && !config.data && <Loading />}
+      {config.error && <ErrorBox error={config.error} onRetry={() => void config.refetch()} />}
+      {config.isLoading && !config.data && <Loading />}
       {config.data && <SettingsForm config={config.data} onSaved={config.setData} />}
     </>
   );
@@ -91,7 +91,7 @@ export default function SettingsPage() {
 function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: BotConfig) => void }) {
   const { can } = useAuth();
   const { toast } = useFeedback();
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | string | null>(null);
   const writable = can("config:write");
   const { register, handleSubmit, formState, reset, watch, setValue, control } = useForm<ConfigForm, unknown, z.output<typeof configSchema>>({
     resolver: zodResolver(configSchema),
@@ -137,7 +137,7 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
       onSaved(res.data);
       toast("Settings saved", "success");
     } catch (e) {
-      setError(errorMessage(e));
+      setError(toApiError(e));
       toast(errorMessage(e), "error");
     }
   });
@@ -160,7 +160,7 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
   return (
     <div className="space-y-5">
     <form onSubmit={onSubmit} className="space-y-5" noValidate>
-      {error && <ErrorBox message={error} />}
+      {error && <ErrorBox error={error} />}
       <fieldset disabled={!writable} className="space-y-5">
         <Card title="Personality">
           <div className="grid gap-4 sm:grid-cols-2">

@@ -4,10 +4,11 @@ import { useState, type FormEvent } from "react";
 import Link from "next/link";
 import { api, errorMessage } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { GapAnswerOut, GapGroup, GapReason, Page } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
-import { Badge, Button, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, TextArea } from "@/components/ui";
+import { Badge, Button, Empty, ErrorBox, Loading, Dialog, PageHeader, Pagination, TextArea } from "@/components/ui";
 
 const LIMIT = 20;
 const MAX_ANSWER = 10_000;
@@ -25,7 +26,7 @@ export default function UnansweredPage() {
   const [page, setPage] = useState(1);
   const [answering, setAnswering] = useState<GapGroup | null>(null);
   const [dismissing, setDismissing] = useState<string | null>(null);
-  const gaps = useGet<Page<GapGroup>>("/customer/knowledge/gaps", { page, limit: LIMIT });
+  const gaps = useApiQuery<Page<GapGroup>>("/customer/knowledge/gaps", { page, limit: LIMIT });
   const write = can("knowledge:write");
 
   const dismiss = async (g: GapGroup) => {
@@ -39,7 +40,7 @@ export default function UnansweredPage() {
     try {
       await api.post("/customer/knowledge/gaps/dismiss", { questions: g.questions });
       toast("Question dismissed", "success");
-      void gaps.reload();
+      void gaps.refetch();
     } catch (e) {
       toast(errorMessage(e), "error");
     } finally {
@@ -53,8 +54,8 @@ export default function UnansweredPage() {
         title="Unanswered questions"
         description="What visitors asked in the last 30 days that the bot could not answer well, similar questions grouped. Add an answer and the bot uses it from the next question on."
       />
-      {gaps.error && <ErrorBox message={gaps.error} onRetry={() => void gaps.reload()} />}
-      {gaps.loading && !gaps.data && <Loading />}
+      {gaps.error && <ErrorBox error={gaps.error} onRetry={() => void gaps.refetch()} />}
+      {gaps.isLoading && !gaps.data && <Loading />}
       {gaps.data && gaps.data.items.length === 0 && (
         <Empty title="No unanswered questions">When the bot finds no answer, an answer is rated 👎, or a visitor asks for a person right after an answer, the question shows up here.</Empty>
       )}
@@ -119,7 +120,7 @@ export default function UnansweredPage() {
           onClose={() => setAnswering(null)}
           onSaved={() => {
             setAnswering(null);
-            void gaps.reload();
+            void gaps.refetch();
           }}
         />
       )}
@@ -155,7 +156,7 @@ function AnswerDialog({ group, onClose, onSaved }: { group: GapGroup; onClose: (
   };
 
   return (
-    <Modal
+    <Dialog
       open
       title="Add an answer"
       onClose={onClose}
@@ -188,6 +189,6 @@ function AnswerDialog({ group, onClose, onSaved }: { group: GapGroup; onClose: (
           autoFocus
         />
       </form>
-    </Modal>
+    </Dialog>
   );
 }

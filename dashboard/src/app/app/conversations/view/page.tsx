@@ -4,7 +4,8 @@ import Link from "next/link";
 import { useState } from "react";
 import { api, errorMessage } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useQueryParam, useGet } from "@/lib/hooks";
+import { useQueryParam } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { Transcript } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
 import { Transcript as TranscriptView } from "@/components/Transcript";
@@ -15,7 +16,7 @@ export default function ConversationViewPage() {
   const { can } = useAuth();
   const { toast, confirm } = useFeedback();
   const [releasing, setReleasing] = useState(false);
-  const t = useGet<Transcript>(id ? `/customer/conversations/${encodeURIComponent(id)}` : null);
+  const t = useApiQuery<Transcript>(id ? `/customer/conversations/${encodeURIComponent(id)}` : null);
 
   const release = async () => {
     if (!id) return;
@@ -30,7 +31,7 @@ export default function ConversationViewPage() {
     try {
       await api.post(`/customer/conversations/${encodeURIComponent(id)}/release`);
       toast("Released to the bot", "success");
-      void t.reload();
+      void t.refetch();
     } catch (e) {
       toast(errorMessage(e), "error");
     } finally {
@@ -43,9 +44,9 @@ export default function ConversationViewPage() {
       <Link prefetch={false} href="/app/conversations/" className="mb-3 inline-block text-sm text-brand-600 hover:underline">
         ← All conversations
       </Link>
-      {id === null && <ErrorBox message="No conversation selected." />}
-      {t.error && <ErrorBox message={t.error} onRetry={() => void t.reload()} />}
-      {(id === undefined || (t.loading && !t.data)) && <Loading />}
+      {id === null && <ErrorBox error="No conversation selected." />}
+      {t.error && <ErrorBox error={t.error} onRetry={() => void t.refetch()} />}
+      {(id === undefined || (t.isLoading && !t.data)) && <Loading />}
       {t.data && (
         <>
           <PageHeader
