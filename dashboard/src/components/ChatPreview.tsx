@@ -22,17 +22,13 @@ function newSessionId(): string {
 
 /** A live chat against POST /api/v1/chat with the dashboard session's Bearer token. */
 export function ChatPreview({ greeting, botName }: { greeting?: string | null; botName?: string }) {
-  const [session, setSession] = useState("");
+  const [session, setSession] = useState(newSessionId); // never rendered: no hydration mismatch
   const [msgs, setMsgs] = useState<Msg[]>([]);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
   const [fieldError, setFieldError] = useState<string | null>(null);
   const nextId = useRef(1);
   const list = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    setSession(newSessionId());
-  }, []);
 
   useEffect(() => {
     list.current?.scrollTo({ top: list.current.scrollHeight });
@@ -54,7 +50,7 @@ export function ChatPreview({ greeting, botName }: { greeting?: string | null; b
     setMsgs((m) => [...m, { id: nextId.current++, role: "user", text: message }]);
     setBusy(true);
     try {
-      const res = await api.post<ChatResponse>("/chat", { session_id: session || newSessionId(), message });
+      const res = await api.post<ChatResponse>("/chat", { session_id: session, message });
       const r = res.data;
       setMsgs((m) => [...m, { id: nextId.current++, role: "assistant", text: r.reply, sources: r.sources, intent: r.intent, handoff: r.handoff }]);
     } catch (err) {

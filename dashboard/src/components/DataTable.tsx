@@ -22,24 +22,67 @@ export interface ListQuery<D> {
 
 type RowAttributes = HTMLAttributes<HTMLTableRowElement> & Record<`data-${string}`, string | undefined>;
 
+/** A list already in hand (rows nested in a loaded object): no loading, no error. */
+export function loaded<D>(data: D): ListQuery<D> {
+  return { data, error: null, isPending: false, refetch: () => undefined };
+}
+
 function isPage<T>(data: unknown): data is Page<T> {
   return !!data && typeof data === "object" && "items" in data && "total" in data && "limit" in data;
 }
 
+/** The rows of a list's data: a Page's items, an array itself, or what `rows` picks. */
+function itemsOf<T, D>(data: D | undefined, rows?: (data: D) => T[]): T[] {
+  if (data === undefined) return [];
+  if (rows) return rows(data);
+  return isPage<T>(data) ? data.items : (data as T[]);
+}
+
 /**
- * The one list: loading, the error with Retry, the empty state, the rows and, for the backend's
- * Page shape, the pagination (with `onPage`). `rows` picks the rows out of other shapes.
+ * The states of any list: loading, the error with Retry, the empty state, then `children(items)`
+ * and, for the backend's Page shape, the pagination (with `onPage`). DataTable renders its rows
+ * as a table; a list of cards uses this directly.
  */
-export function DataTable<T, D = Page<T> | T[]>({
+export function ListView<T, D = Page<T> | T[]>({
   query,
-  columns,
-  rowKey,
   rows,
-  rowProps,
   empty,
   onPage,
   retry = true,
+  children,
+}: {
+  query: ListQuery<D>;
+  rows?: (data: D) => T[];
+  empty?: ReactNode;
+  onPage?: (page: number) => void;
+  /** false: the error box has no Retry button */
+  retry?: boolean;
+  children: (items: T[]) => ReactNode;
+}) {
+  const { data, error, isPending } = query;
+  const items = itemsOf<T, D>(data, rows);
+  return (
+    <>
+      {error ? <ErrorBox error={error} onRetry={retry ? () => void query.refetch() : undefined} /> : null}
+      {isPending && !error && <Loading />}
+      {data !== undefined && items.length === 0 && empty}
+      {items.length > 0 && (
+        <>
+          {children(items)}
+          {onPage && isPage<T>(data) && <Pagination page={data.page} limit={data.limit} total={data.total} onPage={onPage} />}
+        </>
+      )}
+    </>
+  );
+}
+
+/** The one table of a list: ListView's states, with the rows under `columns`. */
+export function DataTable<T, D = Page<T> | T[]>({
+  columns,
+  rowKey,
+  rowProps,
   testId,
+  ...list
 }: {
   query: ListQuery<D>;
   columns: Array<Column<T> | false | null | undefined>;
@@ -48,45 +91,36 @@ export function DataTable<T, D = Page<T> | T[]>({
   rowProps?: (row: T) => RowAttributes;
   empty?: ReactNode;
   onPage?: (page: number) => void;
-  /** false: the error box has no Retry button */
   retry?: boolean;
   testId?: string;
 }) {
-  const { data, error, isPending } = query;
   const cols = columns.filter((c): c is Column<T> => !!c);
-  const items: T[] = data === undefined ? [] : rows ? rows(data) : isPage<T>(data) ? data.items : (data as T[]);
   return (
-    <>
-      {error ? <ErrorBox error={error} onRetry={retry ? () => void query.refetch() : undefined} /> : null}
-      {isPending && !error && <Loading />}
-      {data !== undefined && items.length === 0 && empty}
-      {items.length > 0 && (
-        <>
-          <Table>
-            <thead>
-              <tr>
+    <ListView<T, D> {...list}>
+      {(items) => (
+        <Table>
+          <thead>
+            <tr>
+              {cols.map((c, i) => (
+                <th key={i} className={th}>
+                  {c.header}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody className="divide-y divide-slate-100" data-testid={testId}>
+            {items.map((row) => (
+              <tr key={rowKey(row)} {...rowProps?.(row)}>
                 {cols.map((c, i) => (
-                  <th key={i} className={th}>
-                    {c.header}
-                  </th>
+                  <td key={i} className={cx(td, c.className)}>
+                    {c.cell(row)}
+                  </td>
                 ))}
               </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100" data-testid={testId}>
-              {items.map((row) => (
-                <tr key={rowKey(row)} {...rowProps?.(row)}>
-                  {cols.map((c, i) => (
-                    <td key={i} className={cx(td, c.className)}>
-                      {c.cell(row)}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          {onPage && isPage<T>(data) && <Pagination page={data.page} limit={data.limit} total={data.total} onPage={onPage} />}
-        </>
+            ))}
+          </tbody>
+        </Table>
       )}
-    </>
+    </ListView>
   );
 }

@@ -12,7 +12,7 @@ import { Button, ErrorBox, Field, TextArea, TextInput, cx, plainInputClass } fro
 type Mode = "paste" | "faq" | "upload";
 
 /** Add a knowledge document: pasted text, FAQ pairs, or a .md/.txt file read in the browser. */
-export function KnowledgeForm({ onCreated }: { onCreated: (doc: DocumentOut) => void }) {
+export function KnowledgeForm({ onCreated = () => undefined }: { onCreated?: (doc: DocumentOut) => void }) {
   const [mode, setMode] = useState<Mode>("paste");
   const tabs: { id: Mode; label: string }[] = [
     { id: "paste", label: "Paste text" },

@@ -118,6 +118,8 @@ function goToLogin(): void {
   clearTokens();
   if (typeof window !== "undefined" && !window.location.pathname.startsWith("/login")) {
     const next = window.location.pathname + window.location.search;
+    // a full load, not the router (this module is outside React): no signed-out state stays in memory
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     window.location.assign(`/login/?next=${encodeURIComponent(next)}`);
   }
 }

@@ -4,13 +4,14 @@ import { useMemo, useSyncExternalStore } from "react";
 
 const noSubscription = () => () => {};
 
+/** A value only the browser knows (location, storage), read after hydration: `server` until then. */
+export function useBrowserValue<T extends string | null>(read: () => T, server: T): T {
+  return useSyncExternalStore(noSubscription, read, () => server);
+}
+
 /** The page's query string, or null before hydration (a static export has no server-side params). */
 export function useSearch(): URLSearchParams | null {
-  const search = useSyncExternalStore(
-    noSubscription,
-    () => window.location.search,
-    () => null,
-  );
+  const search = useBrowserValue<string | null>(() => window.location.search, null);
   return useMemo(() => (search === null ? null : new URLSearchParams(search)), [search]);
 }
 

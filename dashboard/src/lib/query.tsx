@@ -72,7 +72,12 @@ export function QueryProvider({ children }: { children: ReactNode }) {
 }
 
 /** GET `url` (null: not yet) with `params`; the result is TanStack's query (data, error, isPending, refetch) and setData. */
-export function useApiQuery<T>(url: string | null, params?: Record<string, unknown>, options: { refetchInterval?: number | false | ((data: T | undefined) => number | false) } = {}) {
+export function useApiQuery<T>(
+  url: string | null,
+  params?: Record<string, unknown>,
+  /** a function gets the data and how many times it has been fetched (a pure function of both: it is called on every render) */
+  options: { refetchInterval?: number | false | ((data: T | undefined, fetches: number) => number | false) } = {},
+) {
   const sent = clean(params);
   const interval = options.refetchInterval;
   const client = useQueryClient();
@@ -81,7 +86,7 @@ export function useApiQuery<T>(url: string | null, params?: Record<string, unkno
     queryKey,
     queryFn: async ({ signal }) => (await api.get<T>(url as string, { params: sent, signal })).data,
     enabled: url !== null,
-    refetchInterval: typeof interval === "function" ? (q) => interval(q.state.data) : interval,
+    refetchInterval: typeof interval === "function" ? (q) => interval(q.state.data, q.state.dataUpdateCount) : interval,
   });
   /** Put a write's answer in the cache (the PUT returned the new state: no refetch needed). */
   const setData = (data: T) => client.setQueryData(queryKey, data);

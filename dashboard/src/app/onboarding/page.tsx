@@ -4,9 +4,9 @@ import { useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, configToInput, errorMessage, toApiError, type ApiError } from "@/lib/api";
+import { api, configToInput } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useApiQuery } from "@/lib/query";
+import { useAction, useApiQuery } from "@/lib/query";
 import { businessInfoSchema } from "@/lib/schemas";
 import type { BotConfig, DocumentSummary, Page, Tenant } from "@/lib/types";
 import { Logo } from "@/components/AuthCard";
@@ -15,6 +15,7 @@ import { CrispConnect, WidgetInstall } from "@/components/InstallPanel";
 import { KnowledgeForm } from "@/components/KnowledgeForm";
 import { Guard } from "@/components/Shell";
 import { useFeedback } from "@/components/feedback";
+import { ListView } from "@/components/DataTable";
 import { Button, Card, ErrorBox, Loading, TextArea, TextInput, cx } from "@/components/ui";
 
 const STEPS = ["Business info", "Knowledge", "Try it", "Install"] as const;
@@ -149,8 +150,23 @@ function Nav({ onBack, onNext, nextLabel = "Next", loading }: { onBack?: () => v
 
 function StepBusiness({ config, website, onSaved }: { config: BotConfig; website: string; onSaved: (cfg: BotConfig, website: string) => void }) {
   const { can, me, reload } = useAuth();
-  const { toast } = useFeedback();
-  const [error, setError] = useState<ApiError | string | null>(null);
+  const { toastError } = useFeedback();
+  const save = useAction(
+    async (v: { business_name: string; bot_name: string; greeting: string }) => {
+      const res = await api.put<BotConfig>("/customer/config", configToInput(config, { business_name: v.business_name, bot_name: v.bot_name, greeting: v.greeting || null }));
+      if (v.business_name !== me?.tenant_name) {
+        try {
+          await api.patch<Tenant>("/customer/business", { name: v.business_name });
+          void reload();
+        } catch (e) {
+          toastError(e); // renaming the business needs owner rights; the bot config is already saved
+        }
+      }
+      return res.data;
+    },
+    { success: "Saved", toastError: false /* shown in the form */ },
+  );
+  const error = save.error;
   const { register, handleSubmit, formState, setValue } = useForm({
     resolver: zodResolver(businessInfoSchema),
     defaultValues: {
@@ -168,30 +184,12 @@ function StepBusiness({ config, website, onSaved }: { config: BotConfig; website
   const writable = can("config:write");
 
   const onSubmit = handleSubmit(async (v) => {
-    setError(null);
     if (!writable) {
       onSaved(config, v.website);
       return;
     }
-    try {
-      const res = await api.put<BotConfig>(
-        "/customer/config",
-        configToInput(config, { business_name: v.business_name, bot_name: v.bot_name, greeting: v.greeting || null }),
-      );
-      if (v.business_name !== me?.tenant_name) {
-        try {
-          await api.patch<Tenant>("/customer/business", { name: v.business_name });
-          void reload();
-        } catch (e) {
-          // renaming the business needs owner rights; the bot config is already saved
-          toast(errorMessage(e), "error");
-        }
-      }
-      toast("Saved", "success");
-      onSaved(res.data, v.website);
-    } catch (e) {
-      setError(toApiError(e));
-    }
+    const saved = await save.run(v);
+    if (saved) onSaved(saved, v.website);
   });
 
   return (
@@ -233,25 +231,26 @@ function StepKnowledge({ onBack, onNext }: { onBack: () => void; onNext: () => v
       <div className="grid gap-4 md:grid-cols-5">
         <Card title="Teach your bot" className="md:col-span-3">
           {can("knowledge:write") ? (
-            <KnowledgeForm onCreated={() => void docs.refetch()} />
+            <KnowledgeForm />
           ) : (
             <p className="text-sm text-slate-500">You don’t have permission to add knowledge.</p>
           )}
         </Card>
         <Card title="Your knowledge" className="md:col-span-2">
-          {docs.isLoading && !docs.data && <Loading />}
-          {docs.error && <ErrorBox error={docs.error} />}
-          {docs.data && docs.data.items.length === 0 && <p className="text-sm text-slate-500">Nothing yet. Add at least one document so the bot can answer.</p>}
-          <ul className="space-y-2" data-testid="knowledge-list">
-            {docs.data?.items.map((d) => (
-              <li key={d.id} className="rounded-md border border-slate-200 px-3 py-2 text-sm">
-                <p className="font-medium text-slate-800">{d.name}</p>
-                <p className="text-xs text-slate-500">
-                  {d.chars.toLocaleString()} chars · {d.chunks} chunks
-                </p>
-              </li>
-            ))}
-          </ul>
+          <ListView<DocumentSummary> query={docs} retry={false} empty={<p className="text-sm text-slate-500">Nothing yet. Add at least one document so the bot can answer.</p>}>
+            {(items) => (
+              <ul className="space-y-2" data-testid="knowledge-list">
+                {items.map((d) => (
+                  <li key={d.id} className="rounded-md border border-slate-200 px-3 py-2 text-sm">
+                    <p className="font-medium text-slate-800">{d.name}</p>
+                    <p className="text-xs text-slate-500">
+                      {d.chars.toLocaleString()} chars · {d.chunks} chunks
+                    </p>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </ListView>
         </Card>
       </div>
       <Nav onBack={onBack} onNext={onNext} />

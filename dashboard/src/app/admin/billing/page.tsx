@@ -2,8 +2,9 @@
 
 import { formatDay, formatMoney } from "@/lib/hooks";
 import { useApiQuery } from "@/lib/query";
-import type { SubscriptionOverview } from "@/lib/types";
-import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, StatCard, Table, td, th } from "@/components/ui";
+import type { SubscriptionOverview, TenantBilling } from "@/lib/types";
+import { DataTable, loaded } from "@/components/DataTable";
+import { Badge, Card, Empty, ErrorBox, Loading, PageHeader, StatCard } from "@/components/ui";
 
 function Counts({ counts, testId }: { counts: Record<string, number>; testId: string }) {
   const rows = Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
@@ -43,50 +44,41 @@ export default function AdminBillingPage() {
             </Card>
           </div>
           <Card title="Accounts">
-            {o.accounts.length === 0 ? (
-              <Empty title="No subscriptions or overrides yet" />
-            ) : (
-              <Table>
-                <thead>
-                  <tr>
-                    <th className={th}>Tenant</th>
-                    <th className={th}>Plan</th>
-                    <th className={th}>Status</th>
-                    <th className={th}>MRR</th>
-                    <th className={th}>Period end</th>
-                    <th className={th}>Past due since</th>
-                    <th className={th}>Note</th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {o.accounts.map((a) => (
-                    <tr key={a.tenant_id} data-testid="billing-account-row" data-tenant-id={a.tenant_id}>
-                      <td className={td + " font-medium text-slate-900"}>{a.tenant_name}</td>
-                      <td className={td}>
-                        <Badge>{a.plan}</Badge>
-                        {a.plan_override && (
-                          <span className="ml-1">
-                            <Badge tone="blue">override: {a.plan_override}</Badge>
-                          </span>
-                        )}
-                        {a.comped && (
-                          <span className="ml-1">
-                            <Badge tone="green">comped</Badge>
-                          </span>
-                        )}
-                      </td>
-                      <td className={td}>
-                        <Badge tone={a.status === "past_due" || a.status === "unpaid" ? "red" : a.status === "active" ? "green" : "slate"}>{a.status.replace(/_/g, " ")}</Badge>
-                      </td>
-                      <td className={td + " whitespace-nowrap"}>{formatMoney(a.mrr_cents, o.currency)}</td>
-                      <td className={td + " whitespace-nowrap"}>{formatDay(a.period_end)}</td>
-                      <td className={td + " whitespace-nowrap"}>{formatDay(a.past_due_since)}</td>
-                      <td className={td + " text-xs"}>{a.note || "—"}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
-            )}
+            <DataTable<TenantBilling>
+              query={loaded(o.accounts)}
+              rowKey={(a) => a.tenant_id}
+              rowProps={(a) => ({ "data-testid": "billing-account-row", "data-tenant-id": a.tenant_id })}
+              empty={<Empty title="No subscriptions or overrides yet" />}
+              columns={[
+                { header: "Tenant", className: "font-medium text-slate-900", cell: (a) => a.tenant_name },
+                {
+                  header: "Plan",
+                  cell: (a) => (
+                    <>
+                      <Badge>{a.plan}</Badge>
+                      {a.plan_override && (
+                        <span className="ml-1">
+                          <Badge tone="blue">override: {a.plan_override}</Badge>
+                        </span>
+                      )}
+                      {a.comped && (
+                        <span className="ml-1">
+                          <Badge tone="green">comped</Badge>
+                        </span>
+                      )}
+                    </>
+                  ),
+                },
+                {
+                  header: "Status",
+                  cell: (a) => <Badge tone={a.status === "past_due" || a.status === "unpaid" ? "red" : a.status === "active" ? "green" : "slate"}>{a.status.replace(/_/g, " ")}</Badge>,
+                },
+                { header: "MRR", className: "whitespace-nowrap", cell: (a) => formatMoney(a.mrr_cents, o.currency) },
+                { header: "Period end", className: "whitespace-nowrap", cell: (a) => formatDay(a.period_end) },
+                { header: "Past due since", className: "whitespace-nowrap", cell: (a) => formatDay(a.past_due_since) },
+                { header: "Note", className: "text-xs", cell: (a) => a.note || "—" },
+              ]}
+            />
           </Card>
         </div>
       )}

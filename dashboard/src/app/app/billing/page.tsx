@@ -1,13 +1,12 @@
 "use client";
 
-import { useEffect, useState } from "react";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
 import { formatDay, formatMoney, useQueryParam } from "@/lib/hooks";
-import { useApiQuery } from "@/lib/query";
-import type { Billing, BillingPlan, BillingRedirect, Counted } from "@/lib/types";
-import { useFeedback } from "@/components/feedback";
-import { Badge, Button, Card, Empty, ErrorBox, Loading, PageHeader, Table, cx, td, th } from "@/components/ui";
+import { useAction, useApiQuery } from "@/lib/query";
+import type { Billing, BillingPlan, BillingRedirect, Counted, Invoice } from "@/lib/types";
+import { DataTable, loaded } from "@/components/DataTable";
+import { Badge, Button, Card, Empty, ErrorBox, Loading, PageHeader, cx } from "@/components/ui";
 
 const POLL_MS = 2000;
 const POLL_TIMES = 5;
@@ -40,38 +39,22 @@ function counted(c: Counted, unit: string): string {
 
 export default function BillingPage() {
   const { can } = useAuth();
-  const { toast } = useFeedback();
   const canRead = can("billing:read");
   const manage = can("billing:manage");
   const checkout = useQueryParam("checkout");
-  const billing = useApiQuery<Billing>(canRead ? "/customer/billing" : null);
-  const [busy, setBusy] = useState<string | null>(null);
-  const [polls, setPolls] = useState(0);
+  // After Stripe Checkout the plan changes when Stripe's web hook arrives: re-fetch a few times.
+  const billing = useApiQuery<Billing>(canRead ? "/customer/billing" : null, undefined, {
+    refetchInterval: (data, fetches) => (checkout === "success" && data && !data.subscribed && fetches <= POLL_TIMES ? POLL_MS : false),
+  });
   const b = billing.data;
 
-  // After Stripe Checkout the plan changes when Stripe's web hook arrives: re-fetch a few times.
-  useEffect(() => {
-    if (checkout !== "success" || !b || b.subscribed || polls >= POLL_TIMES) return;
-    const t = window.setTimeout(() => {
-      setPolls((n) => n + 1);
-      void billing.refetch();
-    }, POLL_MS);
-    return () => window.clearTimeout(t);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [checkout, b, polls]);
-
-  const redirect = async (key: string, path: string, body?: unknown) => {
-    setBusy(key);
-    try {
-      const res = await api.post<BillingRedirect>(path, body);
-      window.location.assign(res.data.url);
-    } catch (e) {
-      toast(errorMessage(e), "error");
-      setBusy(null);
-    }
-  };
-  const upgrade = (p: BillingPlan) => void redirect(p.name, "/customer/billing/checkout", { plan: p.name });
-  const portal = () => void redirect("portal", "/customer/billing/portal");
+  // to Stripe (Checkout or the portal); the button stays busy while the browser leaves
+  const redirect = useAction((r: { key: string; path: string; body?: unknown }) => api.post<BillingRedirect>(r.path, r.body), {
+    onSuccess: (res) => window.location.assign(res.data.url),
+  });
+  const busy = redirect.isPending || redirect.isSuccess ? redirect.variables?.key : undefined;
+  const upgrade = (p: BillingPlan) => redirect.mutate({ key: p.name, path: "/customer/billing/checkout", body: { plan: p.name } });
+  const portal = () => redirect.mutate({ key: "portal", path: "/customer/billing/portal" });
 
   const canBuy = !!b && manage && b.billing_enabled && !b.subscribed;
   const manageButton = b && manage && b.subscribed && (
@@ -201,49 +184,36 @@ export default function BillingPage() {
                 {b.invoices_error}
               </p>
             )}
-            {b.invoices.length === 0 ? (
-              <Empty title="No invoices yet" />
-            ) : (
-              <Table>
-                <thead>
-                  <tr>
-                    <th className={th}>Number</th>
-                    <th className={th}>Date</th>
-                    <th className={th}>Amount</th>
-                    <th className={th}>Status</th>
-                    <th className={th}>
-                      <span className="sr-only">Links</span>
-                    </th>
-                  </tr>
-                </thead>
-                <tbody className="divide-y divide-slate-100">
-                  {b.invoices.map((inv, i) => (
-                    <tr key={inv.id ?? i} data-testid="invoice-row" data-invoice-id={inv.id ?? undefined}>
-                      <td className={td}>{inv.number ?? "—"}</td>
-                      <td className={td + " whitespace-nowrap"}>{formatDay(inv.created)}</td>
-                      <td className={td + " whitespace-nowrap"}>{formatMoney(inv.status === "paid" ? inv.amount_paid : inv.amount_due, inv.currency)}</td>
-                      <td className={td}>
-                        <Badge tone={inv.status === "paid" ? "green" : inv.status === "open" ? "amber" : "slate"}>{inv.status ?? "—"}</Badge>
-                      </td>
-                      <td className={td + " whitespace-nowrap text-right"}>
-                        <span className="flex justify-end gap-3">
-                          {inv.hosted_invoice_url && (
-                            <a href={inv.hosted_invoice_url} target="_blank" rel="noopener noreferrer" className="text-brand-600 hover:underline">
-                              View
-                            </a>
-                          )}
-                          {inv.invoice_pdf && (
-                            <a href={inv.invoice_pdf} target="_blank" rel="noopener noreferrer" className="text-brand-600 hover:underline">
-                              PDF
-                            </a>
-                          )}
-                        </span>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </Table>
-            )}
+            <DataTable<Invoice>
+              query={loaded(b.invoices)}
+              rowKey={(inv) => inv.id ?? `${inv.created}-${inv.number}`}
+              rowProps={(inv) => ({ "data-testid": "invoice-row", "data-invoice-id": inv.id ?? undefined })}
+              empty={<Empty title="No invoices yet" />}
+              columns={[
+                { header: "Number", cell: (inv) => inv.number ?? "—" },
+                { header: "Date", className: "whitespace-nowrap", cell: (inv) => formatDay(inv.created) },
+                { header: "Amount", className: "whitespace-nowrap", cell: (inv) => formatMoney(inv.status === "paid" ? inv.amount_paid : inv.amount_due, inv.currency) },
+                { header: "Status", cell: (inv) => <Badge tone={inv.status === "paid" ? "green" : inv.status === "open" ? "amber" : "slate"}>{inv.status ?? "—"}</Badge> },
+                {
+                  header: <span className="sr-only">Links</span>,
+                  className: "whitespace-nowrap text-right",
+                  cell: (inv) => (
+                    <span className="flex justify-end gap-3">
+                      {inv.hosted_invoice_url && (
+                        <a href={inv.hosted_invoice_url} target="_blank" rel="noopener noreferrer" className="text-brand-600 hover:underline">
+                          View
+                        </a>
+                      )}
+                      {inv.invoice_pdf && (
+                        <a href={inv.invoice_pdf} target="_blank" rel="noopener noreferrer" className="text-brand-600 hover:underline">
+                          PDF
+                        </a>
+                      )}
+                    </span>
+                  ),
+                },
+              ]}
+            />
           </Card>
         </div>
       )}

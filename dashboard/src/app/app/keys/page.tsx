@@ -1,7 +1,7 @@
 "use client";
 
 import { useState } from "react";
-import { useForm } from "react-hook-form";
+import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { api } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
@@ -23,11 +23,11 @@ export default function KeysPage() {
   const [showForm, setShowForm] = useState(false);
   const manage = can("keys:manage");
 
-  const { register, handleSubmit, formState, reset, watch } = useForm({
+  const { register, handleSubmit, formState, reset, control } = useForm({
     resolver: zodResolver(keyCreateSchema),
     defaultValues: { name: "", type: "secret" as "secret" | "publishable", allowed_origins: "" },
   });
-  const type = watch("type");
+  const type = useWatch({ control, name: "type" });
 
   const create = useAction(
     (v: { name: string; type: string; allowed_origins: string }) =>

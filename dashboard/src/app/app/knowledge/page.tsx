@@ -30,15 +30,16 @@ export default function KnowledgePage() {
   // less and less often (2 s doubling to 60 s, about 11 minutes in all; an embeddings endpoint
   // that keeps failing leaves a document pending, and the job retries on its own), and without
   // asking the server while the tab is hidden (TanStack pauses intervals in the background)
-  const polls = useRef(0);
+  const pendingSince = useRef<number | null>(null); // the fetch count when a document was first seen pending
   const docs = useApiQuery<Page<DocumentSummary>>(KNOWLEDGE, { page, limit: LIMIT }, {
-    refetchInterval: (data) => {
+    refetchInterval: (data, fetches) => {
       if (!data?.items.some((d) => d.indexing === "pending")) {
-        polls.current = 0;
+        pendingSince.current = null;
         return false;
       }
-      if (polls.current >= MAX_POLLS) return false;
-      return Math.min(2000 * 2 ** polls.current++, 60_000);
+      pendingSince.current ??= fetches;
+      const polls = fetches - pendingSince.current;
+      return polls >= MAX_POLLS ? false : Math.min(2000 * 2 ** polls, 60_000);
     },
   });
 

@@ -1,11 +1,10 @@
 "use client";
 
 import Link from "next/link";
-import { useState } from "react";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
 import { useQueryParam } from "@/lib/hooks";
-import { useApiQuery } from "@/lib/query";
+import { useAction, useApiQuery } from "@/lib/query";
 import type { Transcript } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
 import { Transcript as TranscriptView } from "@/components/Transcript";
@@ -14,29 +13,21 @@ import { Badge, Button, ErrorBox, Loading, PageHeader } from "@/components/ui";
 export default function ConversationViewPage() {
   const id = useQueryParam("id");
   const { can } = useAuth();
-  const { toast, confirm } = useFeedback();
-  const [releasing, setReleasing] = useState(false);
-  const t = useApiQuery<Transcript>(id ? `/customer/conversations/${encodeURIComponent(id)}` : null);
+  const { confirm } = useFeedback();
+  const url = id ? `/customer/conversations/${encodeURIComponent(id)}` : null;
+  const t = useApiQuery<Transcript>(url);
+  const post = useAction((conversation: string) => api.post(`${conversation}/release`), { success: "Released to the bot", invalidates: ["/customer/conversations"] });
+  const releasing = post.isPending;
 
   const release = async () => {
-    if (!id) return;
+    if (!url) return;
     const ok = await confirm({
       title: "Hand this conversation back to the bot?",
       message: "The bot will start answering this visitor again.",
       confirmLabel: "Release",
       danger: false,
     });
-    if (!ok) return;
-    setReleasing(true);
-    try {
-      await api.post(`/customer/conversations/${encodeURIComponent(id)}/release`);
-      toast("Released to the bot", "success");
-      void t.refetch();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    } finally {
-      setReleasing(false);
-    }
+    if (ok) post.mutate(url);
   };
 
   return (
