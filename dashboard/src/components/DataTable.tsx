@@ -12,11 +12,12 @@ export interface Column<T> {
   className?: string;
 }
 
-/** What a DataTable needs of a query (TanStack's useQuery result has it). */
+/** What a QueryView, ListView or DataTable needs of a query (TanStack's useQuery result has it). */
 export interface ListQuery<D> {
   data: D | undefined;
   error: unknown;
-  isPending: boolean;
+  /** the first fetch is under way (a query waiting for its URL is not loading) */
+  isLoading: boolean;
   refetch: () => unknown;
 }
 
@@ -24,7 +25,7 @@ type RowAttributes = HTMLAttributes<HTMLTableRowElement> & Record<`data-${string
 
 /** A list already in hand (rows nested in a loaded object): no loading, no error. */
 export function loaded<D>(data: D): ListQuery<D> {
-  return { data, error: null, isPending: false, refetch: () => undefined };
+  return { data, error: null, isLoading: false, refetch: () => undefined };
 }
 
 function isPage<T>(data: unknown): data is Page<T> {
@@ -32,16 +33,27 @@ function isPage<T>(data: unknown): data is Page<T> {
 }
 
 /** The rows of a list's data: a Page's items, an array itself, or what `rows` picks. */
-function itemsOf<T, D>(data: D | undefined, rows?: (data: D) => T[]): T[] {
-  if (data === undefined) return [];
+function itemsOf<T, D>(data: D, rows?: (data: D) => T[]): T[] {
   if (rows) return rows(data);
   return isPage<T>(data) ? data.items : (data as T[]);
 }
 
+/** The states of one read: the error with Retry, loading, then `children(data)` once it is in. */
+export function QueryView<D>({ query, retry = true, children }: { query: ListQuery<D>; retry?: boolean; children: (data: D) => ReactNode }) {
+  const { data, error, isLoading } = query;
+  return (
+    <>
+      {error ? <ErrorBox error={error} onRetry={retry ? () => void query.refetch() : undefined} /> : null}
+      {isLoading && !error && <Loading />}
+      {data !== undefined && children(data)}
+    </>
+  );
+}
+
 /**
- * The states of any list: loading, the error with Retry, the empty state, then `children(items)`
- * and, for the backend's Page shape, the pagination (with `onPage`). DataTable renders its rows
- * as a table; a list of cards uses this directly.
+ * The states of any list: QueryView's, then the empty state, or `children(items)` and, for the
+ * backend's Page shape, the pagination (with `onPage`). DataTable renders the rows as a table; a
+ * list of cards uses this directly.
  */
 export function ListView<T, D = Page<T> | T[]>({
   query,
@@ -59,20 +71,19 @@ export function ListView<T, D = Page<T> | T[]>({
   retry?: boolean;
   children: (items: T[]) => ReactNode;
 }) {
-  const { data, error, isPending } = query;
-  const items = itemsOf<T, D>(data, rows);
   return (
-    <>
-      {error ? <ErrorBox error={error} onRetry={retry ? () => void query.refetch() : undefined} /> : null}
-      {isPending && !error && <Loading />}
-      {data !== undefined && items.length === 0 && empty}
-      {items.length > 0 && (
-        <>
-          {children(items)}
-          {onPage && isPage<T>(data) && <Pagination page={data.page} limit={data.limit} total={data.total} onPage={onPage} />}
-        </>
-      )}
-    </>
+    <QueryView query={query} retry={retry}>
+      {(data) => {
+        const items = itemsOf<T, D>(data, rows);
+        if (items.length === 0) return empty;
+        return (
+          <>
+            {children(items)}
+            {onPage && isPage<T>(data) && <Pagination page={data.page} limit={data.limit} total={data.total} onPage={onPage} />}
+          </>
+        );
+      }}
+    </QueryView>
   );
 }
 

@@ -345,3 +345,18 @@ export function Table({ children }: { children: ReactNode }) {
 
 export const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 bg-slate-50";
 export const td = "px-3 py-2 align-top text-slate-700";
+
+/** The period of a stats page, in days. */
+export function PeriodSelect({ days, onChange }: { days: number; onChange: (days: number) => void }) {
+  return (
+    <label className="flex items-center gap-2 text-sm text-slate-600">
+      Period
+      <select className={selectClass} value={days} onChange={(e) => onChange(Number(e.target.value))} name="days">
+        <option value={7}>7 days</option>
+        <option value={14}>14 days</option>
+        <option value={30}>30 days</option>
+        <option value={90}>90 days</option>
+      </select>
+    </label>
+  );
+}

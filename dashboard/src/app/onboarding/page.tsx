@@ -15,8 +15,8 @@ import { CrispConnect, WidgetInstall } from "@/components/InstallPanel";
 import { KnowledgeForm } from "@/components/KnowledgeForm";
 import { Guard } from "@/components/Shell";
 import { useFeedback } from "@/components/feedback";
-import { ListView } from "@/components/DataTable";
-import { Button, Card, ErrorBox, Loading, TextArea, TextInput, cx } from "@/components/ui";
+import { ListView, QueryView } from "@/components/DataTable";
+import { Button, Card, ErrorBox, TextArea, TextInput, cx } from "@/components/ui";
 
 const STEPS = ["Business info", "Knowledge", "Try it", "Install"] as const;
 
@@ -50,47 +50,47 @@ function Wizard() {
       <main className="mx-auto max-w-4xl px-4 py-6">
         <h1 className="text-xl font-semibold text-slate-900 sm:text-2xl">Set up your front desk</h1>
         <Progress step={step} onJump={(i) => i < step && setStep(i)} />
-        {config.error && <ErrorBox error={config.error} onRetry={() => void config.refetch()} />}
-        {!config.data && config.isLoading && <Loading />}
-        {config.data && (
-          <div className="mt-6">
-            {step === 0 && (
-              <StepBusiness
-                config={config.data}
-                website={website}
-                onSaved={(cfg, site) => {
-                  config.setData(cfg);
-                  setWebsite(site);
-                  next();
-                }}
-              />
-            )}
-            {step === 1 && <StepKnowledge onBack={back} onNext={next} />}
-            {step === 2 && (
-              <div className="space-y-4">
-                <Card title="Try your bot">
-                  <p className="mb-3 text-sm text-slate-600">Ask a question a visitor might ask. Answers use the knowledge you just added.</p>
-                  <ChatPreview greeting={config.data.greeting} botName={config.data.bot_name} />
-                </Card>
-                <Nav onBack={back} onNext={next} />
-              </div>
-            )}
-            {step === 3 && (
-              <div className="space-y-4">
-                <WidgetInstall defaultOrigin={website} />
-                <CrispConnect />
-                <div className="flex justify-between gap-2">
-                  <Button variant="secondary" onClick={back} data-testid="wizard-back">
-                    Back
-                  </Button>
-                  <Button onClick={() => router.push("/app/")} data-testid="wizard-finish">
-                    Finish
-                  </Button>
+        <QueryView query={config}>
+          {(cfg) => (
+            <div className="mt-6">
+              {step === 0 && (
+                <StepBusiness
+                  config={cfg}
+                  website={website}
+                  onSaved={(saved, site) => {
+                    config.setData(saved);
+                    setWebsite(site);
+                    next();
+                  }}
+                />
+              )}
+              {step === 1 && <StepKnowledge onBack={back} onNext={next} />}
+              {step === 2 && (
+                <div className="space-y-4">
+                  <Card title="Try your bot">
+                    <p className="mb-3 text-sm text-slate-600">Ask a question a visitor might ask. Answers use the knowledge you just added.</p>
+                    <ChatPreview greeting={cfg.greeting} botName={cfg.bot_name} />
+                  </Card>
+                  <Nav onBack={back} onNext={next} />
                 </div>
-              </div>
-            )}
-          </div>
-        )}
+              )}
+              {step === 3 && (
+                <div className="space-y-4">
+                  <WidgetInstall defaultOrigin={website} />
+                  <CrispConnect />
+                  <div className="flex justify-between gap-2">
+                    <Button variant="secondary" onClick={back} data-testid="wizard-back">
+                      Back
+                    </Button>
+                    <Button onClick={() => router.push("/app/")} data-testid="wizard-finish">
+                      Finish
+                    </Button>
+                  </div>
+                </div>
+              )}
+            </div>
+          )}
+        </QueryView>
       </main>
     </div>
   );

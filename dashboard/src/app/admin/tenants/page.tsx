@@ -9,8 +9,8 @@ import { formatDate } from "@/lib/hooks";
 import { useAction, useApiQuery } from "@/lib/query";
 import { tenantCreateSchema } from "@/lib/schemas";
 import { PLANS, type BillingOverrideIn, type BotConfig, type ConversationSummary, type Page, type SubscriptionOverview, type Tenant, type TenantBilling } from "@/lib/types";
+import { DataTable, ListView, QueryView } from "@/components/DataTable";
 import { useFeedback } from "@/components/feedback";
-import { DataTable } from "@/components/DataTable";
 import { Badge, Button, Card, Dialog, Empty, ErrorBox, Loading, PageHeader, Select, TextInput, plainInputClass } from "@/components/ui";
 
 const LIMIT = 20;
@@ -182,34 +182,35 @@ function InspectTenant({ tenant, admin, onClose }: { tenant: Tenant; admin: bool
         {admin && <BillingOverrideForm tenant={tenant} />}
         <section>
           <h3 className="mb-1 font-medium text-slate-900">Bot config</h3>
-          {config.isLoading && <Loading />}
-          {config.error && <ErrorBox error={config.error} />}
-          {config.data && (
-            <dl className="grid grid-cols-3 gap-1 text-xs">
-              <dt className="text-slate-500">Bot</dt>
-              <dd className="col-span-2">{config.data.bot_name}</dd>
-              <dt className="text-slate-500">Tone</dt>
-              <dd className="col-span-2">{config.data.tone}</dd>
-              <dt className="text-slate-500">Model</dt>
-              <dd className="col-span-2">{config.data.llm.model}</dd>
-              <dt className="text-slate-500">PII</dt>
-              <dd className="col-span-2">{String(config.data.pii?.store ?? "redacted")}</dd>
-            </dl>
-          )}
+          <QueryView query={config} retry={false}>
+            {(c) => (
+              <dl className="grid grid-cols-3 gap-1 text-xs">
+                <dt className="text-slate-500">Bot</dt>
+                <dd className="col-span-2">{c.bot_name}</dd>
+                <dt className="text-slate-500">Tone</dt>
+                <dd className="col-span-2">{c.tone}</dd>
+                <dt className="text-slate-500">Model</dt>
+                <dd className="col-span-2">{c.llm.model}</dd>
+                <dt className="text-slate-500">PII</dt>
+                <dd className="col-span-2">{String(c.pii?.store ?? "redacted")}</dd>
+              </dl>
+            )}
+          </QueryView>
         </section>
         <section>
           <h3 className="mb-1 font-medium text-slate-900">Recent conversations</h3>
-          {convs.isLoading && <Loading />}
-          {convs.error && <ErrorBox error={convs.error} />}
-          {convs.data && convs.data.items.length === 0 && <p className="text-xs text-slate-500">None.</p>}
-          <ul className="divide-y divide-slate-100 text-xs">
-            {convs.data?.items.map((c) => (
-              <li key={c.id} className="py-1.5">
-                <Badge>{c.status}</Badge> <span className="text-slate-500">{formatDate(c.updated_at)}</span>
-                <p className="truncate">{c.last_message ?? "—"}</p>
-              </li>
-            ))}
-          </ul>
+          <ListView<ConversationSummary> query={convs} retry={false} empty={<p className="text-xs text-slate-500">None.</p>}>
+            {(items) => (
+              <ul className="divide-y divide-slate-100 text-xs">
+                {items.map((c) => (
+                  <li key={c.id} className="py-1.5">
+                    <Badge>{c.status}</Badge> <span className="text-slate-500">{formatDate(c.updated_at)}</span>
+                    <p className="truncate">{c.last_message ?? "—"}</p>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </ListView>
         </section>
       </div>
     </Dialog>

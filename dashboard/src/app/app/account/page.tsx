@@ -8,7 +8,8 @@ import { useAuth } from "@/lib/auth";
 import { useAction, useApiQuery } from "@/lib/query";
 import { accountSchema, businessSchema } from "@/lib/schemas";
 import type { Account, Tenant } from "@/lib/types";
-import { Button, Card, ErrorBox, Loading, PageHeader, TextInput } from "@/components/ui";
+import { QueryView } from "@/components/DataTable";
+import { Button, Card, PageHeader, TextInput } from "@/components/ui";
 
 export default function AccountPage() {
   const { me } = useAuth();
@@ -19,14 +20,14 @@ export default function AccountPage() {
       <PageHeader title="Account" description={me?.email} />
       <div className="grid gap-5 lg:grid-cols-2">
         <Card title="Your profile">
-          {account.error && <ErrorBox error={account.error} />}
-          {account.isLoading && !account.data && <Loading />}
-          {account.data && <AccountForm account={account.data} onSaved={account.setData} />}
+          <QueryView query={account} retry={false}>
+            {(a) => <AccountForm account={a} onSaved={account.setData} />}
+          </QueryView>
         </Card>
         <Card title="Business">
-          {business.error && <ErrorBox error={business.error} />}
-          {business.isLoading && !business.data && <Loading />}
-          {business.data && <BusinessForm tenant={business.data} onSaved={business.setData} />}
+          <QueryView query={business} retry={false}>
+            {(t) => <BusinessForm tenant={t} onSaved={business.setData} />}
+          </QueryView>
         </Card>
       </div>
     </>

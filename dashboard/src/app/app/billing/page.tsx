@@ -5,8 +5,8 @@ import { useAuth } from "@/lib/auth";
 import { formatDay, formatMoney, useQueryParam } from "@/lib/hooks";
 import { useAction, useApiQuery } from "@/lib/query";
 import type { Billing, BillingPlan, BillingRedirect, Counted, Invoice } from "@/lib/types";
-import { DataTable, loaded } from "@/components/DataTable";
-import { Badge, Button, Card, Empty, ErrorBox, Loading, PageHeader, cx } from "@/components/ui";
+import { DataTable, QueryView, loaded } from "@/components/DataTable";
+import { Badge, Button, Card, Empty, ErrorBox, PageHeader, cx } from "@/components/ui";
 
 const POLL_MS = 2000;
 const POLL_TIMES = 5;
@@ -77,146 +77,146 @@ export default function BillingPage() {
         </div>
       )}
       {!canRead && <ErrorBox error="Only the workspace owner and admins can see billing." />}
-      {billing.error && <ErrorBox error={billing.error} onRetry={() => void billing.refetch()} />}
-      {billing.isLoading && !b && <Loading />}
-      {b && (
-        <div className="space-y-5">
-          {b.service.reason && (
-            <div
-              role="alert"
-              data-testid="billing-alert"
-              data-level={b.service.level}
-              className={cx(
-                "rounded-md border p-3 text-sm",
-                b.service.level === "suspend" ? "border-red-200 bg-red-50 text-red-800" : "border-amber-200 bg-amber-50 text-amber-900",
-              )}
-            >
-              {b.service.reason}
-              {b.service.grace_until && <span className="ml-1">(until {formatDay(b.service.grace_until)})</span>}
-            </div>
-          )}
-
-          <div className="grid gap-5 lg:grid-cols-2">
-            <Card title="Current plan">
-              <div data-testid="current-plan" data-plan={b.plan.name}>
-                <div className="flex flex-wrap items-center gap-2">
-                  <p className="text-2xl font-semibold text-slate-900">{b.plan.title}</p>
-                  <Badge tone={STATUS_TONE[b.status] ?? "slate"}>
-                    <span data-testid="billing-status">{statusLabel(b.status)}</span>
-                  </Badge>
-                  {b.override?.comped && <Badge tone="green">comped</Badge>}
-                </div>
-                <p className="mt-1 text-sm text-slate-600">{planPrice(b.plan)}</p>
-                <ul className="mt-3 space-y-1 text-sm text-slate-600">
-                  {b.status === "trialing" && b.trial_end && <li>Trial ends {formatDay(b.trial_end)}.</li>}
-                  {b.cancel_at_period_end && (
-                    <li className="text-amber-800" data-testid="cancels-at-period-end">
-                      Cancels at period end ({formatDay(b.period_end)}).
-                    </li>
-                  )}
-                  {b.override?.plan && <li>Plan set by Frontdesk: {b.override.plan}.</li>}
-                  {b.override?.comped && <li>Complimentary account — no payment needed.</li>}
-                  {b.override?.note && <li className="text-slate-500">{b.override.note}</li>}
-                </ul>
-                {!manage && <p className="mt-3 text-xs text-slate-500">Only the workspace owner can change the plan or payment details.</p>}
-                {manage && !b.billing_enabled && !b.subscribed && (
-                  <p className="mt-3 text-xs text-slate-500">Online payment is not set up. Contact us to change your plan.</p>
+      <QueryView query={billing}>
+        {(b) => (
+          <div className="space-y-5">
+            {b.service.reason && (
+              <div
+                role="alert"
+                data-testid="billing-alert"
+                data-level={b.service.level}
+                className={cx(
+                  "rounded-md border p-3 text-sm",
+                  b.service.level === "suspend" ? "border-red-200 bg-red-50 text-red-800" : "border-amber-200 bg-amber-50 text-amber-900",
                 )}
+              >
+                {b.service.reason}
+                {b.service.grace_until && <span className="ml-1">(until {formatDay(b.service.grace_until)})</span>}
+              </div>
+            )}
+
+            <div className="grid gap-5 lg:grid-cols-2">
+              <Card title="Current plan">
+                <div data-testid="current-plan" data-plan={b.plan.name}>
+                  <div className="flex flex-wrap items-center gap-2">
+                    <p className="text-2xl font-semibold text-slate-900">{b.plan.title}</p>
+                    <Badge tone={STATUS_TONE[b.status] ?? "slate"}>
+                      <span data-testid="billing-status">{statusLabel(b.status)}</span>
+                    </Badge>
+                    {b.override?.comped && <Badge tone="green">comped</Badge>}
+                  </div>
+                  <p className="mt-1 text-sm text-slate-600">{planPrice(b.plan)}</p>
+                  <ul className="mt-3 space-y-1 text-sm text-slate-600">
+                    {b.status === "trialing" && b.trial_end && <li>Trial ends {formatDay(b.trial_end)}.</li>}
+                    {b.cancel_at_period_end && (
+                      <li className="text-amber-800" data-testid="cancels-at-period-end">
+                        Cancels at period end ({formatDay(b.period_end)}).
+                      </li>
+                    )}
+                    {b.override?.plan && <li>Plan set by Frontdesk: {b.override.plan}.</li>}
+                    {b.override?.comped && <li>Complimentary account — no payment needed.</li>}
+                    {b.override?.note && <li className="text-slate-500">{b.override.note}</li>}
+                  </ul>
+                  {!manage && <p className="mt-3 text-xs text-slate-500">Only the workspace owner can change the plan or payment details.</p>}
+                  {manage && !b.billing_enabled && !b.subscribed && (
+                    <p className="mt-3 text-xs text-slate-500">Online payment is not set up. Contact us to change your plan.</p>
+                  )}
+                </div>
+              </Card>
+
+              <Card title="Usage">
+                <UsageBar messages={b.usage.messages} quota={b.usage.quota} />
+                <p className="mt-1 text-xs text-slate-500">
+                  Billing period {formatDay(b.period_start)} – {formatDay(b.period_end)}
+                </p>
+                <dl className="mt-4 grid grid-cols-2 gap-3 text-sm">
+                  <div>
+                    <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Seats</dt>
+                    <dd data-testid="seats-usage">{counted(b.seats, "seats")}</dd>
+                  </div>
+                  <div>
+                    <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Documents</dt>
+                    <dd data-testid="documents-usage">{counted(b.documents, "documents")}</dd>
+                  </div>
+                </dl>
+              </Card>
+            </div>
+
+            <Card title="Plans">
+              <div className="grid gap-3 sm:grid-cols-2 xl:grid-cols-4">
+                {b.plans.map((p) => {
+                  const current = p.name === b.plan.name;
+                  return (
+                    <div
+                      key={p.name}
+                      data-testid="plan-card"
+                      data-plan={p.name}
+                      className={cx("flex flex-col rounded-lg border p-4", current ? "border-brand-500 bg-brand-50" : "border-slate-200")}
+                    >
+                      <div className="flex items-center justify-between gap-2">
+                        <h3 className="font-semibold text-slate-900">{p.title}</h3>
+                        {current && <Badge tone="blue">Current plan</Badge>}
+                      </div>
+                      <p className="mt-1 text-sm text-slate-700">{planPrice(p)}</p>
+                      <ul className="mt-3 flex-1 space-y-1 text-xs text-slate-600">
+                        <li>{p.monthly_messages === null ? "Unlimited messages" : `${p.monthly_messages} messages/month`}</li>
+                        <li>{limit(p.knowledge_documents, "knowledge documents")}</li>
+                        <li>{limit(p.seats, "seats")}</li>
+                        <li>Channels: {p.channels.join(", ") || "—"}</li>
+                        {p.remove_branding && <li>No “Powered by Frontdesk”</li>}
+                        {p.purchasable && p.trial_days > 0 && <li>{p.trial_days}-day free trial</li>}
+                      </ul>
+                      {canBuy && p.purchasable && !current && (
+                        <Button className="mt-3" onClick={() => upgrade(p)} loading={busy === p.name} disabled={!!busy} data-testid="plan-upgrade" data-plan={p.name}>
+                          Upgrade to {p.title}
+                        </Button>
+                      )}
+                    </div>
+                  );
+                })}
               </div>
             </Card>
 
-            <Card title="Usage">
-              <UsageBar messages={b.usage.messages} quota={b.usage.quota} />
-              <p className="mt-1 text-xs text-slate-500">
-                Billing period {formatDay(b.period_start)} – {formatDay(b.period_end)}
-              </p>
-              <dl className="mt-4 grid grid-cols-2 gap-3 text-sm">
-                <div>
-                  <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Seats</dt>
-                  <dd data-testid="seats-usage">{counted(b.seats, "seats")}</dd>
-                </div>
-                <div>
-                  <dt className="text-xs font-medium uppercase tracking-wide text-slate-500">Documents</dt>
-                  <dd data-testid="documents-usage">{counted(b.documents, "documents")}</dd>
-                </div>
-              </dl>
+            <Card title="Invoices">
+              {b.invoices_error && (
+                <p className="mb-3 text-sm text-slate-500" data-testid="invoices-error">
+                  {b.invoices_error}
+                </p>
+              )}
+              <DataTable<Invoice>
+                query={loaded(b.invoices)}
+                rowKey={(inv) => inv.id ?? `${inv.created}-${inv.number}`}
+                rowProps={(inv) => ({ "data-testid": "invoice-row", "data-invoice-id": inv.id ?? undefined })}
+                empty={<Empty title="No invoices yet" />}
+                columns={[
+                  { header: "Number", cell: (inv) => inv.number ?? "—" },
+                  { header: "Date", className: "whitespace-nowrap", cell: (inv) => formatDay(inv.created) },
+                  { header: "Amount", className: "whitespace-nowrap", cell: (inv) => formatMoney(inv.status === "paid" ? inv.amount_paid : inv.amount_due, inv.currency) },
+                  { header: "Status", cell: (inv) => <Badge tone={inv.status === "paid" ? "green" : inv.status === "open" ? "amber" : "slate"}>{inv.status ?? "—"}</Badge> },
+                  {
+                    header: <span className="sr-only">Links</span>,
+                    className: "whitespace-nowrap text-right",
+                    cell: (inv) => (
+                      <span className="flex justify-end gap-3">
+                        {inv.hosted_invoice_url && (
+                          <a href={inv.hosted_invoice_url} target="_blank" rel="noopener noreferrer" className="text-brand-600 hover:underline">
+                            View
+                          </a>
+                        )}
+                        {inv.invoice_pdf && (
+                          <a href={inv.invoice_pdf} target="_blank" rel="noopener noreferrer" className="text-brand-600 hover:underline">
+                            PDF
+                          </a>
+                        )}
+                      </span>
+                    ),
+                  },
+                ]}
+              />
             </Card>
           </div>
-
-          <Card title="Plans">
-            <div className="grid gap-3 sm:grid-cols-2 xl:grid-cols-4">
-              {b.plans.map((p) => {
-                const current = p.name === b.plan.name;
-                return (
-                  <div
-                    key={p.name}
-                    data-testid="plan-card"
-                    data-plan={p.name}
-                    className={cx("flex flex-col rounded-lg border p-4", current ? "border-brand-500 bg-brand-50" : "border-slate-200")}
-                  >
-                    <div className="flex items-center justify-between gap-2">
-                      <h3 className="font-semibold text-slate-900">{p.title}</h3>
-                      {current && <Badge tone="blue">Current plan</Badge>}
-                    </div>
-                    <p className="mt-1 text-sm text-slate-700">{planPrice(p)}</p>
-                    <ul className="mt-3 flex-1 space-y-1 text-xs text-slate-600">
-                      <li>{p.monthly_messages === null ? "Unlimited messages" : `${p.monthly_messages} messages/month`}</li>
-                      <li>{limit(p.knowledge_documents, "knowledge documents")}</li>
-                      <li>{limit(p.seats, "seats")}</li>
-                      <li>Channels: {p.channels.join(", ") || "—"}</li>
-                      {p.remove_branding && <li>No “Powered by Frontdesk”</li>}
-                      {p.purchasable && p.trial_days > 0 && <li>{p.trial_days}-day free trial</li>}
-                    </ul>
-                    {canBuy && p.purchasable && !current && (
-                      <Button className="mt-3" onClick={() => upgrade(p)} loading={busy === p.name} disabled={!!busy} data-testid="plan-upgrade" data-plan={p.name}>
-                        Upgrade to {p.title}
-                      </Button>
-                    )}
-                  </div>
-                );
-              })}
-            </div>
-          </Card>
-
-          <Card title="Invoices">
-            {b.invoices_error && (
-              <p className="mb-3 text-sm text-slate-500" data-testid="invoices-error">
-                {b.invoices_error}
-              </p>
-            )}
-            <DataTable<Invoice>
-              query={loaded(b.invoices)}
-              rowKey={(inv) => inv.id ?? `${inv.created}-${inv.number}`}
-              rowProps={(inv) => ({ "data-testid": "invoice-row", "data-invoice-id": inv.id ?? undefined })}
-              empty={<Empty title="No invoices yet" />}
-              columns={[
-                { header: "Number", cell: (inv) => inv.number ?? "—" },
-                { header: "Date", className: "whitespace-nowrap", cell: (inv) => formatDay(inv.created) },
-                { header: "Amount", className: "whitespace-nowrap", cell: (inv) => formatMoney(inv.status === "paid" ? inv.amount_paid : inv.amount_due, inv.currency) },
-                { header: "Status", cell: (inv) => <Badge tone={inv.status === "paid" ? "green" : inv.status === "open" ? "amber" : "slate"}>{inv.status ?? "—"}</Badge> },
-                {
-                  header: <span className="sr-only">Links</span>,
-                  className: "whitespace-nowrap text-right",
-                  cell: (inv) => (
-                    <span className="flex justify-end gap-3">
-                      {inv.hosted_invoice_url && (
-                        <a href={inv.hosted_invoice_url} target="_blank" rel="noopener noreferrer" className="text-brand-600 hover:underline">
-                          View
-                        </a>
-                      )}
-                      {inv.invoice_pdf && (
-                        <a href={inv.invoice_pdf} target="_blank" rel="noopener noreferrer" className="text-brand-600 hover:underline">
-                          PDF
-                        </a>
-                      )}
-                    </span>
-                  ),
-                },
-              ]}
-            />
-          </Card>
-        </div>
-      )}
+        )}
+      </QueryView>
     </>
   );
 }

@@ -19,7 +19,8 @@ import {
 } from "@/lib/schemas";
 import type { BotConfig } from "@/lib/types";
 import { ChatPreview } from "@/components/ChatPreview";
-import { Button, Card, ErrorBox, Field, Loading, PageHeader, Select, TextArea, TextInput, cx } from "@/components/ui";
+import { QueryView } from "@/components/DataTable";
+import { Button, Card, ErrorBox, Field, PageHeader, Select, TextArea, TextInput, cx } from "@/components/ui";
 
 type ConfigForm = z.input<typeof configSchema>;
 type IntentForm = ConfigForm["intents"][number];
@@ -80,9 +81,7 @@ export default function SettingsPage() {
   return (
     <>
       <PageHeader title="Bot settings" description="How your assistant talks, what it keeps, and how the widget looks." />
-      {config.error && <ErrorBox error={config.error} onRetry={() => void config.refetch()} />}
-      {config.isLoading && !config.data && <Loading />}
-      {config.data && <SettingsForm config={config.data} onSaved={config.setData} />}
+      <QueryView query={config}>{(c) => <SettingsForm config={c} onSaved={config.setData} />}</QueryView>
     </>
   );
 }

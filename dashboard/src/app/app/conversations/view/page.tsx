@@ -7,6 +7,7 @@ import { useQueryParam } from "@/lib/hooks";
 import { useAction, useApiQuery } from "@/lib/query";
 import type { Transcript } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
+import { QueryView } from "@/components/DataTable";
 import { Transcript as TranscriptView } from "@/components/Transcript";
 import { Badge, Button, ErrorBox, Loading, PageHeader } from "@/components/ui";
 
@@ -36,32 +37,33 @@ export default function ConversationViewPage() {
         ← All conversations
       </Link>
       {id === null && <ErrorBox error="No conversation selected." />}
-      {t.error && <ErrorBox error={t.error} onRetry={() => void t.refetch()} />}
-      {(id === undefined || (t.isLoading && !t.data)) && <Loading />}
-      {t.data && (
-        <>
-          <PageHeader
-            title="Conversation"
-            description={
-              <span className="flex flex-wrap items-center gap-2">
-                <Badge tone={t.data.status === "handoff" ? "amber" : t.data.status === "open" ? "green" : "slate"}>{t.data.status}</Badge>
-                <span>{t.data.channel}</span>
-                <span className="text-slate-400">{t.data.session_id}</span>
-                {t.data.language && <span>· {t.data.language}</span>}
-              </span>
-            }
-            actions={
-              t.data.status === "handoff" &&
-              can("conversations:write") && (
-                <Button onClick={() => void release()} loading={releasing} data-testid="conversation-release">
-                  Release to bot
-                </Button>
-              )
-            }
-          />
-          <TranscriptView transcript={t.data} />
-        </>
-      )}
+      {id === undefined && <Loading />}
+      <QueryView query={t}>
+        {(c) => (
+          <>
+            <PageHeader
+              title="Conversation"
+              description={
+                <span className="flex flex-wrap items-center gap-2">
+                  <Badge tone={c.status === "handoff" ? "amber" : c.status === "open" ? "green" : "slate"}>{c.status}</Badge>
+                  <span>{c.channel}</span>
+                  <span className="text-slate-400">{c.session_id}</span>
+                  {c.language && <span>· {c.language}</span>}
+                </span>
+              }
+              actions={
+                c.status === "handoff" &&
+                can("conversations:write") && (
+                  <Button onClick={() => void release()} loading={releasing} data-testid="conversation-release">
+                    Release to bot
+                  </Button>
+                )
+              }
+            />
+            <TranscriptView transcript={c} />
+          </>
+        )}
+      </QueryView>
     </>
   );
 }
