@@ -4,29 +4,23 @@ import { useState } from "react";
 import Link from "next/link";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, toApiError, type ApiError } from "@/lib/api";
+import { api } from "@/lib/api";
 import { useQueryParam } from "@/lib/hooks";
 import { resetSchema } from "@/lib/schemas";
+import { useAction } from "@/lib/query";
 import { AuthCard } from "@/components/AuthCard";
 import { Button, ErrorBox, Loading, TextInput } from "@/components/ui";
 
 export default function ResetPasswordPage() {
   const token = useQueryParam("token");
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<ApiError | string | null>(null);
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(resetSchema),
     defaultValues: { password: "", confirm: "" },
   });
-  const onSubmit = handleSubmit(async (v) => {
-    setError(null);
-    try {
-      await api.post("/auth/password/reset", { token, password: v.password });
-      setDone(true);
-    } catch (e) {
-      setError(toApiError(e));
-    }
-  });
+  const reset = useAction((password: string) => api.post("/auth/password/reset", { token, password }), { toastError: false, onSuccess: () => setDone(true) });
+  const error = reset.error;
+  const onSubmit = handleSubmit((v) => reset.run(v.password));
   return (
     <AuthCard title="Choose a new password">
       {token === undefined ? (
