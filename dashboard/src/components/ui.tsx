@@ -8,6 +8,7 @@ import {
   useState,
   type ButtonHTMLAttributes,
   type InputHTMLAttributes,
+  type KeyboardEvent,
   type ReactNode,
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
@@ -224,10 +225,29 @@ export function Badge({ children, tone = "slate" }: { children: ReactNode; tone?
   return <span className={cx("inline-flex items-center rounded px-1.5 py-0.5 text-xs font-medium", tones[tone])}>{children}</span>;
 }
 
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Tab from the last control goes to the first, Shift+Tab from the first to the last (not out to the browser). */
+function trapTab(e: KeyboardEvent<HTMLDialogElement>) {
+  if (e.key !== "Tab") return;
+  const items = Array.from(e.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null);
+  if (items.length === 0) return;
+  const first = items[0];
+  const last = items[items.length - 1];
+  const active = document.activeElement;
+  if (e.shiftKey && (active === first || active === e.currentTarget)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && active === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
 /**
- * The one modal: a native <dialog> opened with showModal(), so the page behind is inert (focus
- * stays inside), Escape closes it, and focus goes back to what had it before. Rendered only while
- * open.
+ * The one modal: a native <dialog> opened with showModal(), so the page behind is inert; Tab
+ * cycles inside it, Escape closes it, and focus goes back to what had it before. Rendered only
+ * while open.
  */
 export function Dialog(props: { open: boolean; title: ReactNode; onClose: () => void; children: ReactNode; footer?: ReactNode }) {
   if (!props.open) return null;
@@ -254,6 +274,7 @@ function OpenDialog({ title, onClose, children, footer }: { title: ReactNode; on
         e.preventDefault(); // Escape: the owner decides (it closes by leaving `open`)
         onClose();
       }}
+      onKeyDown={trapTab}
       onMouseDown={(e) => e.target === e.currentTarget && onClose()}
       className="m-auto max-h-[90vh] w-full max-w-lg overflow-y-auto rounded-lg bg-white p-5 shadow-xl backdrop:bg-slate-900/40 focus:outline-none"
     >
