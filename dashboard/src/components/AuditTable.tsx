@@ -1,32 +1,31 @@
 "use client";
 
-import { useState, type FormEvent } from "react";
+import { useState } from "react";
 import { formatDate } from "@/lib/hooks";
 import { useApiQuery } from "@/lib/query";
 import type { AuditEvent, Page } from "@/lib/types";
 import { DataTable } from "./DataTable";
-import { Button, Empty, plainInputClass } from "./ui";
+import { Empty, SearchForm } from "./ui";
 
 const LIMIT = 25;
 
 export function AuditTable({ url, showTenant }: { url: string; showTenant?: boolean }) {
-  const [draft, setDraft] = useState("");
   const [action, setAction] = useState("");
   const [page, setPage] = useState(1);
   const events = useApiQuery<Page<AuditEvent>>(url, { action, page, limit: LIMIT });
-  const submit = (e: FormEvent) => {
-    e.preventDefault();
-    setPage(1);
-    setAction(draft.trim());
-  };
   return (
     <>
-      <form onSubmit={submit} className="mb-4 flex max-w-md gap-2" role="search">
-        <input name="action" aria-label="Action" placeholder="Filter by action, e.g. config.update" maxLength={64} value={draft} onChange={(e) => setDraft(e.target.value)} className={plainInputClass} />
-        <Button type="submit" variant="secondary">
-          Filter
-        </Button>
-      </form>
+      <SearchForm
+        name="action"
+        label="Action"
+        placeholder="Filter by action, e.g. config.update"
+        maxLength={64}
+        button="Filter"
+        onSearch={(text) => {
+          setPage(1);
+          setAction(text);
+        }}
+      />
       <DataTable<AuditEvent>
         query={events}
         rowKey={(ev) => ev.id}

@@ -381,3 +381,23 @@ export function PeriodSelect({ days, onChange }: { days: number; onChange: (days
     </label>
   );
 }
+
+/** A one-field search of a list: `onSearch` gets the text when submitted (the list goes back to page 1). */
+export function SearchForm({ name, label, placeholder, maxLength, button, onSearch }: { name: string; label: string; placeholder: string; maxLength: number; button: string; onSearch: (text: string) => void }) {
+  const [draft, setDraft] = useState("");
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch(draft.trim());
+      }}
+      className="mb-4 flex max-w-md gap-2"
+      role="search"
+    >
+      <input name={name} aria-label={label} placeholder={placeholder} maxLength={maxLength} value={draft} onChange={(e) => setDraft(e.target.value)} className={plainInputClass} />
+      <Button type="submit" variant="secondary">
+        {button}
+      </Button>
+    </form>
+  );
+}

@@ -11,7 +11,7 @@ import { tenantCreateSchema } from "@/lib/schemas";
 import { PLANS, type BillingOverrideIn, type BotConfig, type ConversationSummary, type Page, type SubscriptionOverview, type Tenant, type TenantBilling } from "@/lib/types";
 import { DataTable, ListView, QueryView } from "@/components/DataTable";
 import { useFeedback } from "@/components/feedback";
-import { Badge, Button, Card, Dialog, Empty, ErrorBox, Loading, PageHeader, Select, TextInput, plainInputClass } from "@/components/ui";
+import { Badge, Button, Card, Dialog, Empty, ErrorBox, Loading, PageHeader, Select, TextInput, SearchForm } from "@/components/ui";
 
 const LIMIT = 20;
 const TENANTS = "/admin/tenants";
@@ -19,19 +19,12 @@ const TENANTS = "/admin/tenants";
 export default function TenantsPage() {
   const { me } = useAuth();
   const { confirm } = useFeedback();
-  const [draft, setDraft] = useState("");
   const [q, setQ] = useState("");
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
   const [inspect, setInspect] = useState<Tenant | null>(null);
-  const tenants = useApiQuery<Page<Tenant>>(TENANTS, { q: q.trim(), page, limit: LIMIT });
+  const tenants = useApiQuery<Page<Tenant>>(TENANTS, { q, page, limit: LIMIT });
   const admin = me?.platform_role === "admin";
-
-  const search = (e: FormEvent) => {
-    e.preventDefault();
-    setPage(1);
-    setQ(draft);
-  };
 
   const setSuspended = useAction(({ t, suspend }: { t: Tenant; suspend: boolean }) => api.post<Tenant>(`${TENANTS}/${t.id}/${suspend ? "suspend" : "reactivate"}`), {
     success: (_, { suspend }) => (suspend ? "Tenant suspended" : "Tenant reactivated"),
@@ -63,12 +56,17 @@ export default function TenantsPage() {
         }
       />
       {admin && creating && <CreateTenant onCreated={() => setCreating(false)} />}
-      <form onSubmit={search} className="mb-4 flex max-w-md gap-2" role="search">
-        <input name="q" aria-label="Search tenants" placeholder="Search by name, email or slug" maxLength={200} value={draft} onChange={(e) => setDraft(e.target.value)} className={plainInputClass} />
-        <Button type="submit" variant="secondary">
-          Search
-        </Button>
-      </form>
+      <SearchForm
+        name="q"
+        label="Search tenants"
+        placeholder="Search by name, email or slug"
+        maxLength={200}
+        button="Search"
+        onSearch={(text) => {
+          setPage(1);
+          setQ(text);
+        }}
+      />
       <DataTable<Tenant>
         query={tenants}
         rowKey={(t) => t.id}
