@@ -9,6 +9,7 @@ PORT ?= 8000
 
 WIDGET := widget/dist/widget.js
 DASHBOARD := dashboard/out/index.html
+DASHBOARD_NPM := dashboard/node_modules/.installed
 
 .PHONY: run install install-dev test test-sqlite test-postgres lint check-migrations bench clean widget dashboard
 
@@ -28,9 +29,14 @@ $(WIDGET): widget/package.json widget/package-lock.json widget/tsconfig.json $(w
 
 widget: $(WIDGET)
 
+## The dashboard's packages (also what `make lint` runs ESLint with, and the API types check's generator).
+$(DASHBOARD_NPM): dashboard/package.json dashboard/package-lock.json
+	cd dashboard && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
 ## The dashboard (Next.js static export, served at / by the API process).
-$(DASHBOARD): dashboard/package.json dashboard/package-lock.json dashboard/next.config.mjs dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
-	cd dashboard && npm ci --no-audit --no-fund --loglevel=error && npm run typecheck && NEXT_TELEMETRY_DISABLED=1 npm run build
+$(DASHBOARD): $(DASHBOARD_NPM) dashboard/next.config.mjs dashboard/tsconfig.json $(shell find dashboard/src -type f 2>/dev/null)
+	cd dashboard && npm run typecheck && NEXT_TELEMETRY_DISABLED=1 npm run build
 
 dashboard: $(DASHBOARD)
 
@@ -41,11 +47,12 @@ install-dev: $(DEV_STAMP)
 run: $(STAMP) $(WIDGET) $(DASHBOARD)
 	$(BIN)/frontdesk serve --host $(HOST) --port $(PORT)
 
-lint: $(DEV_STAMP)
+lint: $(DEV_STAMP) $(DASHBOARD_NPM)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy src/frontdesk
 	$(BIN)/lint-imports
+	cd dashboard && npm run lint
 
 ## Models and migrations agree (`alembic check` on a freshly migrated SQLite database).
 check-migrations: $(DEV_STAMP)

@@ -369,3 +369,39 @@ async def test_another_site_cannot_frame_the_dashboard(browser: Browser, live: s
     await page.goto(f"{live}/login/")
     await expect(page.locator("[name=email]")).to_have_count(1)
     await page.close()
+
+
+async def test_a_dialog_keeps_focus_inside_and_gives_it_back(
+    browser: Browser, live: str, runtime: Runtime
+) -> None:
+    """The one Dialog (a native modal <dialog>): focus moves in, Tab stays in, Escape closes it
+    without acting, and focus returns to the button that opened it."""
+    email = f"focus-{uuid.uuid4().hex[:6]}@f.test"
+    async with httpx.AsyncClient(base_url=live) as api:
+        owner = await api_signup(api, runtime, "Focus Shop", email)
+        r = await api.post(
+            "/api/v1/customer/api-keys",
+            headers={"Authorization": f"Bearer {owner['access_token']}"},
+            json={"name": "Server key", "type": "secret"},
+        )
+        assert r.status_code == 201, r.text
+    page = await browser.new_page(viewport={"width": 1280, "height": 900})
+    errors = watch_console(page)
+    await _login(page, live, email)
+    await expect(page).to_have_url(f"{live}/app/")
+    await page.goto(f"{live}/app/keys/")
+    revoke = page.locator("[data-testid=key-revoke]").first
+    await revoke.focus()
+    await page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Revoke this key?")
+    await expect(dialog).to_be_visible()
+    in_dialog = "() => !!document.activeElement && !!document.activeElement.closest('dialog[open]')"
+    assert await page.evaluate(in_dialog)
+    for _ in range(5):
+        await page.keyboard.press("Tab")
+        assert await page.evaluate(in_dialog)
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_have_count(0)
+    assert await page.evaluate("() => document.activeElement?.dataset.testid") == "key-revoke"
+    await expect(page.locator("[data-testid=key-row]", has_text="revoked")).to_have_count(0)
+    assert errors == []

@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import "./globals.css";
 import { AuthProvider } from "@/lib/auth";
 import { FeedbackProvider } from "@/components/feedback";
+import { QueryProvider } from "@/lib/query";
 
 export const metadata: Metadata = {
   title: { default: "Frontdesk", template: "%s · Frontdesk" },
@@ -19,7 +20,9 @@ export default function RootLayout({ children }: { children: ReactNode }) {
     <html lang="en">
       <body className="min-h-screen font-sans antialiased">
         <AuthProvider>
-          <FeedbackProvider>{children}</FeedbackProvider>
+          <FeedbackProvider>
+            <QueryProvider>{children}</QueryProvider>
+          </FeedbackProvider>
         </AuthProvider>
       </body>
     </html>

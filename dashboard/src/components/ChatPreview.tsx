@@ -1,7 +1,7 @@
 "use client";
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
-import { api, errorMessage } from "@/lib/api";
+import { api, toApiError, type ApiError } from "@/lib/api";
 import type { ChatResponse, Source } from "@/lib/types";
 import { Badge, BillingLink, Button, cx, plainInputClass } from "./ui";
 
@@ -9,6 +9,8 @@ interface Msg {
   id: number;
   role: "user" | "assistant" | "error";
   text: string;
+  /** an error message's failure (a billing problem gets a link to Billing) */
+  error?: ApiError;
   sources?: Source[];
   intent?: string;
   handoff?: boolean;
@@ -20,17 +22,13 @@ function newSessionId(): string {
 
 /** A live chat against POST /api/v1/chat with the dashboard session's Bearer token. */
 export function ChatPreview({ greeting, botName }: { greeting?: string | null; botName?: string }) {
-  const [session, setSession] = useState("");
+  const [session, setSession] = useState(newSessionId); // never rendered: no hydration mismatch
   const [msgs, setMsgs] = useState<Msg[]>([]);
   const [text, setText] = useState("");
   const [busy, setBusy] = useState(false);
   const [fieldError, setFieldError] = useState<string | null>(null);
   const nextId = useRef(1);
   const list = useRef<HTMLDivElement>(null);
-
-  useEffect(() => {
-    setSession(newSessionId());
-  }, []);
 
   useEffect(() => {
     list.current?.scrollTo({ top: list.current.scrollHeight });
@@ -52,11 +50,12 @@ export function ChatPreview({ greeting, botName }: { greeting?: string | null; b
     setMsgs((m) => [...m, { id: nextId.current++, role: "user", text: message }]);
     setBusy(true);
     try {
-      const res = await api.post<ChatResponse>("/chat", { session_id: session || newSessionId(), message });
+      const res = await api.post<ChatResponse>("/chat", { session_id: session, message });
       const r = res.data;
       setMsgs((m) => [...m, { id: nextId.current++, role: "assistant", text: r.reply, sources: r.sources, intent: r.intent, handoff: r.handoff }]);
     } catch (err) {
-      setMsgs((m) => [...m, { id: nextId.current++, role: "error", text: errorMessage(err) }]);
+      const error = toApiError(err);
+      setMsgs((m) => [...m, { id: nextId.current++, role: "error", text: error.message, error }]);
     } finally {
       setBusy(false);
     }
@@ -87,7 +86,7 @@ export function ChatPreview({ greeting, botName }: { greeting?: string | null; b
           ) : m.role === "error" ? (
             <div key={m.id} role="alert" className="max-w-[85%] rounded-lg bg-red-50 px-3 py-2 text-sm text-red-700">
               {m.text}
-              <BillingLink message={m.text} />
+              <BillingLink error={m.error} />
             </div>
           ) : (
             <div key={m.id} className="max-w-[85%] space-y-1">

@@ -2,10 +2,12 @@
 
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { api, errorMessage } from "@/lib/api";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate } from "@/lib/hooks";
+import { useAction, useApiQuery, useInvalidate } from "@/lib/query";
 import type { KnowledgeImport, Page } from "@/lib/types";
+import { DataTable } from "./DataTable";
 import { useFeedback } from "./feedback";
-import { Badge, Button, Card, ErrorBox, Field, Table, TextInput, cx, plainInputClass, selectClass, td, th } from "./ui";
+import { Badge, BillingLink, Button, Card, Field, TextInput, cx, plainInputClass, selectClass } from "./ui";
 
 const POLL_MS = 1500;
 const MAX_FILE_MB = 20;
@@ -14,85 +16,74 @@ const RESYNC = [
   { hours: "24", label: "Every day" },
   { hours: "168", label: "Every week" },
 ];
+const KNOWLEDGE = "/customer/knowledge";
+const IMPORTS = "/customer/knowledge/imports";
+
+const running = (i: KnowledgeImport) => i.status === "queued" || i.status === "running";
 
 /** Website imports and file uploads, with their progress (polled while an import runs). */
-export function ImportPanel({ writable, onChanged }: { writable: boolean; onChanged: () => void }) {
-  const imports = useGet<Page<KnowledgeImport>>("/customer/knowledge/imports", { page: 1, limit: 20 });
-  const active = (imports.data?.items ?? []).some((i) => i.status === "queued" || i.status === "running");
+export function ImportPanel({ writable }: { writable: boolean }) {
+  const imports = useApiQuery<Page<KnowledgeImport>>(IMPORTS, { page: 1, limit: 20 }, { refetchInterval: (data) => (data?.items.some(running) ? POLL_MS : false) });
+  const active = (imports.data?.items ?? []).some(running);
+  const invalidate = useInvalidate();
   const wasActive = useRef(false);
 
   useEffect(() => {
-    if (!active) {
-      if (wasActive.current) onChanged(); // a crawl just finished: its documents are in
-      wasActive.current = false;
-      return;
-    }
-    wasActive.current = true;
-    const timer = window.setInterval(() => void imports.reload(), POLL_MS);
-    return () => window.clearInterval(timer);
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [active]);
-
-  const changed = () => {
-    void imports.reload();
-    onChanged();
-  };
+    if (!active && wasActive.current) void invalidate(KNOWLEDGE); // a crawl just finished: its documents are in
+    wasActive.current = active;
+  }, [active, invalidate]);
 
   return (
     <div className="mb-5 space-y-5">
       {writable && (
         <div className="grid gap-5 lg:grid-cols-2">
           <Card title="Import a website">
-            <WebsiteForm onStarted={() => void imports.reload()} />
+            <WebsiteForm />
           </Card>
           <Card title="Upload files">
-            <FileUpload onUploaded={changed} />
+            <FileUpload onUploaded={() => void invalidate(KNOWLEDGE)} />
           </Card>
         </div>
       )}
-      {imports.error && <ErrorBox message={imports.error} onRetry={() => void imports.reload()} />}
-      {imports.data && imports.data.items.length > 0 && (
+      {(imports.error || !!imports.data?.items.length) && (
         <Card title="Imports">
-          <ImportTable items={imports.data.items} writable={writable} onChanged={changed} />
+          <ImportTable query={imports} writable={writable} />
         </Card>
       )}
     </div>
   );
 }
 
-function WebsiteForm({ onStarted }: { onStarted: () => void }) {
-  const { toast } = useFeedback();
+function WebsiteForm() {
   const [url, setUrl] = useState("");
   const [maxPages, setMaxPages] = useState("");
   const [resync, setResync] = useState("");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [invalid, setInvalid] = useState<string | null>(null);
+  const start = useAction((body: Record<string, unknown>) => api.post(IMPORTS, body), {
+    success: "Import started: pages appear as they are read",
+    invalidates: [IMPORTS],
+    toastError: false, // shown under the form
+    onSuccess: () => setUrl(""),
+  });
+  const error = invalid ?? start.error;
+  const busy = start.isPending;
 
-  const submit = async (e: FormEvent) => {
+  const submit = (e: FormEvent) => {
     e.preventDefault();
-    setError(null);
+    start.reset();
+    setInvalid(null);
     if (!/^https?:\/\/\S+$/i.test(url.trim())) {
-      setError("Enter the address of a page or of a sitemap.xml, starting with https://");
+      setInvalid("Enter the address of a page or of a sitemap.xml, starting with https://");
       return;
     }
-    setBusy(true);
-    try {
-      const body: Record<string, unknown> = { url: url.trim() };
-      if (maxPages) body.max_pages = Number(maxPages);
-      if (resync) body.resync_hours = Number(resync);
-      await api.post("/customer/knowledge/imports", body);
-      toast("Import started: pages appear as they are read", "success");
-      setUrl("");
-      onStarted();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
+    const body: Record<string, unknown> = { url: url.trim() };
+    if (maxPages) body.max_pages = Number(maxPages);
+    if (resync) body.resync_hours = Number(resync);
+    start.mutate(body);
   };
 
   return (
-    <form onSubmit={(e) => void submit(e)} className="space-y-3" noValidate>
+    <form onSubmit={submit} className="space-y-3" noValidate>
       <TextInput
         label="Website or sitemap address"
         placeholder="https://www.example.com/ or https://www.example.com/sitemap.xml"
@@ -123,7 +114,8 @@ function WebsiteForm({ onStarted }: { onStarted: () => void }) {
       </div>
       {error && (
         <p role="alert" className="text-sm text-red-600" data-testid="import-error">
-          {error}
+          {errorMessage(error)}
+          <BillingLink error={error} />
         </p>
       )}
       <Button type="submit" loading={busy} data-testid="import-submit">
@@ -228,55 +220,33 @@ function progressOf(i: KnowledgeImport): number {
   return ((i.pages_fetched + i.pages_failed) / total) * 100;
 }
 
-function ImportTable({ items, writable, onChanged }: { items: KnowledgeImport[]; writable: boolean; onChanged: () => void }) {
-  const { toast, confirm } = useFeedback();
-  const [acting, setActing] = useState<string | null>(null);
-
-  const sync = async (i: KnowledgeImport) => {
-    setActing(i.id);
-    try {
-      await api.post(`/customer/knowledge/imports/${i.id}/sync`);
-      toast("Sync started", "success");
-      onChanged();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    } finally {
-      setActing(null);
-    }
-  };
-
-  const remove = async (i: KnowledgeImport) => {
+function ImportTable({ query, writable }: { query: Parameters<typeof DataTable<KnowledgeImport>>[0]["query"]; writable: boolean }) {
+  const { confirm } = useFeedback();
+  const sync = useAction((i: KnowledgeImport) => api.post(`${IMPORTS}/${i.id}/sync`), { success: "Sync started", invalidates: [IMPORTS] });
+  const remove = useAction((i: KnowledgeImport) => api.delete(`${IMPORTS}/${i.id}`, { params: { delete_documents: true } }), {
+    success: "Import removed",
+    invalidates: [KNOWLEDGE],
+  });
+  const askRemove = async (i: KnowledgeImport) => {
     const ok = await confirm({
       title: `Remove the import of “${i.source}”?`,
       message: `Its ${i.documents} document(s) are deleted too; the bot no longer answers from them.`,
       confirmLabel: "Remove",
     });
-    if (!ok) return;
-    try {
-      await api.delete(`/customer/knowledge/imports/${i.id}`, { params: { delete_documents: true } });
-      toast("Import removed", "success");
-      onChanged();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
+    if (ok) remove.mutate(i);
   };
 
   return (
-    <Table>
-      <thead>
-        <tr>
-          <th className={th}>Source</th>
-          <th className={th}>Status</th>
-          <th className={th}>Progress</th>
-          <th className={th}>
-            <span className="sr-only">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody className="divide-y divide-slate-100">
-        {items.map((i) => (
-          <tr key={i.id} data-testid="import-row" data-import-id={i.id} data-status={i.status}>
-            <td className={td + " max-w-xs"}>
+    <DataTable<KnowledgeImport>
+      query={query}
+      rowKey={(i) => i.id}
+      rowProps={(i) => ({ "data-testid": "import-row", "data-import-id": i.id, "data-status": i.status })}
+      columns={[
+        {
+          header: "Source",
+          className: "max-w-xs",
+          cell: (i) => (
+            <>
               <div className="truncate font-medium text-slate-900" title={i.source}>
                 {i.source}
               </div>
@@ -284,13 +254,22 @@ function ImportTable({ items, writable, onChanged }: { items: KnowledgeImport[];
                 {i.kind === "website" ? "Website" : "File"} · {formatDate(i.finished_at ?? i.created_at)}
                 {i.next_sync_at && <> · next sync {formatDate(i.next_sync_at)}</>}
               </div>
-            </td>
-            <td className={td}>
-              <span data-testid="import-status">
-                <Badge tone={STATUS_TONE[i.status]}>{i.status}</Badge>
-              </span>
-            </td>
-            <td className={td + " min-w-[14rem]"}>
+            </>
+          ),
+        },
+        {
+          header: "Status",
+          cell: (i) => (
+            <span data-testid="import-status">
+              <Badge tone={STATUS_TONE[i.status]}>{i.status}</Badge>
+            </span>
+          ),
+        },
+        {
+          header: "Progress",
+          className: "min-w-[14rem]",
+          cell: (i) => (
+            <>
               <div className="text-xs text-slate-600" data-testid="import-counts">
                 {i.kind === "website" ? (
                   <>
@@ -316,31 +295,34 @@ function ImportTable({ items, writable, onChanged }: { items: KnowledgeImport[];
                   </ul>
                 </details>
               )}
-            </td>
-            <td className={td + " whitespace-nowrap text-right"}>
-              {writable && (
-                <div className="flex justify-end gap-2">
-                  {i.kind === "website" && (
-                    <Button
-                      variant="secondary"
-                      size="sm"
-                      loading={acting === i.id}
-                      disabled={i.status === "queued" || i.status === "running"}
-                      onClick={() => void sync(i)}
-                      data-testid="import-sync"
-                    >
-                      Sync now
-                    </Button>
-                  )}
-                  <Button variant="secondary" size="sm" onClick={() => void remove(i)} data-testid="import-delete">
-                    Remove
+            </>
+          ),
+        },
+        {
+          header: <span className="sr-only">Actions</span>,
+          className: "whitespace-nowrap text-right",
+          cell: (i) =>
+            writable && (
+              <div className="flex justify-end gap-2">
+                {i.kind === "website" && (
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    loading={sync.isPending && sync.variables?.id === i.id}
+                    disabled={running(i)}
+                    onClick={() => sync.mutate(i)}
+                    data-testid="import-sync"
+                  >
+                    Sync now
                   </Button>
-                </div>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </Table>
+                )}
+                <Button variant="secondary" size="sm" onClick={() => void askRemove(i)} data-testid="import-delete">
+                  Remove
+                </Button>
+              </div>
+            ),
+        },
+      ]}
+    />
   );
 }

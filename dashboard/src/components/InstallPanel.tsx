@@ -4,51 +4,49 @@ import { useEffect, useState } from "react";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
 import { z } from "zod";
-import { api, errorMessage, PK_STORAGE } from "@/lib/api";
+import { api, PK_STORAGE } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useBrowserValue } from "@/lib/hooks";
+import { useAction, useApiQuery } from "@/lib/query";
 import { crispSchema, origin } from "@/lib/schemas";
 import type { ApiKey, ApiKeyCreated, CrispStatus } from "@/lib/types";
-import { useFeedback } from "./feedback";
 import { Badge, Button, Card, CopyButton, ErrorBox, Loading, TextInput } from "./ui";
 
 const pkSchema = z.object({ allowed_origins: origin });
 
 export function WidgetInstall({ defaultOrigin = "" }: { defaultOrigin?: string }) {
   const { can } = useAuth();
-  const { toast } = useFeedback();
-  const [siteOrigin, setSiteOrigin] = useState("");
-  const [pk, setPk] = useState<string | null>(null);
-  const keys = useGet<ApiKey[]>(can("keys:manage") ? "/customer/api-keys" : null);
+  const siteOrigin = useBrowserValue(() => window.location.origin, "");
+  const storedPk = useBrowserValue(() => window.sessionStorage.getItem(PK_STORAGE), null);
+  const [createdPk, setPk] = useState<string | null>(null);
+  const pk = createdPk ?? storedPk;
+  const keys = useApiQuery<ApiKey[]>(can("keys:manage") ? "/customer/api-keys" : null);
   const { register, handleSubmit, formState, setValue } = useForm({
     resolver: zodResolver(pkSchema),
     defaultValues: { allowed_origins: defaultOrigin },
   });
 
   useEffect(() => {
-    setSiteOrigin(window.location.origin);
-    setPk(window.sessionStorage.getItem(PK_STORAGE));
-  }, []);
-
-  useEffect(() => {
     if (defaultOrigin) setValue("allowed_origins", defaultOrigin);
   }, [defaultOrigin, setValue]);
 
-  const create = handleSubmit(async (v) => {
-    try {
-      const res = await api.post<ApiKeyCreated>("/customer/api-keys", {
-        name: `Widget ${v.allowed_origins.replace(/^https?:\/\//, "")}`.slice(0, 200),
+  const post = useAction(
+    (site: string) =>
+      api.post<ApiKeyCreated>("/customer/api-keys", {
+        name: `Widget ${site.replace(/^https?:\/\//, "")}`.slice(0, 200),
         type: "publishable",
-        allowed_origins: [v.allowed_origins.replace(/\/$/, "")],
-      });
-      window.sessionStorage.setItem(PK_STORAGE, res.data.key);
-      setPk(res.data.key);
-      toast("Publishable key created", "success");
-      void keys.reload();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
-  });
+        allowed_origins: [site.replace(/\/$/, "")],
+      }),
+    {
+      success: "Publishable key created",
+      invalidates: ["/customer/api-keys"],
+      onSuccess: (res) => {
+        window.sessionStorage.setItem(PK_STORAGE, res.data.key);
+        setPk(res.data.key);
+      },
+    },
+  );
+  const create = handleSubmit((v) => post.run(v.allowed_origins));
 
   const activePk = (keys.data ?? []).filter((k) => k.type === "publishable" && !k.revoked_at);
   const snippet = `<script src="${siteOrigin}/widget.js" data-key="${pk ?? "YOUR_PUBLISHABLE_KEY"}" async></script>`;
@@ -67,7 +65,7 @@ export function WidgetInstall({ defaultOrigin = "" }: { defaultOrigin?: string }
         </div>
       ) : (
         <div className="space-y-3">
-          {keys.loading && <Loading />}
+          {keys.isLoading && <Loading />}
           {activePk.length > 0 && (
             <div className="rounded-md bg-slate-50 p-3 text-sm text-slate-600">
               You already have {activePk.length === 1 ? "a publishable key" : `${activePk.length} publishable keys`} (
@@ -104,8 +102,11 @@ export function WidgetInstall({ defaultOrigin = "" }: { defaultOrigin?: string }
 
 export function CrispConnect() {
   const { can } = useAuth();
-  const { toast } = useFeedback();
-  const status = useGet<CrispStatus>("/integrations/crisp");
+  const status = useApiQuery<CrispStatus>("/integrations/crisp");
+  const put = useAction((body: Record<string, string>) => api.put<CrispStatus>("/integrations/crisp", body), {
+    success: "Crisp connected",
+    onSuccess: (res) => status.setData(res.data),
+  });
   const { register, handleSubmit, formState, reset, setError } = useForm({
     resolver: zodResolver(crispSchema),
     defaultValues: { website_id: "", identifier: "", key: "", signing_secret: "" },
@@ -127,16 +128,10 @@ export function CrispConnect() {
       missing = true;
     }
     if (missing) return;
-    try {
-      const body: Record<string, string> = { website_id: v.website_id, identifier: v.identifier };
-      if (v.key) body.key = v.key;
-      if (v.signing_secret) body.signing_secret = v.signing_secret;
-      const res = await api.put<CrispStatus>("/integrations/crisp", body);
-      status.setData(res.data);
-      toast("Crisp connected", "success");
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
+    const body: Record<string, string> = { website_id: v.website_id, identifier: v.identifier };
+    if (v.key) body.key = v.key;
+    if (v.signing_secret) body.signing_secret = v.signing_secret;
+    await put.run(body);
   });
 
   const writable = can("config:write");
@@ -148,8 +143,8 @@ export function CrispConnect() {
         <li>Create a plugin token in the Crisp Marketplace and copy its identifier and key.</li>
         <li>Save them below, then add the webhook URL shown here to your Crisp plugin (events: message:send).</li>
       </ol>
-      {status.loading && <Loading />}
-      {status.error && <ErrorBox message={status.error} onRetry={() => void status.reload()} />}
+      {status.isLoading && <Loading />}
+      {status.error && <ErrorBox error={status.error} onRetry={() => void status.refetch()} />}
       {st?.webhook_url && (
         <div className="mb-4 space-y-1">
           <p className="text-sm font-medium text-slate-700">Webhook URL</p>

@@ -3,16 +3,16 @@
 import { useState, type ChangeEvent } from "react";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
+import { useAction } from "@/lib/query";
 import { documentSchema, faqDocumentSchema } from "@/lib/schemas";
 import type { DocumentOut } from "@/lib/types";
-import { useFeedback } from "./feedback";
 import { Button, ErrorBox, Field, TextArea, TextInput, cx, plainInputClass } from "./ui";
 
 type Mode = "paste" | "faq" | "upload";
 
 /** Add a knowledge document: pasted text, FAQ pairs, or a .md/.txt file read in the browser. */
-export function KnowledgeForm({ onCreated }: { onCreated: (doc: DocumentOut) => void }) {
+export function KnowledgeForm({ onCreated = () => undefined }: { onCreated?: (doc: DocumentOut) => void }) {
   const [mode, setMode] = useState<Mode>("paste");
   const tabs: { id: Mode; label: string }[] = [
     { id: "paste", label: "Paste text" },
@@ -43,27 +43,30 @@ export function KnowledgeForm({ onCreated }: { onCreated: (doc: DocumentOut) => 
   );
 }
 
+/** POST a document: a success toast, the knowledge queries refetched, the error kept for the form. */
+function useCreateDocument(onCreated: (doc: DocumentOut) => void, clear: () => void) {
+  return useAction(async (body: unknown) => (await api.post<DocumentOut>("/customer/knowledge", body)).data, {
+    success: (doc) => `Added “${doc.name}”`,
+    invalidates: ["/customer/knowledge"],
+    toastError: false, // shown in the form
+    onSuccess: (doc) => {
+      clear();
+      onCreated(doc);
+    },
+  });
+}
+
 function PasteForm({ onCreated }: { onCreated: (doc: DocumentOut) => void }) {
-  const { toast } = useFeedback();
-  const [error, setError] = useState<string | null>(null);
   const { register, handleSubmit, formState, reset } = useForm({
     resolver: zodResolver(documentSchema),
     defaultValues: { name: "", content: "" },
   });
-  const onSubmit = handleSubmit(async (v) => {
-    setError(null);
-    try {
-      const res = await api.post<DocumentOut>("/customer/knowledge", v);
-      toast(`Added “${res.data.name}”`, "success");
-      reset();
-      onCreated(res.data);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  });
+  const create = useCreateDocument(onCreated, () => reset());
+  const error = create.error;
+  const onSubmit = handleSubmit((v) => create.run(v));
   return (
     <form onSubmit={onSubmit} className="space-y-3" noValidate>
-      {error && <ErrorBox message={error} />}
+      {error && <ErrorBox error={error} />}
       <TextInput label="Document name" placeholder="Opening hours & policies" {...register("name")} error={formState.errors.name?.message} />
       <TextArea
         label="Content"
@@ -86,17 +89,16 @@ interface Pair {
 }
 
 function FaqForm({ onCreated }: { onCreated: (doc: DocumentOut) => void }) {
-  const { toast } = useFeedback();
   const [name, setName] = useState("FAQ");
   const [pairs, setPairs] = useState<Pair[]>([{ question: "", answer: "" }]);
   const [errors, setErrors] = useState<Record<string, string>>({});
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const create = useCreateDocument(onCreated, () => setPairs([{ question: "", answer: "" }]));
+  const { error, isPending: busy } = create;
 
   const update = (i: number, key: keyof Pair, value: string) => setPairs((p) => p.map((x, j) => (j === i ? { ...x, [key]: value } : x)));
 
-  const submit = async () => {
-    setError(null);
+  const submit = () => {
+    create.reset();
     const parsed = faqDocumentSchema.safeParse({ name, faq: pairs });
     if (!parsed.success) {
       const errs: Record<string, string> = {};
@@ -108,17 +110,7 @@ function FaqForm({ onCreated }: { onCreated: (doc: DocumentOut) => void }) {
       return;
     }
     setErrors({});
-    setBusy(true);
-    try {
-      const res = await api.post<DocumentOut>("/customer/knowledge", parsed.data);
-      toast(`Added “${res.data.name}”`, "success");
-      setPairs([{ question: "", answer: "" }]);
-      onCreated(res.data);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    create.mutate(parsed.data);
   };
 
   return (
@@ -130,7 +122,7 @@ function FaqForm({ onCreated }: { onCreated: (doc: DocumentOut) => void }) {
         void submit();
       }}
     >
-      {error && <ErrorBox message={error} />}
+      {error && <ErrorBox error={error} />}
       <TextInput label="Document name" name="name" value={name} onChange={(e) => setName(e.target.value)} error={errors.name} />
       {pairs.map((p, i) => (
         <fieldset key={i} className="space-y-2 rounded-md border border-slate-200 p-3">
@@ -162,11 +154,10 @@ function FaqForm({ onCreated }: { onCreated: (doc: DocumentOut) => void }) {
 }
 
 function UploadForm({ onCreated }: { onCreated: (doc: DocumentOut) => void }) {
-  const { toast } = useFeedback();
   const [file, setFile] = useState<{ name: string; content: string } | null>(null);
   const [fieldError, setFieldError] = useState<string | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const create = useCreateDocument(onCreated, () => setFile(null));
+  const { error, isPending: busy } = create;
 
   const onFile = (e: ChangeEvent<HTMLInputElement>) => {
     setFieldError(null);
@@ -191,28 +182,17 @@ function UploadForm({ onCreated }: { onCreated: (doc: DocumentOut) => void }) {
     reader.readAsText(f);
   };
 
-  const upload = async () => {
+  const upload = () => {
     if (!file) {
       setFieldError("Choose a .md or .txt file");
       return;
     }
-    setBusy(true);
-    setError(null);
-    try {
-      const res = await api.post<DocumentOut>("/customer/knowledge", file);
-      toast(`Added “${res.data.name}”`, "success");
-      setFile(null);
-      onCreated(res.data);
-    } catch (e) {
-      setError(errorMessage(e));
-    } finally {
-      setBusy(false);
-    }
+    create.mutate(file);
   };
 
   return (
     <div className="space-y-3">
-      {error && <ErrorBox message={error} />}
+      {error && <ErrorBox error={error} />}
       <Field label="Markdown or text file" error={fieldError ?? undefined} htmlFor="knowledge-file">
         <input id="knowledge-file" type="file" name="file" accept=".md,.markdown,.txt,text/markdown,text/plain" onChange={onFile} className={plainInputClass} data-testid="knowledge-file" />
       </Field>

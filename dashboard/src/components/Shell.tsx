@@ -64,12 +64,10 @@ export function Guard({ area, children }: { area: "tenant" | "admin" | "any"; ch
 export function Shell({ nav, children, area }: { nav: NavItem[]; children: ReactNode; area: "tenant" | "admin" }) {
   const { me, logout, can } = useAuth();
   const pathname = usePathname();
-  const [open, setOpen] = useState(false);
+  // the mobile menu, open on the page where it was opened: a navigation closes it
+  const [openOn, setOpenOn] = useState<string | null>(null);
+  const open = openOn === pathname;
   const items = nav.filter((n) => !n.permission || can(n.permission));
-
-  useEffect(() => {
-    setOpen(false);
-  }, [pathname]);
 
   const isActive = (href: string) => (href === "/app/" || href === "/admin/" ? pathname === href || pathname === href.slice(0, -1) : pathname.startsWith(href));
 
@@ -124,7 +122,7 @@ export function Shell({ nav, children, area }: { nav: NavItem[]; children: React
             className="rounded-md border border-slate-300 px-3 py-1.5 text-sm"
             aria-expanded={open}
             aria-controls="mobile-menu"
-            onClick={() => setOpen((o) => !o)}
+            onClick={() => setOpenOn(open ? null : pathname)}
             data-testid="menu-toggle"
           >
             {open ? "Close" : "Menu"}

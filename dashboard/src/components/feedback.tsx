@@ -1,13 +1,16 @@
 "use client";
 
 import { createContext, useCallback, useContext, useMemo, useRef, useState, type ReactNode } from "react";
-import { BillingLink, Button, Modal, cx } from "./ui";
+import { toApiError, type ApiError } from "@/lib/api";
+import { BillingLink, Button, Dialog, cx } from "./ui";
 
 type ToastKind = "success" | "error" | "info";
 interface Toast {
   id: number;
   kind: ToastKind;
   message: string;
+  /** the failure an error toast reports (a billing problem gets a link to Billing) */
+  error?: ApiError;
 }
 
 interface ConfirmOptions {
@@ -19,6 +22,8 @@ interface ConfirmOptions {
 
 interface FeedbackApi {
   toast: (message: string, kind?: ToastKind) => void;
+  /** The error toast of a failure: its message, and a link to Billing for a billing problem. */
+  toastError: (err: unknown) => void;
   confirm: (opts: ConfirmOptions) => Promise<boolean>;
 }
 
@@ -30,11 +35,19 @@ export function FeedbackProvider({ children }: { children: ReactNode }) {
   const resolver = useRef<((v: boolean) => void) | null>(null);
   const nextId = useRef(1);
 
-  const toast = useCallback((message: string, kind: ToastKind = "info") => {
+  const show = useCallback((t: Omit<Toast, "id">) => {
     const id = nextId.current++;
-    setToasts((t) => [...t, { id, kind, message }]);
-    setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), kind === "error" ? 7000 : 3500);
+    setToasts((all) => [...all, { ...t, id }]);
+    setTimeout(() => setToasts((all) => all.filter((x) => x.id !== id)), t.kind === "error" ? 7000 : 3500);
   }, []);
+  const toast = useCallback((message: string, kind: ToastKind = "info") => show({ kind, message }), [show]);
+  const toastError = useCallback(
+    (err: unknown) => {
+      const error = toApiError(err);
+      show({ kind: "error", message: error.message, error });
+    },
+    [show],
+  );
 
   const confirm = useCallback((opts: ConfirmOptions) => {
     setPending(opts);
@@ -49,12 +62,12 @@ export function FeedbackProvider({ children }: { children: ReactNode }) {
     setPending(null);
   }, []);
 
-  const value = useMemo(() => ({ toast, confirm }), [toast, confirm]);
+  const value = useMemo(() => ({ toast, toastError, confirm }), [toast, toastError, confirm]);
 
   return (
     <FeedbackContext.Provider value={value}>
       {children}
-      <Modal
+      <Dialog
         open={!!pending}
         title={pending?.title ?? ""}
         onClose={() => close(false)}
@@ -70,7 +83,7 @@ export function FeedbackProvider({ children }: { children: ReactNode }) {
         }
       >
         {pending?.message}
-      </Modal>
+      </Dialog>
       <div className="pointer-events-none fixed inset-x-0 bottom-0 z-[60] flex flex-col items-center gap-2 p-3 sm:items-end" aria-live="polite">
         {toasts.map((t) => (
           <div
@@ -85,7 +98,7 @@ export function FeedbackProvider({ children }: { children: ReactNode }) {
             )}
           >
             {t.message}
-            {t.kind === "error" && <BillingLink message={t.message} className="ml-2 font-medium underline" />}
+            <BillingLink error={t.error} className="ml-2 font-medium underline" />
           </div>
         ))}
       </div>

@@ -8,12 +8,13 @@ import {
   useState,
   type ButtonHTMLAttributes,
   type InputHTMLAttributes,
+  type KeyboardEvent,
   type ReactNode,
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
 } from "react";
 import Link from "next/link";
-import { isBillingProblem } from "@/lib/api";
+import { ApiError, errorMessage } from "@/lib/api";
 
 export function cx(...c: Array<string | false | null | undefined>): string {
   return c.filter(Boolean).join(" ");
@@ -73,11 +74,12 @@ export function Loading({ label = "Loading…" }: { label?: string }) {
   );
 }
 
-export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () => void }) {
+/** A failed load or submit: the error's message, a link to Billing for a billing problem, and Retry. */
+export function ErrorBox({ error, onRetry }: { error: unknown; onRetry?: () => void }) {
   return (
     <div className="rounded-md border border-red-200 bg-red-50 p-3 text-sm text-red-800" role="alert">
-      {message}
-      <BillingLink message={message} className="ml-2 font-medium underline" />
+      {errorMessage(error)}
+      <BillingLink error={error} className="ml-2 font-medium underline" />
       {onRetry && (
         <button type="button" className="ml-2 font-medium underline" onClick={onRetry}>
           Retry
@@ -87,9 +89,9 @@ export function ErrorBox({ message, onRetry }: { message: string; onRetry?: () =
   );
 }
 
-/** "View billing" after a quota / plan-limit / past-due error message; nothing for other messages. */
-export function BillingLink({ message, className }: { message: string | null | undefined; className?: string }) {
-  if (!isBillingProblem(message)) return null;
+/** "View billing" after a quota / plan-limit / past-due problem (by its code); nothing for other errors. */
+export function BillingLink({ error, className }: { error: unknown; className?: string }) {
+  if (!(error instanceof ApiError && error.billing)) return null;
   return (
     <Link prefetch={false} href="/app/billing/" className={className ?? "ml-1 font-medium underline"} data-testid="billing-link">
       View billing
@@ -223,45 +225,65 @@ export function Badge({ children, tone = "slate" }: { children: ReactNode; tone?
   return <span className={cx("inline-flex items-center rounded px-1.5 py-0.5 text-xs font-medium", tones[tone])}>{children}</span>;
 }
 
-export function Modal({
-  open,
-  title,
-  onClose,
-  children,
-  footer,
-}: {
-  open: boolean;
-  title: ReactNode;
-  onClose: () => void;
-  children: ReactNode;
-  footer?: ReactNode;
-}) {
-  const panel = useRef<HTMLDivElement>(null);
+const FOCUSABLE = 'a[href], button:not([disabled]), input:not([disabled]), select:not([disabled]), textarea:not([disabled]), [tabindex]:not([tabindex="-1"])';
+
+/** Tab from the last control goes to the first, Shift+Tab from the first to the last (not out to the browser). */
+function trapTab(e: KeyboardEvent<HTMLDialogElement>) {
+  if (e.key !== "Tab") return;
+  const items = Array.from(e.currentTarget.querySelectorAll<HTMLElement>(FOCUSABLE)).filter((el) => el.offsetParent !== null);
+  if (items.length === 0) return;
+  const first = items[0];
+  const last = items[items.length - 1];
+  const active = document.activeElement;
+  if (e.shiftKey && (active === first || active === e.currentTarget)) {
+    e.preventDefault();
+    last.focus();
+  } else if (!e.shiftKey && active === last) {
+    e.preventDefault();
+    first.focus();
+  }
+}
+
+/**
+ * The one modal: a native <dialog> opened with showModal(), so the page behind is inert; Tab
+ * cycles inside it, Escape closes it, and focus goes back to what had it before. Rendered only
+ * while open.
+ */
+export function Dialog(props: { open: boolean; title: ReactNode; onClose: () => void; children: ReactNode; footer?: ReactNode }) {
+  if (!props.open) return null;
+  return <OpenDialog {...props} />;
+}
+
+function OpenDialog({ title, onClose, children, footer }: { title: ReactNode; onClose: () => void; children: ReactNode; footer?: ReactNode }) {
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   useEffect(() => {
-    if (!open) return;
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") onClose();
+    const dialog = ref.current;
+    const before = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    if (dialog && !dialog.open) dialog.showModal();
+    return () => {
+      if (dialog?.open) dialog.close();
+      if (before?.isConnected) before.focus();
     };
-    window.addEventListener("keydown", onKey);
-    panel.current?.focus();
-    return () => window.removeEventListener("keydown", onKey);
-  }, [open, onClose]);
-  if (!open) return null;
+  }, []);
   return (
-    <div className="fixed inset-0 z-50 flex items-end justify-center bg-slate-900/40 p-2 sm:items-center sm:p-4" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
-      <div
-        ref={panel}
-        tabIndex={-1}
-        role="dialog"
-        aria-modal="true"
-        aria-label={typeof title === "string" ? title : undefined}
-        className="max-h-[90vh] w-full max-w-lg overflow-y-auto rounded-lg bg-white p-5 shadow-xl focus:outline-none"
-      >
-        <h2 className="mb-3 text-lg font-semibold text-slate-900">{title}</h2>
-        <div className="text-sm text-slate-700">{children}</div>
-        {footer && <div className="mt-5 flex flex-wrap justify-end gap-2">{footer}</div>}
-      </div>
-    </div>
+    <dialog
+      ref={ref}
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        e.preventDefault(); // Escape: the owner decides (it closes by leaving `open`)
+        onClose();
+      }}
+      onKeyDown={trapTab}
+      onMouseDown={(e) => e.target === e.currentTarget && onClose()}
+      className="m-auto max-h-[90vh] w-full max-w-lg overflow-y-auto rounded-lg bg-white p-5 shadow-xl backdrop:bg-slate-900/40 focus:outline-none"
+    >
+      <h2 id={titleId} className="mb-3 text-lg font-semibold text-slate-900">
+        {title}
+      </h2>
+      <div className="text-sm text-slate-700">{children}</div>
+      {footer && <div className="mt-5 flex flex-wrap justify-end gap-2">{footer}</div>}
+    </dialog>
   );
 }
 
@@ -344,3 +366,38 @@ export function Table({ children }: { children: ReactNode }) {
 
 export const th = "px-3 py-2 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 bg-slate-50";
 export const td = "px-3 py-2 align-top text-slate-700";
+
+/** The period of a stats page, in days. */
+export function PeriodSelect({ days, onChange }: { days: number; onChange: (days: number) => void }) {
+  return (
+    <label className="flex items-center gap-2 text-sm text-slate-600">
+      Period
+      <select className={selectClass} value={days} onChange={(e) => onChange(Number(e.target.value))} name="days">
+        <option value={7}>7 days</option>
+        <option value={14}>14 days</option>
+        <option value={30}>30 days</option>
+        <option value={90}>90 days</option>
+      </select>
+    </label>
+  );
+}
+
+/** A one-field search of a list: `onSearch` gets the text when submitted (the list goes back to page 1). */
+export function SearchForm({ name, label, placeholder, maxLength, button, onSearch }: { name: string; label: string; placeholder: string; maxLength: number; button: string; onSearch: (text: string) => void }) {
+  const [draft, setDraft] = useState("");
+  return (
+    <form
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSearch(draft.trim());
+      }}
+      className="mb-4 flex max-w-md gap-2"
+      role="search"
+    >
+      <input name={name} aria-label={label} placeholder={placeholder} maxLength={maxLength} value={draft} onChange={(e) => setDraft(e.target.value)} className={plainInputClass} />
+      <Button type="submit" variant="secondary">
+        {button}
+      </Button>
+    </form>
+  );
+}

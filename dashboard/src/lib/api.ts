@@ -6,7 +6,7 @@
  * rotates), then the request is retried. If the refresh fails, the browser goes to /login/.
  */
 import axios, { AxiosError, type AxiosRequestConfig, type InternalAxiosRequestConfig } from "axios";
-import type { Tokens } from "./types";
+import type { BotConfig, Tokens } from "./types";
 
 /** sessionStorage key: the publishable key returned once by signup, for the onboarding snippet. */
 export const PK_STORAGE = "fd_onboarding_pk";
@@ -118,12 +118,13 @@ function goToLogin(): void {
   clearTokens();
   if (typeof window !== "undefined" && !window.location.pathname.startsWith("/login")) {
     const next = window.location.pathname + window.location.search;
+    // a full load, not the router (this module is outside React): no signed-out state stays in memory
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     window.location.assign(`/login/?next=${encodeURIComponent(next)}`);
   }
 }
 
 type RetriableConfig = InternalAxiosRequestConfig & { _retried?: boolean };
-
 
 api.interceptors.response.use(
   (res) => res,
@@ -132,19 +133,20 @@ api.interceptors.response.use(
     const status = error.response?.status;
     const url = config?.url ?? "";
     if (status !== 401 || !config || config._retried || NO_REFRESH.some((p) => url.includes(p))) {
-      throw error;
+      throw toApiError(error);
     }
     config._retried = true;
     const token = await refreshOnce();
     if (!token) {
       goToLogin();
-      throw error;
+      throw toApiError(error);
     }
     config.headers.Authorization = `Bearer ${token}`;
     return api.request(config as AxiosRequestConfig);
   },
 );
 
+/** A problem+json body (RFC 9457) as the API sends it; `errors` lists the fields a 422 rejects. */
 interface Problem {
   type?: string;
   title?: string;
@@ -154,53 +156,78 @@ interface Problem {
   errors?: Array<{ loc?: unknown[]; msg?: string; message?: string; field?: string }>;
 }
 
-/** Problem codes that the Billing page resolves (upgrade, pay): their messages get a link to it. */
+/** One rejected field of a request (a 422's `errors`). */
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+/** Problem codes that the Billing page resolves (upgrade, pay): their errors get a link to it. */
 const BILLING_CODES = new Set(["quota_exceeded", "plan_limit", "payment_past_due"]);
-const billingMessages = new Set<string>();
 
-/** Whether `message` came from `errorMessage` for a billing problem (quota, plan limit, past due). */
-export function isBillingProblem(message: string | null | undefined): boolean {
-  return !!message && billingMessages.has(message);
-}
+/**
+ * Every failed API call rejects with one of these: the problem's `code` (what to branch on, never
+ * the message), the HTTP `status` (undefined when the server was not reached), the human
+ * `message` (the problem's detail) and the rejected fields.
+ */
+export class ApiError extends Error {
+  readonly status: number | undefined;
+  readonly code: string | undefined;
+  readonly fieldErrors: FieldError[];
 
-/** A human message for any error: the problem+json `detail`, else the title, else a generic text. */
-export function errorMessage(err: unknown, fallback = "Something went wrong. Please try again."): string {
-  const message = describeError(err, fallback);
-  if (axios.isAxiosError(err)) {
-    const data = err.response?.data as Problem | undefined;
-    if (data && typeof data === "object" && typeof data.code === "string" && BILLING_CODES.has(data.code)) billingMessages.add(message);
+  constructor(message: string, opts: { status?: number; code?: string; fieldErrors?: FieldError[]; cause?: unknown } = {}) {
+    super(message, { cause: opts.cause });
+    this.name = "ApiError";
+    this.status = opts.status;
+    this.code = opts.code;
+    this.fieldErrors = opts.fieldErrors ?? [];
   }
-  return message;
+
+  /** The error names a quota, a plan limit or an unpaid bill: the Billing page resolves it. */
+  get billing(): boolean {
+    return !!this.code && BILLING_CODES.has(this.code);
+  }
 }
 
-function describeError(err: unknown, fallback: string): string {
+const GENERIC = "Something went wrong. Please try again.";
+
+/** Any thrown value as an ApiError (an ApiError is returned as it is). */
+export function toApiError(err: unknown, fallback = GENERIC): ApiError {
+  if (err instanceof ApiError) return err;
   if (axios.isAxiosError(err)) {
+    const status = err.response?.status;
     const data = err.response?.data as Problem | string | undefined;
-    if (data && typeof data === "object") {
-      if (typeof data.detail === "string" && data.detail) return data.detail;
-      if (Array.isArray(data.detail)) {
-        const first = data.detail[0] as { msg?: string } | undefined;
-        if (first?.msg) return first.msg;
-      }
-      if (data.errors && data.errors.length) {
-        const e = data.errors[0];
-        const m = e.msg ?? e.message;
-        if (m) return m;
-      }
-      if (data.title) return data.title;
+    const problem = data && typeof data === "object" ? data : undefined;
+    const fieldErrors = fieldErrorsOf(problem);
+    let message: string | undefined;
+    if (problem) {
+      if (typeof problem.detail === "string" && problem.detail) message = problem.detail;
+      else if (Array.isArray(problem.detail)) message = (problem.detail[0] as { msg?: string } | undefined)?.msg;
+      message ??= fieldErrors[0]?.message || problem.title;
     }
-    if (!err.response) return "Cannot reach the server. Check your connection.";
-    return `Request failed (${err.response.status}).`;
+    message ||= !err.response ? "Cannot reach the server. Check your connection." : `Request failed (${status}).`;
+    return new ApiError(message, { status, code: typeof problem?.code === "string" ? problem.code : undefined, fieldErrors, cause: err });
   }
-  if (err instanceof Error && err.message) return err.message;
-  return fallback;
+  if (err instanceof Error && err.message) return new ApiError(err.message, { cause: err });
+  if (typeof err === "string" && err) return new ApiError(err);
+  return new ApiError(fallback, { cause: err });
 }
 
-export function errorStatus(err: unknown): number | undefined {
-  return axios.isAxiosError(err) ? err.response?.status : undefined;
+function fieldErrorsOf(problem: Problem | undefined): FieldError[] {
+  const out: FieldError[] = [];
+  for (const e of problem?.errors ?? []) {
+    const message = e.msg ?? e.message;
+    if (!message) continue;
+    const loc = Array.isArray(e.loc) ? e.loc.filter((p) => p !== "body").join(".") : "";
+    out.push({ field: e.field ?? loc, message });
+  }
+  return out;
 }
 
-import type { BotConfig } from "./types";
+/** A human message for any error: the problem+json `detail`, else the first field error, else the title. */
+export function errorMessage(err: unknown, fallback = GENERIC): string {
+  return toApiError(err, fallback).message;
+}
 
 /** BotConfigOut → BotConfigIn body for PUT /customer/config (the PUT replaces; the LLM key is omitted so it is kept). */
 export function configToInput(cfg: BotConfig, patch: Partial<Omit<BotConfig, "llm" | "updated_at">> = {}): Record<string, unknown> {

@@ -46,7 +46,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   }, []);
 
   useEffect(() => {
-    // only after hydration
+    // only after hydration: the session lives in the refresh cookie, outside React
+    // eslint-disable-next-line react-hooks/set-state-in-effect -- the state is set when the refresh answers
     void reload();
   }, [reload]);
 
@@ -67,6 +68,8 @@ export function AuthProvider({ children }: { children: ReactNode }) {
     clearTokens();
     setMe(null);
     setStatus("anon");
+    // a full load, not router.push: nothing of the signed-out session stays in memory
+    // eslint-disable-next-line @next/next/no-location-assign-relative-destination
     window.location.assign("/login/");
   }, []);
 

@@ -1,56 +1,24 @@
 "use client";
 
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, errorMessage } from "./api";
+import { useMemo, useSyncExternalStore } from "react";
 
-/** Read a query-string parameter after hydration (static export: no server-side params). */
+const noSubscription = () => () => {};
+
+/** A value only the browser knows (location, storage), read after hydration: `server` until then. */
+export function useBrowserValue<T extends string | null>(read: () => T, server: T): T {
+  return useSyncExternalStore(noSubscription, read, () => server);
+}
+
+/** The page's query string, or null before hydration (a static export has no server-side params). */
+export function useSearch(): URLSearchParams | null {
+  const search = useBrowserValue<string | null>(() => window.location.search, null);
+  return useMemo(() => (search === null ? null : new URLSearchParams(search)), [search]);
+}
+
+/** A query-string parameter: undefined before hydration, null when absent. */
 export function useQueryParam(name: string): string | null | undefined {
-  const [value, setValue] = useState<string | null | undefined>(undefined);
-  useEffect(() => {
-    setValue(new URLSearchParams(window.location.search).get(name));
-  }, [name]);
-  return value;
-}
-
-export interface Resource<T> {
-  data: T | undefined;
-  error: string | null;
-  loading: boolean;
-  reload: () => Promise<void>;
-  setData: (d: T) => void;
-}
-
-/** GET a URL (with params) and keep the result; `url = null` skips the request. */
-export function useGet<T>(url: string | null, params?: Record<string, unknown>): Resource<T> {
-  const [data, setData] = useState<T | undefined>(undefined);
-  const [error, setError] = useState<string | null>(null);
-  const [loading, setLoading] = useState<boolean>(!!url);
-  const key = url ? url + JSON.stringify(params ?? {}) : null;
-  const seq = useRef(0);
-
-  const load = useCallback(async () => {
-    if (!url) return;
-    const mine = ++seq.current;
-    setLoading(true);
-    setError(null);
-    try {
-      const clean: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(params ?? {})) if (v !== "" && v !== undefined && v !== null) clean[k] = v;
-      const res = await api.get<T>(url, { params: clean });
-      if (mine === seq.current) setData(res.data);
-    } catch (e) {
-      if (mine === seq.current) setError(errorMessage(e));
-    } finally {
-      if (mine === seq.current) setLoading(false);
-    }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [key]);
-
-  useEffect(() => {
-    void load();
-  }, [load]);
-
-  return { data, error, loading, reload: load, setData };
+  const search = useSearch();
+  return search === null ? undefined : search.get(name);
 }
 
 export function formatDate(iso: string | null | undefined): string {

@@ -1,14 +1,15 @@
 "use client";
 
 import { useState } from "react";
-import { useGet } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { PlatformStats } from "@/lib/types";
 import { MessagesChart } from "@/components/MessagesChart";
-import { Card, Empty, ErrorBox, Loading, PageHeader, StatCard, selectClass } from "@/components/ui";
+import { Card, Empty, PageHeader, StatCard, PeriodSelect } from "@/components/ui";
+import { QueryView } from "@/components/DataTable";
 
 export default function AdminHome() {
   const [days, setDays] = useState(14);
-  const stats = useGet<PlatformStats>("/admin/stats", { days });
+  const stats = useApiQuery<PlatformStats>("/admin/stats", { days });
   const s = stats.data;
   const total = s ? s.messages_per_day.reduce((a, d) => a + d.messages, 0) : 0;
   return (
@@ -16,32 +17,24 @@ export default function AdminHome() {
       <PageHeader
         title="Platform overview"
         actions={
-          <label className="flex items-center gap-2 text-sm text-slate-600">
-            Period
-            <select className={selectClass} value={days} onChange={(e) => setDays(Number(e.target.value))} name="days">
-              <option value={7}>7 days</option>
-              <option value={14}>14 days</option>
-              <option value={30}>30 days</option>
-              <option value={90}>90 days</option>
-            </select>
-          </label>
+          <PeriodSelect days={days} onChange={setDays} />
         }
       />
-      {stats.error && <ErrorBox message={stats.error} onRetry={() => void stats.reload()} />}
-      {stats.loading && !s && <Loading />}
-      {s && (
-        <div className="space-y-5">
-          <div className="grid grid-cols-2 gap-3 lg:grid-cols-3 xl:grid-cols-6">
-            <StatCard label="Tenants" value={s.tenants} />
-            <StatCard label="Suspended" value={s.suspended_tenants} />
-            <StatCard label="Messages" value={total} hint={`last ${days} days`} />
-            <StatCard label="Leads" value={s.leads} />
-            <StatCard label="Failed deliveries" value={s.failed_deliveries} />
-            <StatCard label="Skipped events" value={s.skipped_events} />
+      <QueryView query={stats}>
+        {(s) => (
+          <div className="space-y-5">
+            <div className="grid grid-cols-2 gap-3 lg:grid-cols-3 xl:grid-cols-6">
+              <StatCard label="Tenants" value={s.tenants} />
+              <StatCard label="Suspended" value={s.suspended_tenants} />
+              <StatCard label="Messages" value={total} hint={`last ${days} days`} />
+              <StatCard label="Leads" value={s.leads} />
+              <StatCard label="Failed deliveries" value={s.failed_deliveries} />
+              <StatCard label="Skipped events" value={s.skipped_events} />
+            </div>
+            <Card title="Messages per day (all tenants)">{total === 0 ? <Empty title="No messages in this period" /> : <MessagesChart data={s.messages_per_day} />}</Card>
           </div>
-          <Card title="Messages per day (all tenants)">{total === 0 ? <Empty title="No messages in this period" /> : <MessagesChart data={s.messages_per_day} />}</Card>
-        </div>
-      )}
+        )}
+      </QueryView>
     </>
   );
 }

@@ -3,15 +3,16 @@
 import Link from "next/link";
 import { useState } from "react";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { TenantStats } from "@/lib/types";
 import { MessagesChart } from "@/components/MessagesChart";
-import { Card, Empty, ErrorBox, Loading, PageHeader, StatCard, selectClass } from "@/components/ui";
+import { Card, Empty, PageHeader, StatCard, PeriodSelect } from "@/components/ui";
+import { QueryView } from "@/components/DataTable";
 
 export default function TenantHome() {
   const { me } = useAuth();
   const [days, setDays] = useState(14);
-  const stats = useGet<TenantStats>("/customer/stats", { days });
+  const stats = useApiQuery<TenantStats>("/customer/stats", { days });
   const s = stats.data;
   const totalMessages = s ? s.messages_per_day.reduce((a, d) => a + d.messages, 0) : 0;
 
@@ -21,67 +22,59 @@ export default function TenantHome() {
         title={me?.tenant_name ? `${me.tenant_name}` : "Home"}
         description="How your front desk is doing."
         actions={
-          <label className="flex items-center gap-2 text-sm text-slate-600">
-            Period
-            <select className={selectClass} value={days} onChange={(e) => setDays(Number(e.target.value))} name="days">
-              <option value={7}>7 days</option>
-              <option value={14}>14 days</option>
-              <option value={30}>30 days</option>
-              <option value={90}>90 days</option>
-            </select>
-          </label>
+          <PeriodSelect days={days} onChange={setDays} />
         }
       />
-      {stats.error && <ErrorBox message={stats.error} onRetry={() => void stats.reload()} />}
-      {stats.loading && !s && <Loading />}
-      {s && (
-        <div className="space-y-5">
-          <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
-            <StatCard label="Messages" value={totalMessages} hint={`last ${days} days`} />
-            <StatCard label="Conversations" value={s.conversations} />
-            <StatCard
-              label="Handoffs waiting"
-              value={s.handoffs}
-              hint={
-                s.handoffs > 0 ? (
-                  <Link prefetch={false} className="text-brand-600 hover:underline" href="/app/conversations/?status=handoff">
-                    Review
+      <QueryView query={stats}>
+        {(s) => (
+          <div className="space-y-5">
+            <div className="grid grid-cols-2 gap-3 lg:grid-cols-4">
+              <StatCard label="Messages" value={totalMessages} hint={`last ${days} days`} />
+              <StatCard label="Conversations" value={s.conversations} />
+              <StatCard
+                label="Handoffs waiting"
+                value={s.handoffs}
+                hint={
+                  s.handoffs > 0 ? (
+                    <Link prefetch={false} className="text-brand-600 hover:underline" href="/app/conversations/?status=handoff">
+                      Review
+                    </Link>
+                  ) : undefined
+                }
+              />
+              <StatCard label="Leads" value={s.leads} />
+            </div>
+            <Card title="Visitor messages per day">
+              {totalMessages === 0 ? (
+                <Empty title="No messages yet">
+                  Once visitors chat with your bot, activity shows up here.{" "}
+                  <Link prefetch={false} href="/onboarding/" className="text-brand-600 hover:underline">
+                    Finish setup
                   </Link>
-                ) : undefined
-              }
-            />
-            <StatCard label="Leads" value={s.leads} />
-          </div>
-          <Card title="Visitor messages per day">
-            {totalMessages === 0 ? (
-              <Empty title="No messages yet">
-                Once visitors chat with your bot, activity shows up here.{" "}
-                <Link prefetch={false} href="/onboarding/" className="text-brand-600 hover:underline">
-                  Finish setup
-                </Link>
-              </Empty>
-            ) : (
-              <MessagesChart data={s.messages_per_day} />
-            )}
-          </Card>
-          <div className="grid gap-5 md:grid-cols-2">
-            <Card title="Top intents">
-              {s.top_intents.length === 0 ? (
-                <p className="text-sm text-slate-500">No intents detected yet.</p>
+                </Empty>
               ) : (
-                <CountList items={s.top_intents} />
+                <MessagesChart data={s.messages_per_day} />
               )}
             </Card>
-            <Card title="Leads by status">
-              {s.leads_by_status.length === 0 ? (
-                <p className="text-sm text-slate-500">No leads captured yet.</p>
-              ) : (
-                <CountList items={s.leads_by_status} />
-              )}
-            </Card>
+            <div className="grid gap-5 md:grid-cols-2">
+              <Card title="Top intents">
+                {s.top_intents.length === 0 ? (
+                  <p className="text-sm text-slate-500">No intents detected yet.</p>
+                ) : (
+                  <CountList items={s.top_intents} />
+                )}
+              </Card>
+              <Card title="Leads by status">
+                {s.leads_by_status.length === 0 ? (
+                  <p className="text-sm text-slate-500">No leads captured yet.</p>
+                ) : (
+                  <CountList items={s.leads_by_status} />
+                )}
+              </Card>
+            </div>
           </div>
-        </div>
-      )}
+        )}
+      </QueryView>
     </>
   );
 }

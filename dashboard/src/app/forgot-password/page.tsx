@@ -4,24 +4,18 @@ import { useState } from "react";
 import Link from "next/link";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { forgotSchema } from "@/lib/schemas";
+import { useAction } from "@/lib/query";
 import { AuthCard } from "@/components/AuthCard";
 import { Button, ErrorBox, TextInput } from "@/components/ui";
 
 export default function ForgotPasswordPage() {
   const [sent, setSent] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const { register, handleSubmit, formState } = useForm({ resolver: zodResolver(forgotSchema), defaultValues: { email: "" } });
-  const onSubmit = handleSubmit(async (v) => {
-    setError(null);
-    try {
-      await api.post("/auth/password/forgot", v);
-      setSent(true);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  });
+  const forgot = useAction((v: { email: string }) => api.post("/auth/password/forgot", v), { toastError: false, onSuccess: () => setSent(true) });
+  const error = forgot.error;
+  const onSubmit = handleSubmit((v) => forgot.run(v));
   return (
     <AuthCard
       title="Reset your password"
@@ -37,7 +31,7 @@ export default function ForgotPasswordPage() {
         </p>
       ) : (
         <form onSubmit={onSubmit} className="space-y-4" noValidate>
-          {error && <ErrorBox message={error} />}
+          {error && <ErrorBox error={error} />}
           <TextInput label="Email" type="email" autoComplete="email" {...register("email")} error={formState.errors.email?.message} />
           <Button type="submit" className="w-full" loading={formState.isSubmitting} data-testid="forgot-submit">
             Send reset link

@@ -1,21 +1,21 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useEffect } from "react";
 import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { homeFor, useAuth } from "@/lib/auth";
 import { loginSchema } from "@/lib/schemas";
 import type { Tokens } from "@/lib/types";
+import { useAction } from "@/lib/query";
 import { AuthCard } from "@/components/AuthCard";
 import { Button, ErrorBox, TextInput } from "@/components/ui";
 
 export default function LoginPage() {
   const { signIn, status, me } = useAuth();
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(loginSchema),
     defaultValues: { email: "", password: "" },
@@ -25,18 +25,18 @@ export default function LoginPage() {
     if (status === "authed" && me) router.replace(homeFor(me));
   }, [status, me, router]);
 
-  const onSubmit = handleSubmit(async (values) => {
-    setError(null);
-    try {
+  const login = useAction(
+    async (values: { email: string; password: string }) => {
       const res = await api.post<Tokens>("/auth/login", values);
       const user = await signIn(res.data);
       const next = new URLSearchParams(window.location.search).get("next");
       const home = homeFor(user);
       router.replace(next && next.startsWith("/") && !next.startsWith("//") && next.startsWith(home) ? next : home);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
-  });
+    },
+    { toastError: false }, // shown in the form
+  );
+  const error = login.error;
+  const onSubmit = handleSubmit((v) => login.run(v));
 
   return (
     <AuthCard
@@ -52,7 +52,7 @@ export default function LoginPage() {
       }
     >
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
-        {error && <ErrorBox message={error} />}
+        {error && <ErrorBox error={error} />}
         <TextInput label="Email" type="email" autoComplete="email" {...register("email")} error={formState.errors.email?.message} />
         <TextInput
           label="Password"

@@ -4,9 +4,9 @@ import { useEffect, useState } from "react";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, configToInput, errorMessage } from "@/lib/api";
+import { api, configToInput } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useAction, useApiQuery } from "@/lib/query";
 import { businessInfoSchema } from "@/lib/schemas";
 import type { BotConfig, DocumentSummary, Page, Tenant } from "@/lib/types";
 import { Logo } from "@/components/AuthCard";
@@ -15,7 +15,8 @@ import { CrispConnect, WidgetInstall } from "@/components/InstallPanel";
 import { KnowledgeForm } from "@/components/KnowledgeForm";
 import { Guard } from "@/components/Shell";
 import { useFeedback } from "@/components/feedback";
-import { Button, Card, ErrorBox, Loading, TextArea, TextInput, cx } from "@/components/ui";
+import { ListView, QueryView } from "@/components/DataTable";
+import { Button, Card, ErrorBox, TextArea, TextInput, cx } from "@/components/ui";
 
 const STEPS = ["Business info", "Knowledge", "Try it", "Install"] as const;
 
@@ -31,7 +32,7 @@ function Wizard() {
   const router = useRouter();
   const [step, setStep] = useState(0);
   const [website, setWebsite] = useState("");
-  const config = useGet<BotConfig>("/customer/config");
+  const config = useApiQuery<BotConfig>("/customer/config");
 
   const next = () => setStep((s) => Math.min(STEPS.length - 1, s + 1));
   const back = () => setStep((s) => Math.max(0, s - 1));
@@ -49,47 +50,47 @@ function Wizard() {
       <main className="mx-auto max-w-4xl px-4 py-6">
         <h1 className="text-xl font-semibold text-slate-900 sm:text-2xl">Set up your front desk</h1>
         <Progress step={step} onJump={(i) => i < step && setStep(i)} />
-        {config.error && <ErrorBox message={config.error} onRetry={() => void config.reload()} />}
-        {!config.data && config.loading && <Loading />}
-        {config.data && (
-          <div className="mt-6">
-            {step === 0 && (
-              <StepBusiness
-                config={config.data}
-                website={website}
-                onSaved={(cfg, site) => {
-                  config.setData(cfg);
-                  setWebsite(site);
-                  next();
-                }}
-              />
-            )}
-            {step === 1 && <StepKnowledge onBack={back} onNext={next} />}
-            {step === 2 && (
-              <div className="space-y-4">
-                <Card title="Try your bot">
-                  <p className="mb-3 text-sm text-slate-600">Ask a question a visitor might ask. Answers use the knowledge you just added.</p>
-                  <ChatPreview greeting={config.data.greeting} botName={config.data.bot_name} />
-                </Card>
-                <Nav onBack={back} onNext={next} />
-              </div>
-            )}
-            {step === 3 && (
-              <div className="space-y-4">
-                <WidgetInstall defaultOrigin={website} />
-                <CrispConnect />
-                <div className="flex justify-between gap-2">
-                  <Button variant="secondary" onClick={back} data-testid="wizard-back">
-                    Back
-                  </Button>
-                  <Button onClick={() => router.push("/app/")} data-testid="wizard-finish">
-                    Finish
-                  </Button>
+        <QueryView query={config}>
+          {(cfg) => (
+            <div className="mt-6">
+              {step === 0 && (
+                <StepBusiness
+                  config={cfg}
+                  website={website}
+                  onSaved={(saved, site) => {
+                    config.setData(saved);
+                    setWebsite(site);
+                    next();
+                  }}
+                />
+              )}
+              {step === 1 && <StepKnowledge onBack={back} onNext={next} />}
+              {step === 2 && (
+                <div className="space-y-4">
+                  <Card title="Try your bot">
+                    <p className="mb-3 text-sm text-slate-600">Ask a question a visitor might ask. Answers use the knowledge you just added.</p>
+                    <ChatPreview greeting={cfg.greeting} botName={cfg.bot_name} />
+                  </Card>
+                  <Nav onBack={back} onNext={next} />
                 </div>
-              </div>
-            )}
-          </div>
-        )}
+              )}
+              {step === 3 && (
+                <div className="space-y-4">
+                  <WidgetInstall defaultOrigin={website} />
+                  <CrispConnect />
+                  <div className="flex justify-between gap-2">
+                    <Button variant="secondary" onClick={back} data-testid="wizard-back">
+                      Back
+                    </Button>
+                    <Button onClick={() => router.push("/app/")} data-testid="wizard-finish">
+                      Finish
+                    </Button>
+                  </div>
+                </div>
+              )}
+            </div>
+          )}
+        </QueryView>
       </main>
     </div>
   );
@@ -149,8 +150,23 @@ function Nav({ onBack, onNext, nextLabel = "Next", loading }: { onBack?: () => v
 
 function StepBusiness({ config, website, onSaved }: { config: BotConfig; website: string; onSaved: (cfg: BotConfig, website: string) => void }) {
   const { can, me, reload } = useAuth();
-  const { toast } = useFeedback();
-  const [error, setError] = useState<string | null>(null);
+  const { toastError } = useFeedback();
+  const save = useAction(
+    async (v: { business_name: string; bot_name: string; greeting: string }) => {
+      const res = await api.put<BotConfig>("/customer/config", configToInput(config, { business_name: v.business_name, bot_name: v.bot_name, greeting: v.greeting || null }));
+      if (v.business_name !== me?.tenant_name) {
+        try {
+          await api.patch<Tenant>("/customer/business", { name: v.business_name });
+          void reload();
+        } catch (e) {
+          toastError(e); // renaming the business needs owner rights; the bot config is already saved
+        }
+      }
+      return res.data;
+    },
+    { success: "Saved", toastError: false /* shown in the form */ },
+  );
+  const error = save.error;
   const { register, handleSubmit, formState, setValue } = useForm({
     resolver: zodResolver(businessInfoSchema),
     defaultValues: {
@@ -168,37 +184,19 @@ function StepBusiness({ config, website, onSaved }: { config: BotConfig; website
   const writable = can("config:write");
 
   const onSubmit = handleSubmit(async (v) => {
-    setError(null);
     if (!writable) {
       onSaved(config, v.website);
       return;
     }
-    try {
-      const res = await api.put<BotConfig>(
-        "/customer/config",
-        configToInput(config, { business_name: v.business_name, bot_name: v.bot_name, greeting: v.greeting || null }),
-      );
-      if (v.business_name !== me?.tenant_name) {
-        try {
-          await api.patch<Tenant>("/customer/business", { name: v.business_name });
-          void reload();
-        } catch (e) {
-          // renaming the business needs owner rights; the bot config is already saved
-          toast(errorMessage(e), "error");
-        }
-      }
-      toast("Saved", "success");
-      onSaved(res.data, v.website);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+    const saved = await save.run(v);
+    if (saved) onSaved(saved, v.website);
   });
 
   return (
     <form onSubmit={onSubmit} className="space-y-4" noValidate>
       <Card title="Tell us about your business">
         <div className="space-y-4">
-          {error && <ErrorBox message={error} />}
+          {error && <ErrorBox error={error} />}
           {!writable && <p className="text-sm text-slate-500">You can view these settings; an admin can change them.</p>}
           <TextInput label="Business name" disabled={!writable} {...register("business_name")} error={formState.errors.business_name?.message} />
           <TextInput label="Bot name" disabled={!writable} {...register("bot_name")} error={formState.errors.bot_name?.message} />
@@ -227,31 +225,32 @@ function StepBusiness({ config, website, onSaved }: { config: BotConfig; website
 
 function StepKnowledge({ onBack, onNext }: { onBack: () => void; onNext: () => void }) {
   const { can } = useAuth();
-  const docs = useGet<Page<DocumentSummary>>("/customer/knowledge", { limit: 50 });
+  const docs = useApiQuery<Page<DocumentSummary>>("/customer/knowledge", { limit: 50 });
   return (
     <div className="space-y-4">
       <div className="grid gap-4 md:grid-cols-5">
         <Card title="Teach your bot" className="md:col-span-3">
           {can("knowledge:write") ? (
-            <KnowledgeForm onCreated={() => void docs.reload()} />
+            <KnowledgeForm />
           ) : (
             <p className="text-sm text-slate-500">You don’t have permission to add knowledge.</p>
           )}
         </Card>
         <Card title="Your knowledge" className="md:col-span-2">
-          {docs.loading && !docs.data && <Loading />}
-          {docs.error && <ErrorBox message={docs.error} />}
-          {docs.data && docs.data.items.length === 0 && <p className="text-sm text-slate-500">Nothing yet. Add at least one document so the bot can answer.</p>}
-          <ul className="space-y-2" data-testid="knowledge-list">
-            {docs.data?.items.map((d) => (
-              <li key={d.id} className="rounded-md border border-slate-200 px-3 py-2 text-sm">
-                <p className="font-medium text-slate-800">{d.name}</p>
-                <p className="text-xs text-slate-500">
-                  {d.chars.toLocaleString()} chars · {d.chunks} chunks
-                </p>
-              </li>
-            ))}
-          </ul>
+          <ListView<DocumentSummary> query={docs} retry={false} empty={<p className="text-sm text-slate-500">Nothing yet. Add at least one document so the bot can answer.</p>}>
+            {(items) => (
+              <ul className="space-y-2" data-testid="knowledge-list">
+                {items.map((d) => (
+                  <li key={d.id} className="rounded-md border border-slate-200 px-3 py-2 text-sm">
+                    <p className="font-medium text-slate-800">{d.name}</p>
+                    <p className="text-xs text-slate-500">
+                      {d.chars.toLocaleString()} chars · {d.chunks} chunks
+                    </p>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </ListView>
         </Card>
       </div>
       <Nav onBack={onBack} onNext={onNext} />

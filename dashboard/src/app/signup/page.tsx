@@ -5,7 +5,8 @@ import Link from "next/link";
 import { useRouter } from "next/navigation";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage, PK_STORAGE } from "@/lib/api";
+import { api, PK_STORAGE } from "@/lib/api";
+import { useAction } from "@/lib/query";
 import { useAuth } from "@/lib/auth";
 import { useQueryParam } from "@/lib/hooks";
 import { signupSchema } from "@/lib/schemas";
@@ -16,46 +17,41 @@ import { Button, ErrorBox, SecretValue, TextInput } from "@/components/ui";
 export default function SignupPage() {
   const { signIn } = useAuth();
   const router = useRouter();
-  const [error, setError] = useState<string | null>(null);
   const [created, setCreated] = useState<SignupOut | null>(null);
   const [sentTo, setSentTo] = useState<string | null>(null);
   // the emailed link (/signup/?token=…) finishes the sign-up once its password is entered again:
   // opening a link someone else requested for this address creates nothing
   const token = useQueryParam("token");
   const [confirmPassword, setConfirmPassword] = useState("");
-  const [confirming, setConfirming] = useState(false);
-  const onConfirm = async (e: FormEvent) => {
-    e.preventDefault();
-    if (!token || confirming) return;
-    setError(null);
-    setConfirming(true);
-    try {
-      const res = await api.post<SignupOut>("/auth/signup/confirm", { token, password: confirmPassword });
+  const confirm = useAction(
+    async (v: { token: string; password: string }) => {
+      const res = await api.post<SignupOut>("/auth/signup/confirm", v);
       await signIn(res.data);
       if (res.data.publishable_key) window.sessionStorage.setItem(PK_STORAGE, res.data.publishable_key);
       setCreated(res.data);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setConfirming(false);
-    }
+    },
+    { toastError: false }, // shown in the form
+  );
+  const confirming = confirm.isPending;
+  const onConfirm = (e: FormEvent) => {
+    e.preventDefault();
+    if (token && !confirming) confirm.mutate({ token, password: confirmPassword });
   };
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(signupSchema),
     defaultValues: { business_name: "", name: "", email: "", password: "", website: "" },
   });
 
-  const onSubmit = handleSubmit(async (v) => {
-    setError(null);
-    try {
-      const body: Record<string, string> = { business_name: v.business_name, email: v.email, password: v.password };
-      if (v.name) body.name = v.name;
-      if (v.website) body.website = v.website;
-      await api.post("/auth/signup", body);
-      setSentTo(v.email);
-    } catch (e) {
-      setError(errorMessage(e));
-    }
+  const signup = useAction((body: Record<string, string>) => api.post("/auth/signup", body), {
+    toastError: false, // shown in the form
+    onSuccess: (_, body) => setSentTo(body.email),
+  });
+  const error = confirm.error ?? signup.error;
+  const onSubmit = handleSubmit((v) => {
+    const body: Record<string, string> = { business_name: v.business_name, email: v.email, password: v.password };
+    if (v.name) body.name = v.name;
+    if (v.website) body.website = v.website;
+    return signup.run(body);
   });
 
   if (created) {
@@ -86,7 +82,7 @@ export default function SignupPage() {
     return (
       <AuthCard title="Finish creating your account" subtitle="Enter the password you chose when you signed up.">
         <form onSubmit={onConfirm} className="space-y-4" noValidate>
-          {error && <ErrorBox message={error} />}
+          {error && <ErrorBox error={error} />}
           <TextInput
             label="Password"
             type="password"
@@ -131,7 +127,7 @@ export default function SignupPage() {
       }
     >
       <form onSubmit={onSubmit} className="space-y-4" noValidate>
-        {error && <ErrorBox message={error} />}
+        {error && <ErrorBox error={error} />}
         <TextInput label="Business name" autoComplete="organization" {...register("business_name")} error={formState.errors.business_name?.message} />
         <TextInput label="Your name (optional)" autoComplete="name" {...register("name")} error={formState.errors.name?.message} />
         <TextInput label="Email" type="email" autoComplete="email" {...register("email")} error={formState.errors.email?.message} />

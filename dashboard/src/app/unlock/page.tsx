@@ -2,7 +2,7 @@
 
 import { useEffect, useRef, useState } from "react";
 import Link from "next/link";
-import { api, errorMessage } from "@/lib/api";
+import { api, toApiError, type ApiError } from "@/lib/api";
 import { useQueryParam } from "@/lib/hooks";
 import { AuthCard } from "@/components/AuthCard";
 import { ErrorBox, Loading } from "@/components/ui";
@@ -11,7 +11,7 @@ import { ErrorBox, Loading } from "@/components/ui";
 export default function UnlockPage() {
   const token = useQueryParam("token");
   const [done, setDone] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<ApiError | string | null>(null);
   const sent = useRef(false);
   useEffect(() => {
     if (!token || sent.current) return;
@@ -19,16 +19,16 @@ export default function UnlockPage() {
     api
       .post("/auth/unlock", { token })
       .then(() => setDone(true))
-      .catch((e: unknown) => setError(errorMessage(e)));
+      .catch((e: unknown) => setError(toApiError(e)));
   }, [token]);
   return (
     <AuthCard title="Sign in again">
       {token === undefined ? (
         <Loading />
       ) : !token ? (
-        <ErrorBox message="This unlock link is missing its token." />
+        <ErrorBox error="This unlock link is missing its token." />
       ) : error ? (
-        <ErrorBox message={error} />
+        <ErrorBox error={error} />
       ) : done ? (
         <p className="text-sm text-slate-700" role="status" data-testid="unlock-done">
           Sign-ins to your account no longer wait.{" "}

@@ -1,39 +1,36 @@
 "use client";
 
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate } from "@/lib/hooks";
+import { useAction, useApiQuery } from "@/lib/query";
 import { tenantCreateSchema } from "@/lib/schemas";
 import { PLANS, type BillingOverrideIn, type BotConfig, type ConversationSummary, type Page, type SubscriptionOverview, type Tenant, type TenantBilling } from "@/lib/types";
+import { DataTable, ListView, QueryView } from "@/components/DataTable";
 import { useFeedback } from "@/components/feedback";
-import { Badge, Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Select, Table, TextInput, plainInputClass, td, th } from "@/components/ui";
+import { Badge, Button, Card, Dialog, Empty, ErrorBox, Loading, PageHeader, Select, TextInput, SearchForm } from "@/components/ui";
 
 const LIMIT = 20;
+const TENANTS = "/admin/tenants";
 
 export default function TenantsPage() {
   const { me } = useAuth();
-  const { toast, confirm } = useFeedback();
-  const [draft, setDraft] = useState("");
+  const { confirm } = useFeedback();
   const [q, setQ] = useState("");
   const [page, setPage] = useState(1);
   const [creating, setCreating] = useState(false);
-  const [busy, setBusy] = useState<string | null>(null);
   const [inspect, setInspect] = useState<Tenant | null>(null);
-  const tenants = useGet<Page<Tenant>>("/admin/tenants", { q: q.trim(), page, limit: LIMIT });
+  const tenants = useApiQuery<Page<Tenant>>(TENANTS, { q, page, limit: LIMIT });
   const admin = me?.platform_role === "admin";
 
-  const search = (e: FormEvent) => {
-    e.preventDefault();
-    setPage(1);
-    setQ(draft);
-  };
-
-  const replace = (t: Tenant) => {
-    if (tenants.data) tenants.setData({ ...tenants.data, items: tenants.data.items.map((x) => (x.id === t.id ? t : x)) });
-  };
+  const setSuspended = useAction(({ t, suspend }: { t: Tenant; suspend: boolean }) => api.post<Tenant>(`${TENANTS}/${t.id}/${suspend ? "suspend" : "reactivate"}`), {
+    success: (_, { suspend }) => (suspend ? "Tenant suspended" : "Tenant reactivated"),
+    invalidates: [TENANTS],
+  });
+  const busy = setSuspended.isPending ? setSuspended.variables?.t.id : undefined;
 
   const toggle = async (t: Tenant) => {
     const suspend = !t.suspended_at;
@@ -43,17 +40,7 @@ export default function TenantsPage() {
       confirmLabel: suspend ? "Suspend" : "Reactivate",
       danger: suspend,
     });
-    if (!ok) return;
-    setBusy(t.id);
-    try {
-      const res = await api.post<Tenant>(`/admin/tenants/${t.id}/${suspend ? "suspend" : "reactivate"}`);
-      replace(res.data);
-      toast(suspend ? "Tenant suspended" : "Tenant reactivated", "success");
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    } finally {
-      setBusy(null);
-    }
+    if (ok) setSuspended.mutate({ t, suspend });
   };
 
   return (
@@ -68,107 +55,90 @@ export default function TenantsPage() {
           )
         }
       />
-      {admin && creating && (
-        <CreateTenant
-          onCreated={() => {
-            setCreating(false);
-            void tenants.reload();
-          }}
-        />
-      )}
-      <form onSubmit={search} className="mb-4 flex max-w-md gap-2" role="search">
-        <input name="q" aria-label="Search tenants" placeholder="Search by name, email or slug" maxLength={200} value={draft} onChange={(e) => setDraft(e.target.value)} className={plainInputClass} />
-        <Button type="submit" variant="secondary">
-          Search
-        </Button>
-      </form>
-      {tenants.error && <ErrorBox message={tenants.error} onRetry={() => void tenants.reload()} />}
-      {tenants.loading && !tenants.data && <Loading />}
-      {tenants.data && tenants.data.items.length === 0 && <Empty title="No tenants found" />}
-      {tenants.data && tenants.data.items.length > 0 && (
-        <>
-          <Table>
-            <thead>
-              <tr>
-                <th className={th}>Tenant</th>
-                <th className={th}>Plan</th>
-                <th className={th}>Status</th>
-                <th className={th}>Created</th>
-                <th className={th}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {tenants.data.items.map((t) => (
-                <tr key={t.id} data-testid="tenant-row" data-tenant-id={t.id}>
-                  <td className={td}>
-                    <p className="font-medium text-slate-900">{t.name}</p>
-                    <p className="text-xs text-slate-500">
-                      {t.email} · {t.slug}
-                    </p>
-                  </td>
-                  <td className={td}>
-                    <Badge>{t.plan}</Badge>
-                  </td>
-                  <td className={td}>
-                    {t.suspended_at ? <Badge tone="red">suspended</Badge> : <Badge tone="green">active</Badge>}
-                    <span className="ml-1 text-xs text-slate-500">{t.subscription_status}</span>
-                  </td>
-                  <td className={td + " whitespace-nowrap"}>{formatDate(t.created_at)}</td>
-                  <td className={td + " whitespace-nowrap text-right"}>
-                    <div className="flex justify-end gap-2">
-                      <Button variant="ghost" size="sm" onClick={() => setInspect(t)} data-testid="tenant-inspect" data-tenant-id={t.id}>
-                        Inspect
-                      </Button>
-                      {admin &&
-                        (t.suspended_at ? (
-                          <Button variant="secondary" size="sm" disabled={busy === t.id} onClick={() => void toggle(t)} data-testid="tenant-reactivate" data-tenant-id={t.id}>
-                            Reactivate
-                          </Button>
-                        ) : (
-                          <Button variant="danger" size="sm" disabled={busy === t.id} onClick={() => void toggle(t)} data-testid="tenant-suspend" data-tenant-id={t.id}>
-                            Suspend
-                          </Button>
-                        ))}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pagination page={page} limit={LIMIT} total={tenants.data.total} onPage={setPage} />
-        </>
-      )}
-      {inspect && (
-        <InspectTenant
-          tenant={inspect}
-          admin={admin}
-          onBilling={(row) => replace({ ...inspect, plan: row.plan, subscription_status: row.status })}
-          onClose={() => setInspect(null)}
-        />
-      )}
+      {admin && creating && <CreateTenant onCreated={() => setCreating(false)} />}
+      <SearchForm
+        name="q"
+        label="Search tenants"
+        placeholder="Search by name, email or slug"
+        maxLength={200}
+        button="Search"
+        onSearch={(text) => {
+          setPage(1);
+          setQ(text);
+        }}
+      />
+      <DataTable<Tenant>
+        query={tenants}
+        rowKey={(t) => t.id}
+        rowProps={(t) => ({ "data-testid": "tenant-row", "data-tenant-id": t.id })}
+        empty={<Empty title="No tenants found" />}
+        onPage={setPage}
+        columns={[
+          {
+            header: "Tenant",
+            cell: (t) => (
+              <>
+                <p className="font-medium text-slate-900">{t.name}</p>
+                <p className="text-xs text-slate-500">
+                  {t.email} · {t.slug}
+                </p>
+              </>
+            ),
+          },
+          { header: "Plan", cell: (t) => <Badge>{t.plan}</Badge> },
+          {
+            header: "Status",
+            cell: (t) => (
+              <>
+                {t.suspended_at ? <Badge tone="red">suspended</Badge> : <Badge tone="green">active</Badge>}
+                <span className="ml-1 text-xs text-slate-500">{t.subscription_status}</span>
+              </>
+            ),
+          },
+          { header: "Created", className: "whitespace-nowrap", cell: (t) => formatDate(t.created_at) },
+          {
+            header: <span className="sr-only">Actions</span>,
+            className: "whitespace-nowrap text-right",
+            cell: (t) => (
+              <div className="flex justify-end gap-2">
+                <Button variant="ghost" size="sm" onClick={() => setInspect(t)} data-testid="tenant-inspect" data-tenant-id={t.id}>
+                  Inspect
+                </Button>
+                {admin &&
+                  (t.suspended_at ? (
+                    <Button variant="secondary" size="sm" disabled={busy === t.id} onClick={() => void toggle(t)} data-testid="tenant-reactivate" data-tenant-id={t.id}>
+                      Reactivate
+                    </Button>
+                  ) : (
+                    <Button variant="danger" size="sm" disabled={busy === t.id} onClick={() => void toggle(t)} data-testid="tenant-suspend" data-tenant-id={t.id}>
+                      Suspend
+                    </Button>
+                  ))}
+              </div>
+            ),
+          },
+        ]}
+      />
+      {inspect && <InspectTenant tenant={inspect} admin={admin} onClose={() => setInspect(null)} />}
     </>
   );
 }
 
 function CreateTenant({ onCreated }: { onCreated: () => void }) {
-  const { toast } = useFeedback();
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(tenantCreateSchema),
     defaultValues: { name: "", email: "", plan: "free" as (typeof PLANS)[number], owner_email: "" },
   });
-  const create = handleSubmit(async (v) => {
-    try {
-      const body: Record<string, string> = { name: v.name, email: v.email, plan: v.plan };
-      if (v.owner_email) body.owner_email = v.owner_email;
-      const res = await api.post<Tenant>("/admin/tenants", body);
-      toast(`Created ${res.data.name}${v.owner_email ? ` — invitation sent to ${v.owner_email}` : ""}`, "success");
-      onCreated();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
-  });
+  const post = useAction(
+    (v: { name: string; email: string; plan: string; owner_email?: string }) =>
+      api.post<Tenant>(TENANTS, { name: v.name, email: v.email, plan: v.plan, ...(v.owner_email ? { owner_email: v.owner_email } : {}) }),
+    {
+      success: (res, v) => `Created ${res.data.name}${v.owner_email ? ` — invitation sent to ${v.owner_email}` : ""}`,
+      invalidates: [TENANTS],
+      onSuccess: onCreated,
+    },
+  );
+  const create = handleSubmit((v) => post.run(v));
   return (
     <Card title="Create a tenant" className="mb-5">
       <form onSubmit={create} className="grid gap-3 sm:grid-cols-2" noValidate>
@@ -192,11 +162,11 @@ function CreateTenant({ onCreated }: { onCreated: () => void }) {
   );
 }
 
-function InspectTenant({ tenant, admin, onBilling, onClose }: { tenant: Tenant; admin: boolean; onBilling: (row: TenantBilling) => void; onClose: () => void }) {
-  const config = useGet<BotConfig>(`/admin/tenants/${tenant.id}/config`);
-  const convs = useGet<Page<ConversationSummary>>(`/admin/tenants/${tenant.id}/conversations`, { limit: 10 });
+function InspectTenant({ tenant, admin, onClose }: { tenant: Tenant; admin: boolean; onClose: () => void }) {
+  const config = useApiQuery<BotConfig>(`${TENANTS}/${tenant.id}/config`);
+  const convs = useApiQuery<Page<ConversationSummary>>(`${TENANTS}/${tenant.id}/conversations`, { limit: 10 });
   return (
-    <Modal
+    <Dialog
       open
       title={tenant.name}
       onClose={onClose}
@@ -207,78 +177,67 @@ function InspectTenant({ tenant, admin, onBilling, onClose }: { tenant: Tenant; 
       }
     >
       <div className="space-y-4">
-        {admin && <BillingOverrideForm tenant={tenant} onSaved={onBilling} />}
+        {admin && <BillingOverrideForm tenant={tenant} />}
         <section>
           <h3 className="mb-1 font-medium text-slate-900">Bot config</h3>
-          {config.loading && <Loading />}
-          {config.error && <ErrorBox message={config.error} />}
-          {config.data && (
-            <dl className="grid grid-cols-3 gap-1 text-xs">
-              <dt className="text-slate-500">Bot</dt>
-              <dd className="col-span-2">{config.data.bot_name}</dd>
-              <dt className="text-slate-500">Tone</dt>
-              <dd className="col-span-2">{config.data.tone}</dd>
-              <dt className="text-slate-500">Model</dt>
-              <dd className="col-span-2">{config.data.llm.model}</dd>
-              <dt className="text-slate-500">PII</dt>
-              <dd className="col-span-2">{String(config.data.pii?.store ?? "redacted")}</dd>
-            </dl>
-          )}
+          <QueryView query={config} retry={false}>
+            {(c) => (
+              <dl className="grid grid-cols-3 gap-1 text-xs">
+                <dt className="text-slate-500">Bot</dt>
+                <dd className="col-span-2">{c.bot_name}</dd>
+                <dt className="text-slate-500">Tone</dt>
+                <dd className="col-span-2">{c.tone}</dd>
+                <dt className="text-slate-500">Model</dt>
+                <dd className="col-span-2">{c.llm.model}</dd>
+                <dt className="text-slate-500">PII</dt>
+                <dd className="col-span-2">{String(c.pii?.store ?? "redacted")}</dd>
+              </dl>
+            )}
+          </QueryView>
         </section>
         <section>
           <h3 className="mb-1 font-medium text-slate-900">Recent conversations</h3>
-          {convs.loading && <Loading />}
-          {convs.error && <ErrorBox message={convs.error} />}
-          {convs.data && convs.data.items.length === 0 && <p className="text-xs text-slate-500">None.</p>}
-          <ul className="divide-y divide-slate-100 text-xs">
-            {convs.data?.items.map((c) => (
-              <li key={c.id} className="py-1.5">
-                <Badge>{c.status}</Badge> <span className="text-slate-500">{formatDate(c.updated_at)}</span>
-                <p className="truncate">{c.last_message ?? "—"}</p>
-              </li>
-            ))}
-          </ul>
+          <ListView<ConversationSummary> query={convs} retry={false} empty={<p className="text-xs text-slate-500">None.</p>}>
+            {(items) => (
+              <ul className="divide-y divide-slate-100 text-xs">
+                {items.map((c) => (
+                  <li key={c.id} className="py-1.5">
+                    <Badge>{c.status}</Badge> <span className="text-slate-500">{formatDate(c.updated_at)}</span>
+                    <p className="truncate">{c.last_message ?? "—"}</p>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </ListView>
         </section>
       </div>
-    </Modal>
+    </Dialog>
   );
 }
 
 /** Platform admins only: a plan set by hand (wins over Stripe's until cleared), comped, a note. */
-function BillingOverrideForm({ tenant, onSaved }: { tenant: Tenant; onSaved: (row: TenantBilling) => void }) {
-  const { toast } = useFeedback();
+function BillingOverrideForm({ tenant }: { tenant: Tenant }) {
   // the overview lists every account with a subscription or an override: the current values, if any
-  const overview = useGet<SubscriptionOverview>("/admin/billing");
-  const [form, setForm] = useState<BillingOverrideIn | null>(null);
-  const [saving, setSaving] = useState(false);
+  const overview = useApiQuery<SubscriptionOverview>("/admin/billing");
+  const row = overview.data?.accounts.find((a) => a.tenant_id === tenant.id);
+  const current: BillingOverrideIn | null = overview.data ? { plan_override: row?.plan_override ?? null, comped: row?.comped ?? false, note: row?.note ?? null } : null;
+  const [edited, setForm] = useState<BillingOverrideIn | null>(null);
+  const form = edited ?? current;
+  const put = useAction((body: BillingOverrideIn) => api.put<TenantBilling>(`${TENANTS}/${tenant.id}/billing`, body), {
+    success: (res) => `Billing of ${tenant.name} saved — plan ${res.data.plan}`,
+    invalidates: [TENANTS, "/admin/billing"],
+    onSuccess: (res) => setForm({ plan_override: res.data.plan_override, comped: res.data.comped, note: res.data.note }),
+  });
 
-  useEffect(() => {
-    if (!overview.data || form) return;
-    const row = overview.data.accounts.find((a) => a.tenant_id === tenant.id);
-    setForm({ plan_override: row?.plan_override ?? null, comped: row?.comped ?? false, note: row?.note ?? null });
-  }, [overview.data, form, tenant.id]);
-
-  const save = async (e: FormEvent) => {
+  const save = (e: FormEvent) => {
     e.preventDefault();
-    if (!form) return;
-    setSaving(true);
-    try {
-      const note = form.note?.trim() || null;
-      const res = await api.put<TenantBilling>(`/admin/tenants/${tenant.id}/billing`, { ...form, note });
-      setForm({ plan_override: res.data.plan_override, comped: res.data.comped, note: res.data.note });
-      onSaved(res.data);
-      toast(`Billing of ${tenant.name} saved — plan ${res.data.plan}`, "success");
-    } catch (err) {
-      toast(errorMessage(err), "error");
-    } finally {
-      setSaving(false);
-    }
+    if (form) put.mutate({ ...form, note: form.note?.trim() || null });
   };
 
   return (
     <section data-testid="billing-override" data-tenant-id={tenant.id}>
       <h3 className="mb-1 font-medium text-slate-900">Billing override</h3>
-      {overview.error && <ErrorBox message={overview.error} onRetry={() => void overview.reload()} />}
+      {overview.error && <ErrorBox error={overview.error} onRetry={() => void overview.refetch()} />}
       {!form && !overview.error && <Loading />}
       {form && (
         <form onSubmit={save} className="space-y-2" noValidate>
@@ -318,7 +277,7 @@ function BillingOverrideForm({ tenant, onSaved }: { tenant: Tenant; onSaved: (ro
             placeholder="Why (contract, partner, …)"
             data-testid="billing-override-note"
           />
-          <Button type="submit" size="sm" loading={saving} data-testid="billing-override-save">
+          <Button type="submit" size="sm" loading={put.isPending} data-testid="billing-override-save">
             Save
           </Button>
         </form>

@@ -3,31 +3,31 @@
 import { useEffect } from "react";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useAction, useApiQuery } from "@/lib/query";
 import { accountSchema, businessSchema } from "@/lib/schemas";
 import type { Account, Tenant } from "@/lib/types";
-import { useFeedback } from "@/components/feedback";
-import { Button, Card, ErrorBox, Loading, PageHeader, TextInput } from "@/components/ui";
+import { QueryView } from "@/components/DataTable";
+import { Button, Card, PageHeader, TextInput } from "@/components/ui";
 
 export default function AccountPage() {
   const { me } = useAuth();
-  const account = useGet<Account>("/customer/account");
-  const business = useGet<Tenant>("/customer/business");
+  const account = useApiQuery<Account>("/customer/account");
+  const business = useApiQuery<Tenant>("/customer/business");
   return (
     <>
       <PageHeader title="Account" description={me?.email} />
       <div className="grid gap-5 lg:grid-cols-2">
         <Card title="Your profile">
-          {account.error && <ErrorBox message={account.error} />}
-          {account.loading && !account.data && <Loading />}
-          {account.data && <AccountForm account={account.data} onSaved={account.setData} />}
+          <QueryView query={account} retry={false}>
+            {(a) => <AccountForm account={a} onSaved={account.setData} />}
+          </QueryView>
         </Card>
         <Card title="Business">
-          {business.error && <ErrorBox message={business.error} />}
-          {business.loading && !business.data && <Loading />}
-          {business.data && <BusinessForm tenant={business.data} onSaved={business.setData} />}
+          <QueryView query={business} retry={false}>
+            {(t) => <BusinessForm tenant={t} onSaved={business.setData} />}
+          </QueryView>
         </Card>
       </div>
     </>
@@ -35,28 +35,24 @@ export default function AccountPage() {
 }
 
 function AccountForm({ account, onSaved }: { account: Account; onSaved: (a: Account) => void }) {
-  const { toast } = useFeedback();
   const { reload } = useAuth();
   const { register, handleSubmit, formState, reset } = useForm({
     resolver: zodResolver(accountSchema),
     defaultValues: { name: account.name, current_password: "", new_password: "" },
   });
   useEffect(() => reset({ name: account.name, current_password: "", new_password: "" }), [account, reset]);
-  const save = handleSubmit(async (v) => {
-    try {
-      const body: Record<string, string> = { name: v.name };
-      if (v.new_password) {
-        body.current_password = v.current_password;
-        body.new_password = v.new_password;
-      }
-      const res = await api.patch<Account>("/customer/account", body);
-      onSaved(res.data);
-      void reload();
-      toast(v.new_password ? "Profile and password updated" : "Profile updated", "success");
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
-  });
+  const patch = useAction(
+    (v: { name: string; current_password: string; new_password: string }) =>
+      api.patch<Account>("/customer/account", v.new_password ? v : { name: v.name }),
+    {
+      success: (_, v) => (v.new_password ? "Profile and password updated" : "Profile updated"),
+      onSuccess: (res) => {
+        onSaved(res.data);
+        void reload();
+      },
+    },
+  );
+  const save = handleSubmit((v) => patch.run(v));
   return (
     <form onSubmit={save} className="space-y-3" noValidate>
       <TextInput label="Email" value={account.email} readOnly disabled name="email" />
@@ -72,23 +68,20 @@ function AccountForm({ account, onSaved }: { account: Account; onSaved: (a: Acco
 }
 
 function BusinessForm({ tenant, onSaved }: { tenant: Tenant; onSaved: (t: Tenant) => void }) {
-  const { toast } = useFeedback();
   const { reload, can } = useAuth();
   const owner = can("config:write");
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(businessSchema),
     defaultValues: { name: tenant.name, email: tenant.email },
   });
-  const save = handleSubmit(async (v) => {
-    try {
-      const res = await api.patch<Tenant>("/customer/business", v);
+  const patch = useAction((v: { name: string; email: string }) => api.patch<Tenant>("/customer/business", v), {
+    success: "Business updated",
+    onSuccess: (res) => {
       onSaved(res.data);
       void reload();
-      toast("Business updated", "success");
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
+    },
   });
+  const save = handleSubmit((v) => patch.run(v));
   return (
     <form onSubmit={save} className="space-y-3" noValidate>
       <fieldset disabled={!owner} className="space-y-3">

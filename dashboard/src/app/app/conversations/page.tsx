@@ -1,10 +1,12 @@
 "use client";
 
-import { useEffect, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import Link from "next/link";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate, useSearch } from "@/lib/hooks";
+import { useApiQuery } from "@/lib/query";
 import type { ConversationSummary, Page } from "@/lib/types";
-import { Badge, Button, Empty, ErrorBox, Loading, PageHeader, Pagination, Table, plainInputClass, selectClass, td, th } from "@/components/ui";
+import { DataTable } from "@/components/DataTable";
+import { Badge, Button, Empty, PageHeader, plainInputClass, selectClass } from "@/components/ui";
 
 const LIMIT = 20;
 
@@ -29,20 +31,16 @@ function toIso(date: string, endOfDay: boolean): string {
 }
 
 export default function ConversationsPage() {
-  const [draft, setDraft] = useState<Filters>(EMPTY);
-  const [filters, setFilters] = useState<Filters>(EMPTY);
+  // the link's filters (?status=handoff, ?q=...), known after hydration (a static export has no server params)
+  const search = useSearch();
+  const fromLink: Filters | null = search && { ...EMPTY, status: search.get("status") ?? "", q: search.get("q") ?? "" };
+  const [edited, setDraft] = useState<Filters | null>(null);
+  const [applied, setFilters] = useState<Filters | null>(null);
+  const draft = edited ?? fromLink ?? EMPTY;
+  const filters = applied ?? fromLink ?? EMPTY;
   const [page, setPage] = useState(1);
-  const [ready, setReady] = useState(false);
 
-  useEffect(() => {
-    const sp = new URLSearchParams(window.location.search);
-    const init = { ...EMPTY, status: sp.get("status") ?? "", q: sp.get("q") ?? "" };
-    setDraft(init);
-    setFilters(init);
-    setReady(true);
-  }, []);
-
-  const list = useGet<Page<ConversationSummary>>(ready ? "/customer/conversations" : null, {
+  const list = useApiQuery<Page<ConversationSummary>>(search ? "/customer/conversations" : null, {
     q: filters.q.trim(),
     status: filters.status,
     channel: filters.channel.trim(),
@@ -59,7 +57,7 @@ export default function ConversationsPage() {
     setFilters(draft);
   };
 
-  const set = (k: keyof Filters) => (e: { target: { value: string } }) => setDraft((d) => ({ ...d, [k]: e.target.value }));
+  const set = (k: keyof Filters) => (e: { target: { value: string } }) => setDraft({ ...draft, [k]: e.target.value });
 
   return (
     <>
@@ -93,45 +91,32 @@ export default function ConversationsPage() {
           </Button>
         </div>
       </form>
-      {list.error && <ErrorBox message={list.error} onRetry={() => void list.reload()} />}
-      {(list.loading || !ready) && !list.data && <Loading />}
-      {list.data && list.data.items.length === 0 && <Empty title="No conversations found">Try other filters, or chat with your bot from the setup guide.</Empty>}
-      {list.data && list.data.items.length > 0 && (
-        <>
-          <Table>
-            <thead>
-              <tr>
-                <th className={th}>Last message</th>
-                <th className={th}>Status</th>
-                <th className={th}>Channel</th>
-                <th className={th}>Intent</th>
-                <th className={th}>Messages</th>
-                <th className={th}>Updated</th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {list.data.items.map((c) => (
-                <tr key={c.id} className="hover:bg-slate-50" data-testid="conversation-row">
-                  <td className={td + " max-w-xs"}>
-                    <Link prefetch={false} href={`/app/conversations/view/?id=${encodeURIComponent(c.id)}`} className="block truncate font-medium text-brand-700 hover:underline">
-                      {c.last_message || <span className="text-slate-400">(no messages)</span>}
-                    </Link>
-                    <span className="text-xs text-slate-400">{c.session_id}</span>
-                  </td>
-                  <td className={td}>
-                    <Badge tone={statusTone(c.status)}>{c.status}</Badge>
-                  </td>
-                  <td className={td}>{c.channel}</td>
-                  <td className={td}>{c.last_intent ?? "—"}</td>
-                  <td className={td}>{c.message_count}</td>
-                  <td className={td + " whitespace-nowrap"}>{formatDate(c.last_message_at ?? c.updated_at)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pagination page={page} limit={LIMIT} total={list.data.total} onPage={setPage} />
-        </>
-      )}
+      <DataTable<ConversationSummary>
+        query={list}
+        rowKey={(c) => c.id}
+        rowProps={() => ({ className: "hover:bg-slate-50", "data-testid": "conversation-row" })}
+        empty={<Empty title="No conversations found">Try other filters, or chat with your bot from the setup guide.</Empty>}
+        onPage={setPage}
+        columns={[
+          {
+            header: "Last message",
+            className: "max-w-xs",
+            cell: (c) => (
+              <>
+                <Link prefetch={false} href={`/app/conversations/view/?id=${encodeURIComponent(c.id)}`} className="block truncate font-medium text-brand-700 hover:underline">
+                  {c.last_message || <span className="text-slate-400">(no messages)</span>}
+                </Link>
+                <span className="text-xs text-slate-400">{c.session_id}</span>
+              </>
+            ),
+          },
+          { header: "Status", cell: (c) => <Badge tone={statusTone(c.status)}>{c.status}</Badge> },
+          { header: "Channel", cell: (c) => c.channel },
+          { header: "Intent", cell: (c) => c.last_intent ?? "—" },
+          { header: "Messages", cell: (c) => c.message_count },
+          { header: "Updated", className: "whitespace-nowrap", cell: (c) => formatDate(c.last_message_at ?? c.updated_at) },
+        ]}
+      />
     </>
   );
 }

@@ -1,45 +1,48 @@
 "use client";
 
 import { useState } from "react";
-import { useForm } from "react-hook-form";
+import { useForm, useWatch } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate } from "@/lib/hooks";
+import { useAction, useApiQuery } from "@/lib/query";
 import { keyCreateSchema, splitList } from "@/lib/schemas";
 import type { ApiKey, ApiKeyCreated } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
-import { Badge, Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, SecretValue, Select, Table, TextArea, TextInput, td, th } from "@/components/ui";
+import { DataTable } from "@/components/DataTable";
+import { Badge, Button, Card, Dialog, Empty, PageHeader, SecretValue, Select, TextArea, TextInput } from "@/components/ui";
+
+const KEYS = "/customer/api-keys";
 
 export default function KeysPage() {
   const { can } = useAuth();
-  const { toast, confirm } = useFeedback();
-  const keys = useGet<ApiKey[]>("/customer/api-keys");
+  const { confirm } = useFeedback();
+  const keys = useApiQuery<ApiKey[]>(KEYS);
   const [created, setCreated] = useState<ApiKeyCreated | null>(null);
   const [showForm, setShowForm] = useState(false);
   const manage = can("keys:manage");
 
-  const { register, handleSubmit, formState, reset, watch } = useForm({
+  const { register, handleSubmit, formState, reset, control } = useForm({
     resolver: zodResolver(keyCreateSchema),
     defaultValues: { name: "", type: "secret" as "secret" | "publishable", allowed_origins: "" },
   });
-  const type = watch("type");
+  const type = useWatch({ control, name: "type" });
 
-  const onCreate = handleSubmit(async (v) => {
-    try {
-      const res = await api.post<ApiKeyCreated>("/customer/api-keys", {
-        name: v.name,
-        type: v.type,
-        allowed_origins: splitList(v.allowed_origins).map((o) => o.replace(/\/$/, "")),
-      });
-      setCreated(res.data);
-      setShowForm(false);
-      reset();
-      void keys.reload();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
-  });
+  const create = useAction(
+    (v: { name: string; type: string; allowed_origins: string }) =>
+      api.post<ApiKeyCreated>(KEYS, { name: v.name, type: v.type, allowed_origins: splitList(v.allowed_origins).map((o) => o.replace(/\/$/, "")) }),
+    {
+      invalidates: [KEYS],
+      onSuccess: (res) => {
+        setCreated(res.data);
+        setShowForm(false);
+        reset();
+      },
+    },
+  );
+  const onCreate = handleSubmit((v) => create.run(v));
+  const revokeKey = useAction((k: ApiKey) => api.delete(`${KEYS}/${k.id}`), { success: "Key revoked", invalidates: [KEYS] });
 
   const revoke = async (k: ApiKey) => {
     const ok = await confirm({
@@ -51,17 +54,8 @@ export default function KeysPage() {
       ),
       confirmLabel: "Revoke key",
     });
-    if (!ok) return;
-    try {
-      await api.delete(`/customer/api-keys/${k.id}`);
-      toast("Key revoked", "success");
-      void keys.reload();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
+    if (ok) revokeKey.mutate(k);
   };
-
-  const list = keys.data ?? [];
 
   return (
     <>
@@ -102,55 +96,44 @@ export default function KeysPage() {
           </form>
         </Card>
       )}
-      {keys.error && <ErrorBox message={keys.error} onRetry={() => void keys.reload()} />}
-      {keys.loading && !keys.data && <Loading />}
-      {keys.data && list.length === 0 && <Empty title="No API keys yet">Create a secret key for your server or a publishable key for the widget.</Empty>}
-      {list.length > 0 && (
-        <Table>
-          <thead>
-            <tr>
-              <th className={th}>Name</th>
-              <th className={th}>Key</th>
-              <th className={th}>Type</th>
-              <th className={th}>Origins</th>
-              <th className={th}>Created</th>
-              <th className={th}>Last used</th>
-              <th className={th}>
-                <span className="sr-only">Actions</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody className="divide-y divide-slate-100">
-            {list.map((k) => (
-              <tr key={k.id} data-testid="key-row" data-key-id={k.id}>
-                <td className={td}>{k.name || <span className="text-slate-400">—</span>}</td>
-                <td className={td}>
-                  <code className="text-xs">{k.key_prefix}…</code>
-                </td>
-                <td className={td}>
-                  <Badge tone={k.type === "publishable" ? "blue" : "slate"}>{k.type}</Badge>
-                  {k.revoked_at && (
-                    <span className="ml-1">
-                      <Badge tone="red">revoked</Badge>
-                    </span>
-                  )}
-                </td>
-                <td className={td + " text-xs"}>{k.allowed_origins.length ? k.allowed_origins.join(", ") : "—"}</td>
-                <td className={td + " whitespace-nowrap"}>{formatDate(k.created_at)}</td>
-                <td className={td + " whitespace-nowrap"}>{formatDate(k.last_used_at)}</td>
-                <td className={td + " text-right"}>
-                  {manage && !k.revoked_at && (
-                    <Button variant="secondary" size="sm" onClick={() => void revoke(k)} data-testid="key-revoke" data-key-id={k.id}>
-                      Revoke
-                    </Button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </Table>
-      )}
-      <Modal
+      <DataTable<ApiKey>
+        query={keys}
+        rowKey={(k) => k.id}
+        rowProps={(k) => ({ "data-testid": "key-row", "data-key-id": k.id })}
+        empty={<Empty title="No API keys yet">Create a secret key for your server or a publishable key for the widget.</Empty>}
+        columns={[
+          { header: "Name", cell: (k) => k.name || <span className="text-slate-400">—</span> },
+          { header: "Key", cell: (k) => <code className="text-xs">{k.key_prefix}…</code> },
+          {
+            header: "Type",
+            cell: (k) => (
+              <>
+                <Badge tone={k.type === "publishable" ? "blue" : "slate"}>{k.type}</Badge>
+                {k.revoked_at && (
+                  <span className="ml-1">
+                    <Badge tone="red">revoked</Badge>
+                  </span>
+                )}
+              </>
+            ),
+          },
+          { header: "Origins", className: "text-xs", cell: (k) => (k.allowed_origins.length ? k.allowed_origins.join(", ") : "—") },
+          { header: "Created", className: "whitespace-nowrap", cell: (k) => formatDate(k.created_at) },
+          { header: "Last used", className: "whitespace-nowrap", cell: (k) => formatDate(k.last_used_at) },
+          {
+            header: <span className="sr-only">Actions</span>,
+            className: "text-right",
+            cell: (k) =>
+              manage &&
+              !k.revoked_at && (
+                <Button variant="secondary" size="sm" onClick={() => void revoke(k)} data-testid="key-revoke" data-key-id={k.id}>
+                  Revoke
+                </Button>
+              ),
+          },
+        ]}
+      />
+      <Dialog
         open={!!created}
         title="Your new key"
         onClose={() => setCreated(null)}
@@ -171,7 +154,7 @@ export default function KeysPage() {
             )}
           </div>
         )}
-      </Modal>
+      </Dialog>
     </>
   );
 }

@@ -1,73 +1,61 @@
 "use client";
 
-import { useEffect, useState } from "react";
+import { useRef, useState } from "react";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate } from "@/lib/hooks";
+import { useAction, useApiQuery } from "@/lib/query";
 import { documentSchema } from "@/lib/schemas";
 import type { DocumentOut, DocumentSummary, Page } from "@/lib/types";
+import { DataTable } from "@/components/DataTable";
 import { ImportPanel } from "@/components/ImportPanel";
 import { KnowledgeForm } from "@/components/KnowledgeForm";
 import { useFeedback } from "@/components/feedback";
-import { Button, Card, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, Spinner, Table, TextArea, TextInput, td, th } from "@/components/ui";
+import { Button, Card, Dialog, Empty, PageHeader, Spinner, TextArea, TextInput } from "@/components/ui";
 
 const LIMIT = 20;
 const MAX_POLLS = 15;
+const KNOWLEDGE = "/customer/knowledge";
 
 export default function KnowledgePage() {
   const { can } = useAuth();
-  const { toast, confirm } = useFeedback();
+  const { confirm } = useFeedback();
   const [page, setPage] = useState(1);
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<DocumentOut | null>(null);
-  const [opening, setOpening] = useState<string | null>(null);
-  const [saving, setSaving] = useState<string | null>(null);
-  const docs = useGet<Page<DocumentSummary>>("/customer/knowledge", { page, limit: LIMIT });
   const write = can("knowledge:write");
   // a document's embeddings are written by a background job: look again while one is pending,
   // less and less often (2 s doubling to 60 s, about 11 minutes in all; an embeddings endpoint
   // that keeps failing leaves a document pending, and the job retries on its own), and without
-  // asking the server while the tab is hidden
-  const { data: listed, reload } = docs;
-  const [polls, setPolls] = useState(0);
-  const pending = listed?.items.some((d) => d.indexing === "pending") ?? false;
-  useEffect(() => {
-    if (!pending) {
-      setPolls(0);
-      return;
-    }
-    if (polls >= MAX_POLLS) return;
-    const timer = window.setTimeout(() => {
-      setPolls((p) => p + 1);
-      if (!document.hidden) void reload();
-    }, Math.min(2000 * 2 ** polls, 60_000));
-    return () => window.clearTimeout(timer);
-  }, [pending, polls, reload]);
+  // asking the server while the tab is hidden (TanStack pauses intervals in the background)
+  const pendingSince = useRef<number | null>(null); // the fetch count when a document was first seen pending
+  const docs = useApiQuery<Page<DocumentSummary>>(KNOWLEDGE, { page, limit: LIMIT }, {
+    refetchInterval: (data, fetches) => {
+      if (!data?.items.some((d) => d.indexing === "pending")) {
+        pendingSince.current = null;
+        return false;
+      }
+      pendingSince.current ??= fetches;
+      const polls = fetches - pendingSince.current;
+      return polls >= MAX_POLLS ? false : Math.min(2000 * 2 ** polls, 60_000);
+    },
+  });
 
-  const open = async (d: DocumentSummary) => {
-    setOpening(d.id);
-    try {
-      const res = await api.get<DocumentOut>(`/customer/knowledge/${d.id}`);
-      setEditing(res.data);
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    } finally {
-      setOpening(null);
-    }
-  };
+  const open = useAction((d: DocumentSummary) => api.get<DocumentOut>(`${KNOWLEDGE}/${d.id}`), { onSuccess: (res) => setEditing(res.data) });
+  const remove = useAction((d: DocumentSummary) => api.delete(`${KNOWLEDGE}/${d.id}`), { success: "Document deleted", invalidates: [KNOWLEDGE] });
+  const save = useAction((v: { id: string; name: string; content: string }) => api.put(`${KNOWLEDGE}/${v.id}`, { name: v.name, content: v.content }), {
+    success: "Document saved and re-indexed",
+    invalidates: [KNOWLEDGE],
+    onSuccess: () => setEditing(null),
+  });
+  const opening = open.isPending ? open.variables?.id : undefined;
+  const saving = save.isPending ? save.variables?.id : undefined;
 
-  const remove = async (d: DocumentSummary) => {
+  const askRemove = async (d: DocumentSummary) => {
     const ok = await confirm({ title: `Delete “${d.name}”?`, message: "The bot will no longer use this document. This cannot be undone.", confirmLabel: "Delete" });
-    if (!ok) return;
-    try {
-      await api.delete(`/customer/knowledge/${d.id}`);
-      toast("Document deleted", "success");
-      void docs.reload();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
+    if (ok) remove.mutate(d);
   };
 
   return (
@@ -89,81 +77,71 @@ export default function KnowledgePage() {
             onCreated={() => {
               setAdding(false);
               setPage(1);
-              void docs.reload();
             }}
           />
         </Card>
       )}
-      <ImportPanel writable={write} onChanged={() => void docs.reload()} />
-      {docs.error && <ErrorBox message={docs.error} onRetry={() => void docs.reload()} />}
-      {docs.loading && !docs.data && <Loading />}
-      {docs.data && docs.data.items.length === 0 && <Empty title="No documents yet">Add your FAQ, policies or product info so the bot can answer.</Empty>}
-      {docs.data && docs.data.items.length > 0 && (
-        <>
-          <Table>
-            <thead>
-              <tr>
-                <th className={th}>Name</th>
-                <th className={th}>Size</th>
-                <th className={th}>Version</th>
-                <th className={th}>Index</th>
-                <th className={th}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {docs.data.items.map((d) => (
-                <tr key={d.id} data-testid="knowledge-row" data-doc-id={d.id}>
-                  <td className={td + " font-medium text-slate-900"}>{d.name}</td>
-                  <td className={td + " whitespace-nowrap"}>
-                    {d.chars.toLocaleString()} chars · {d.chunks} chunks
-                  </td>
-                  <td className={td}>v{d.version}</td>
-                  <td className={td + " whitespace-nowrap"}>
-                    {saving === d.id || d.indexing === "pending" ? (
-                      <span className="inline-flex items-center gap-1.5 text-amber-700" data-testid="knowledge-index-state" data-state="indexing" role="status">
-                        <Spinner className="h-3.5 w-3.5" />
-                        {saving === d.id ? "Indexing…" : `Indexing… ${d.embedded_chunks} of ${d.chunks}`}
-                      </span>
-                    ) : (
-                      <span className="inline-flex items-center gap-1.5" data-testid="knowledge-index-state" data-state="indexed" title={`Version ${d.version}, ${d.chunks} chunks searchable`}>
-                        <span className="h-2 w-2 rounded-full bg-green-500" aria-hidden="true" />
-                        <span>
-                          <span className="text-green-700">Indexed</span> · <time dateTime={d.updated_at}>{formatDate(d.updated_at)}</time>
-                        </span>
-                      </span>
-                    )}
-                  </td>
-                  <td className={td + " whitespace-nowrap text-right"}>
-                    <div className="flex justify-end gap-2">
-                      <Button variant="secondary" size="sm" loading={opening === d.id} onClick={() => void open(d)} data-testid="knowledge-edit">
-                        {write ? "Edit" : "View"}
-                      </Button>
-                      {write && (
-                        <Button variant="secondary" size="sm" onClick={() => void remove(d)} data-testid="knowledge-delete" data-doc-id={d.id}>
-                          Delete
-                        </Button>
-                      )}
-                    </div>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
-          <Pagination page={page} limit={LIMIT} total={docs.data.total} onPage={setPage} />
-        </>
-      )}
+      <ImportPanel writable={write} />
+      <DataTable<DocumentSummary>
+        query={docs}
+        rowKey={(d) => d.id}
+        rowProps={(d) => ({ "data-testid": "knowledge-row", "data-doc-id": d.id })}
+        empty={<Empty title="No documents yet">Add your FAQ, policies or product info so the bot can answer.</Empty>}
+        onPage={setPage}
+        columns={[
+          { header: "Name", className: "font-medium text-slate-900", cell: (d) => d.name },
+          {
+            header: "Size",
+            className: "whitespace-nowrap",
+            cell: (d) => (
+              <>
+                {d.chars.toLocaleString()} chars · {d.chunks} chunks
+              </>
+            ),
+          },
+          { header: "Version", cell: (d) => `v${d.version}` },
+          {
+            header: "Index",
+            className: "whitespace-nowrap",
+            cell: (d) =>
+              saving === d.id || d.indexing === "pending" ? (
+                <span className="inline-flex items-center gap-1.5 text-amber-700" data-testid="knowledge-index-state" data-state="indexing" role="status">
+                  <Spinner className="h-3.5 w-3.5" />
+                  {saving === d.id ? "Indexing…" : `Indexing… ${d.embedded_chunks} of ${d.chunks}`}
+                </span>
+              ) : (
+                <span className="inline-flex items-center gap-1.5" data-testid="knowledge-index-state" data-state="indexed" title={`Version ${d.version}, ${d.chunks} chunks searchable`}>
+                  <span className="h-2 w-2 rounded-full bg-green-500" aria-hidden="true" />
+                  <span>
+                    <span className="text-green-700">Indexed</span> · <time dateTime={d.updated_at}>{formatDate(d.updated_at)}</time>
+                  </span>
+                </span>
+              ),
+          },
+          {
+            header: <span className="sr-only">Actions</span>,
+            className: "whitespace-nowrap text-right",
+            cell: (d) => (
+              <div className="flex justify-end gap-2">
+                <Button variant="secondary" size="sm" loading={opening === d.id} onClick={() => open.mutate(d)} data-testid="knowledge-edit">
+                  {write ? "Edit" : "View"}
+                </Button>
+                {write && (
+                  <Button variant="secondary" size="sm" onClick={() => void askRemove(d)} data-testid="knowledge-delete" data-doc-id={d.id}>
+                    Delete
+                  </Button>
+                )}
+              </div>
+            ),
+          },
+        ]}
+      />
       {editing && (
         <EditDialog
           doc={editing}
           writable={write}
           onClose={() => setEditing(null)}
-          onSaving={(busy) => setSaving(busy ? editing.id : null)}
-          onSaved={() => {
-            setEditing(null);
-            void docs.reload();
-          }}
+          onSave={(v) => save.run({ id: editing.id, ...v })}
         />
       )}
     </>
@@ -174,34 +152,20 @@ function EditDialog({
   doc,
   writable,
   onClose,
-  onSaving,
-  onSaved,
+  onSave,
 }: {
   doc: DocumentOut;
   writable: boolean;
   onClose: () => void;
-  onSaving: (busy: boolean) => void;
-  onSaved: () => void;
+  onSave: (v: { name: string; content: string }) => Promise<unknown>;
 }) {
-  const { toast } = useFeedback();
   const { register, handleSubmit, formState } = useForm({
     resolver: zodResolver(documentSchema),
     defaultValues: { name: doc.name, content: doc.content },
   });
-  const save = handleSubmit(async (v) => {
-    onSaving(true);
-    try {
-      await api.put(`/customer/knowledge/${doc.id}`, v);
-      toast("Document saved and re-indexed", "success");
-      onSaved();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    } finally {
-      onSaving(false);
-    }
-  });
+  const save = handleSubmit(onSave);
   return (
-    <Modal
+    <Dialog
       open
       title={writable ? "Edit document" : doc.name}
       onClose={onClose}
@@ -222,6 +186,6 @@ function EditDialog({
         <TextInput label="Name" readOnly={!writable} {...register("name")} error={formState.errors.name?.message} />
         <TextArea label="Content" rows={14} readOnly={!writable} className="font-mono text-xs" {...register("content")} error={formState.errors.content?.message} />
       </form>
-    </Modal>
+    </Dialog>
   );
 }

@@ -1,12 +1,12 @@
 "use client";
 
-import { useEffect, useState } from "react";
-import { useFieldArray, useForm, type Control, type FieldErrors, type UseFormRegister } from "react-hook-form";
+import { useEffect } from "react";
+import { useFieldArray, useForm, useWatch, type Control, type FieldErrors, type UseFormRegister } from "react-hook-form";
 import type { z } from "zod";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, configToInput, errorMessage } from "@/lib/api";
+import { api, configToInput } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { useGet } from "@/lib/hooks";
+import { useAction, useApiQuery } from "@/lib/query";
 import {
   BUILTIN_INTENTS,
   INTENT_ACTIONS,
@@ -19,8 +19,8 @@ import {
 } from "@/lib/schemas";
 import type { BotConfig } from "@/lib/types";
 import { ChatPreview } from "@/components/ChatPreview";
-import { useFeedback } from "@/components/feedback";
-import { Button, Card, ErrorBox, Field, Loading, PageHeader, Select, TextArea, TextInput, cx } from "@/components/ui";
+import { QueryView } from "@/components/DataTable";
+import { Button, Card, ErrorBox, Field, PageHeader, Select, TextArea, TextInput, cx } from "@/components/ui";
 
 type ConfigForm = z.input<typeof configSchema>;
 type IntentForm = ConfigForm["intents"][number];
@@ -77,23 +77,24 @@ function defaults(c: BotConfig): ConfigForm {
 }
 
 export default function SettingsPage() {
-  const config = useGet<BotConfig>("/customer/config");
+  const config = useApiQuery<BotConfig>("/customer/config");
   return (
     <>
       <PageHeader title="Bot settings" description="How your assistant talks, what it keeps, and how the widget looks." />
-      {config.error && <ErrorBox message={config.error} onRetry={() => void config.reload()} />}
-      {config.loading && !config.data && <Loading />}
-      {config.data && <SettingsForm config={config.data} onSaved={config.setData} />}
+      <QueryView query={config}>{(c) => <SettingsForm config={c} onSaved={config.setData} />}</QueryView>
     </>
   );
 }
 
 function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: BotConfig) => void }) {
   const { can } = useAuth();
-  const { toast } = useFeedback();
-  const [error, setError] = useState<string | null>(null);
+  const put = useAction((body: Record<string, unknown>) => api.put<BotConfig>("/customer/config", body), {
+    success: "Settings saved",
+    onSuccess: (res) => onSaved(res.data),
+  });
+  const error = put.error; // shown above the form too: the toast goes away
   const writable = can("config:write");
-  const { register, handleSubmit, formState, reset, watch, setValue, control } = useForm<ConfigForm, unknown, z.output<typeof configSchema>>({
+  const { register, handleSubmit, formState, reset, setValue, control } = useForm<ConfigForm, unknown, z.output<typeof configSchema>>({
     resolver: zodResolver(configSchema),
     defaultValues: defaults(config),
   });
@@ -102,14 +103,13 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
     reset(defaults(config));
   }, [config, reset]);
 
-  const color = watch("widget_color");
-  const position = watch("widget_position");
+  const color = useWatch({ control, name: "widget_color" });
+  const position = useWatch({ control, name: "widget_position" });
   const validColor = /^#[0-9a-fA-F]{6}$/.test(color) ? color : "#2563eb";
 
-  const onSubmit = handleSubmit(async (v) => {
-    setError(null);
-    try {
-      const body = configToInput(config, {
+  const onSubmit = handleSubmit((v) =>
+    put.run(
+      configToInput(config, {
         business_name: v.business_name,
         bot_name: v.bot_name,
         greeting: v.greeting || null,
@@ -132,19 +132,13 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
           hide_branding: v.widget_hide_branding,
           placeholder: v.widget_placeholder || null,
         },
-      });
-      const res = await api.put<BotConfig>("/customer/config", body);
-      onSaved(res.data);
-      toast("Settings saved", "success");
-    } catch (e) {
-      setError(errorMessage(e));
-      toast(errorMessage(e), "error");
-    }
-  });
+      }),
+    ),
+  );
 
   const err = formState.errors;
-  const intents = watch("intents");
-  const handoffIntents = watch("handoff_intents");
+  const intents = useWatch({ control, name: "intents" });
+  const handoffIntents = useWatch({ control, name: "handoff_intents" });
   const intentOptions = Array.from(
     new Set<string>([
       ...BUILTIN_INTENTS,
@@ -160,7 +154,7 @@ function SettingsForm({ config, onSaved }: { config: BotConfig; onSaved: (c: Bot
   return (
     <div className="space-y-5">
     <form onSubmit={onSubmit} className="space-y-5" noValidate>
-      {error && <ErrorBox message={error} />}
+      {error && <ErrorBox error={error} />}
       <fieldset disabled={!writable} className="space-y-5">
         <Card title="Personality">
           <div className="grid gap-4 sm:grid-cols-2">

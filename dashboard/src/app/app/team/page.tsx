@@ -1,21 +1,23 @@
 "use client";
 
-import { useState } from "react";
 import { useForm } from "react-hook-form";
 import { zodResolver } from "@hookform/resolvers/zod";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate } from "@/lib/hooks";
+import { useAction, useApiQuery } from "@/lib/query";
 import { inviteSchema } from "@/lib/schemas";
 import { ROLES, type Member, type Team } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
-import { Badge, Button, Card, Empty, ErrorBox, Loading, PageHeader, Select, Table, TextInput, selectClass, td, th } from "@/components/ui";
+import { DataTable } from "@/components/DataTable";
+import { Badge, Button, Card, Empty, PageHeader, Select, TextInput, selectClass } from "@/components/ui";
+
+const TEAM = "/customer/team";
 
 export default function TeamPage() {
   const { can, me } = useAuth();
-  const { toast, confirm } = useFeedback();
-  const team = useGet<Team>("/customer/team");
-  const [busy, setBusy] = useState<string | null>(null);
+  const { confirm } = useFeedback();
+  const team = useApiQuery<Team>(TEAM);
   const manage = can("team:manage");
 
   const { register, handleSubmit, formState, reset } = useForm({
@@ -23,16 +25,15 @@ export default function TeamPage() {
     defaultValues: { email: "", role: "member" as (typeof ROLES)[number] },
   });
 
-  const invite = handleSubmit(async (v) => {
-    try {
-      await api.post("/customer/team/invitations", v);
-      toast(`Invitation sent to ${v.email}`, "success");
-      reset();
-      void team.reload();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    }
+  const sendInvite = useAction((v: { email: string; role: string }) => api.post(`${TEAM}/invitations`, v), {
+    success: (_, v) => `Invitation sent to ${v.email}`,
+    invalidates: [TEAM],
+    onSuccess: () => reset(),
   });
+  const invite = handleSubmit((v) => sendInvite.run(v));
+  const setRole = useAction(({ m, role }: { m: Member; role: string }) => api.patch(`${TEAM}/members/${m.user_id}`, { role }), { success: "Role updated", invalidates: [TEAM] });
+  const removeMember = useAction((m: Member) => api.delete(`${TEAM}/members/${m.user_id}`), { success: "Member removed", invalidates: [TEAM] });
+  const busy = setRole.isPending ? setRole.variables?.m.user_id : removeMember.isPending ? removeMember.variables?.user_id : undefined;
 
   const changeRole = async (m: Member, role: string) => {
     if (role === m.role) return;
@@ -40,31 +41,12 @@ export default function TeamPage() {
       const ok = await confirm({ title: "Change your own role?", message: `You will become ${role} and may lose access to this page.`, confirmLabel: "Change role" });
       if (!ok) return;
     }
-    setBusy(m.user_id);
-    try {
-      await api.patch(`/customer/team/members/${m.user_id}`, { role });
-      toast("Role updated", "success");
-      void team.reload();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    } finally {
-      setBusy(null);
-    }
+    setRole.mutate({ m, role });
   };
 
   const remove = async (m: Member) => {
     const ok = await confirm({ title: `Remove ${m.name || m.email}?`, message: "They will lose access to this business immediately.", confirmLabel: "Remove" });
-    if (!ok) return;
-    setBusy(m.user_id);
-    try {
-      await api.delete(`/customer/team/members/${m.user_id}`);
-      toast("Member removed", "success");
-      void team.reload();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    } finally {
-      setBusy(null);
-    }
+    if (ok) removeMember.mutate(m);
   };
 
   return (
@@ -89,63 +71,62 @@ export default function TeamPage() {
           </form>
         </Card>
       )}
-      {team.error && <ErrorBox message={team.error} onRetry={() => void team.reload()} />}
-      {team.loading && !team.data && <Loading />}
-      {team.data && (
-        <div className="space-y-5">
-          <Table>
-            <thead>
-              <tr>
-                <th className={th}>Member</th>
-                <th className={th}>Role</th>
-                <th className={th}>Joined</th>
-                <th className={th}>
-                  <span className="sr-only">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody className="divide-y divide-slate-100">
-              {team.data.members.map((m) => (
-                <tr key={m.user_id} data-testid="member-row" data-user-id={m.user_id}>
-                  <td className={td}>
-                    <p className="font-medium text-slate-900">
-                      {m.name || m.email} {m.user_id === me?.id && <Badge>you</Badge>}
-                    </p>
-                    <p className="text-xs text-slate-500">{m.email}</p>
-                  </td>
-                  <td className={td}>
-                    {manage ? (
-                      <select
-                        name="role"
-                        aria-label={`Role of ${m.email}`}
-                        className={selectClass}
-                        value={m.role}
-                        disabled={busy === m.user_id}
-                        onChange={(e) => void changeRole(m, e.target.value)}
-                        data-testid="member-role"
-                      >
-                        {ROLES.map((r) => (
-                          <option key={r} value={r}>
-                            {r}
-                          </option>
-                        ))}
-                      </select>
-                    ) : (
-                      <Badge>{m.role}</Badge>
-                    )}
-                  </td>
-                  <td className={td + " whitespace-nowrap"}>{formatDate(m.joined_at)}</td>
-                  <td className={td + " text-right"}>
-                    {manage && m.user_id !== me?.id && (
-                      <Button variant="secondary" size="sm" onClick={() => void remove(m)} disabled={busy === m.user_id} data-testid="member-remove" data-user-id={m.user_id}>
-                        Remove
-                      </Button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </Table>
+      <div className="space-y-5">
+        <DataTable<Member, Team>
+          query={team}
+          rows={(t) => t.members}
+          rowKey={(m) => m.user_id}
+          rowProps={(m) => ({ "data-testid": "member-row", "data-user-id": m.user_id })}
+          columns={[
+            {
+              header: "Member",
+              cell: (m) => (
+                <>
+                  <p className="font-medium text-slate-900">
+                    {m.name || m.email} {m.user_id === me?.id && <Badge>you</Badge>}
+                  </p>
+                  <p className="text-xs text-slate-500">{m.email}</p>
+                </>
+              ),
+            },
+            {
+              header: "Role",
+              cell: (m) =>
+                manage ? (
+                  <select
+                    name="role"
+                    aria-label={`Role of ${m.email}`}
+                    className={selectClass}
+                    value={m.role}
+                    disabled={busy === m.user_id}
+                    onChange={(e) => void changeRole(m, e.target.value)}
+                    data-testid="member-role"
+                  >
+                    {ROLES.map((r) => (
+                      <option key={r} value={r}>
+                        {r}
+                      </option>
+                    ))}
+                  </select>
+                ) : (
+                  <Badge>{m.role}</Badge>
+                ),
+            },
+            { header: "Joined", className: "whitespace-nowrap", cell: (m) => formatDate(m.joined_at) },
+            {
+              header: <span className="sr-only">Actions</span>,
+              className: "text-right",
+              cell: (m) =>
+                manage &&
+                m.user_id !== me?.id && (
+                  <Button variant="secondary" size="sm" onClick={() => void remove(m)} disabled={busy === m.user_id} data-testid="member-remove" data-user-id={m.user_id}>
+                    Remove
+                  </Button>
+                ),
+            },
+          ]}
+        />
+        {team.data && (
           <Card title="Pending invitations">
             {team.data.invitations.length === 0 ? (
               <Empty title="No pending invitations" />
@@ -162,8 +143,8 @@ export default function TeamPage() {
               </ul>
             )}
           </Card>
-        </div>
-      )}
+        )}
+      </div>
     </>
   );
 }

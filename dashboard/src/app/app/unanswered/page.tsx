@@ -2,15 +2,18 @@
 
 import { useState, type FormEvent } from "react";
 import Link from "next/link";
-import { api, errorMessage } from "@/lib/api";
+import { api } from "@/lib/api";
 import { useAuth } from "@/lib/auth";
-import { formatDate, useGet } from "@/lib/hooks";
+import { formatDate } from "@/lib/hooks";
+import { useAction, useApiQuery } from "@/lib/query";
 import type { GapAnswerOut, GapGroup, GapReason, Page } from "@/lib/types";
 import { useFeedback } from "@/components/feedback";
-import { Badge, Button, Empty, ErrorBox, Loading, Modal, PageHeader, Pagination, TextArea } from "@/components/ui";
+import { ListView } from "@/components/DataTable";
+import { Badge, Button, Dialog, Empty, PageHeader, TextArea } from "@/components/ui";
 
 const LIMIT = 20;
 const MAX_ANSWER = 10_000;
+const GAPS = "/customer/knowledge/gaps";
 
 const REASONS: Record<GapReason, { label: string; tone: "slate" | "amber" | "red" | "blue" }> = {
   no_answer: { label: "no answer found", tone: "amber" },
@@ -21,11 +24,12 @@ const REASONS: Record<GapReason, { label: string; tone: "slate" | "amber" | "red
 
 export default function UnansweredPage() {
   const { can } = useAuth();
-  const { toast, confirm } = useFeedback();
+  const { confirm } = useFeedback();
   const [page, setPage] = useState(1);
   const [answering, setAnswering] = useState<GapGroup | null>(null);
-  const [dismissing, setDismissing] = useState<string | null>(null);
-  const gaps = useGet<Page<GapGroup>>("/customer/knowledge/gaps", { page, limit: LIMIT });
+  const gaps = useApiQuery<Page<GapGroup>>(GAPS, { page, limit: LIMIT });
+  const dismissGroup = useAction((g: GapGroup) => api.post(`${GAPS}/dismiss`, { questions: g.questions }), { success: "Question dismissed", invalidates: [GAPS] });
+  const dismissing = dismissGroup.isPending ? dismissGroup.variables?.question : undefined;
   const write = can("knowledge:write");
 
   const dismiss = async (g: GapGroup) => {
@@ -34,17 +38,7 @@ export default function UnansweredPage() {
       message: `“${g.question}” and its other wordings leave this list for good.`,
       confirmLabel: "Dismiss",
     });
-    if (!ok) return;
-    setDismissing(g.question);
-    try {
-      await api.post("/customer/knowledge/gaps/dismiss", { questions: g.questions });
-      toast("Question dismissed", "success");
-      void gaps.reload();
-    } catch (e) {
-      toast(errorMessage(e), "error");
-    } finally {
-      setDismissing(null);
-    }
+    if (ok) dismissGroup.mutate(g);
   };
 
   return (
@@ -53,15 +47,14 @@ export default function UnansweredPage() {
         title="Unanswered questions"
         description="What visitors asked in the last 30 days that the bot could not answer well, similar questions grouped. Add an answer and the bot uses it from the next question on."
       />
-      {gaps.error && <ErrorBox message={gaps.error} onRetry={() => void gaps.reload()} />}
-      {gaps.loading && !gaps.data && <Loading />}
-      {gaps.data && gaps.data.items.length === 0 && (
-        <Empty title="No unanswered questions">When the bot finds no answer, an answer is rated 👎, or a visitor asks for a person right after an answer, the question shows up here.</Empty>
-      )}
-      {gaps.data && gaps.data.items.length > 0 && (
-        <>
+      <ListView<GapGroup>
+        query={gaps}
+        onPage={setPage}
+        empty={<Empty title="No unanswered questions">When the bot finds no answer, an answer is rated 👎, or a visitor asks for a person right after an answer, the question shows up here.</Empty>}
+      >
+        {(items) => (
           <ul className="space-y-3" data-testid="gaps">
-            {gaps.data.items.map((g) => (
+            {items.map((g) => (
               <li key={g.question} className="rounded-lg border border-slate-200 bg-white p-4" data-testid="gap" data-question={g.question}>
                 <div className="flex flex-wrap items-start justify-between gap-3">
                   <div className="min-w-0 flex-1">
@@ -110,52 +103,32 @@ export default function UnansweredPage() {
               </li>
             ))}
           </ul>
-          <Pagination page={page} limit={LIMIT} total={gaps.data.total} onPage={setPage} />
-        </>
-      )}
-      {answering && (
-        <AnswerDialog
-          group={answering}
-          onClose={() => setAnswering(null)}
-          onSaved={() => {
-            setAnswering(null);
-            void gaps.reload();
-          }}
-        />
-      )}
+        )}
+      </ListView>
+      {answering && <AnswerDialog group={answering} onClose={() => setAnswering(null)} />}
     </>
   );
 }
 
-function AnswerDialog({ group, onClose, onSaved }: { group: GapGroup; onClose: () => void; onSaved: () => void }) {
-  const { toast } = useFeedback();
+function AnswerDialog({ group, onClose }: { group: GapGroup; onClose: () => void }) {
   const [answer, setAnswer] = useState("");
   const [error, setError] = useState<string | undefined>();
-  const [saving, setSaving] = useState(false);
+  const post = useAction((text: string) => api.post<GapAnswerOut>(`${GAPS}/answer`, { question: group.question, answer: text, questions: group.questions }), {
+    success: (res) => `Answer added to “${res.data.document.name}”`,
+    invalidates: ["/customer/knowledge"], // the gaps, and the document the answer went into
+    onSuccess: onClose,
+  });
 
-  const save = async (e?: FormEvent) => {
+  const save = (e?: FormEvent) => {
     e?.preventDefault();
     const text = answer.trim();
     if (!text) return setError("Write the answer the bot should give.");
     if (text.length > MAX_ANSWER) return setError(`At most ${MAX_ANSWER.toLocaleString()} characters.`);
-    setSaving(true);
-    try {
-      const res = await api.post<GapAnswerOut>("/customer/knowledge/gaps/answer", {
-        question: group.question,
-        answer: text,
-        questions: group.questions,
-      });
-      toast(`Answer added to “${res.data.document.name}”`, "success");
-      onSaved();
-    } catch (err) {
-      toast(errorMessage(err), "error");
-    } finally {
-      setSaving(false);
-    }
+    post.mutate(text);
   };
 
   return (
-    <Modal
+    <Dialog
       open
       title="Add an answer"
       onClose={onClose}
@@ -164,13 +137,13 @@ function AnswerDialog({ group, onClose, onSaved }: { group: GapGroup; onClose: (
           <Button variant="secondary" onClick={onClose}>
             Cancel
           </Button>
-          <Button onClick={() => void save()} loading={saving} data-testid="gap-answer-save">
+          <Button onClick={() => save()} loading={post.isPending} data-testid="gap-answer-save">
             Save answer
           </Button>
         </>
       }
     >
-      <form onSubmit={(e) => void save(e)} className="space-y-3" noValidate>
+      <form onSubmit={save} className="space-y-3" noValidate>
         <p>
           <span className="text-slate-500">Question:</span> <span className="font-medium text-slate-900 break-words">{group.question}</span>
         </p>
@@ -188,6 +161,6 @@ function AnswerDialog({ group, onClose, onSaved }: { group: GapGroup; onClose: (
           autoFocus
         />
       </form>
-    </Modal>
+    </Dialog>
   );
 }
