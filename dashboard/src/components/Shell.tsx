@@ -32,6 +32,7 @@ export const ADMIN_NAV: NavItem[] = [
   { href: "/admin/", label: "Overview" },
   { href: "/admin/tenants/", label: "Tenants" },
   { href: "/admin/billing/", label: "Billing" },
+  { href: "/admin/webhooks/", label: "Web hooks" },
   { href: "/admin/audit/", label: "Audit log" },
 ];
 

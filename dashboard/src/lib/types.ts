@@ -88,3 +88,4 @@ export type BillingOverrideIn = S["BillingOverrideIn"];
 
 export type KnowledgeImport = S["ImportOut"];
 export type ImportStatus = KnowledgeImport["status"];
+export type WebhookEvent = S["WebhookEventOut"];
