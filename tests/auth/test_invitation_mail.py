@@ -86,6 +86,39 @@ async def test_a_revoked_invitation_is_not_emailed(client: httpx.AsyncClient, ru
         invitation.id,
         base="http://testserver",
         kind="invitation",
+        secret_key=runtime.settings.secret_key,
     )
     assert sent is False
     assert [m for m in runtime.mailer.sent if m.to == email] == []  # type: ignore[attr-defined]
+
+
+async def test_a_second_run_of_the_job_mails_the_same_valid_link(
+    client: httpx.AsyncClient, runtime: Runtime
+) -> None:
+    """Jobs are delivered at least once (Redis redelivers an unacknowledged one): a second run of
+    the invitation job must not kill the link the first run emailed."""
+    owner = await factories.signup(client)
+    email = f"twice-{uuid.uuid4().hex[:8]}@example.com"
+    r = await client.post(
+        "/api/v1/customer/team/invitations", headers=owner.headers, json={"email": email, "role": "member"}
+    )
+    assert r.status_code == 201
+    first = await factories.emailed_token(runtime, email, "token=")
+    async with unit_of_work(runtime.db, tenant_id=owner.tenant_id, read_only=True) as session:
+        invitation = await session.scalar(select(Invitation).where(Invitation.email == email))
+    assert invitation is not None
+    assert await flows.email_invitation(
+        runtime.db,
+        runtime.mailer,
+        owner.tenant_id,
+        invitation.id,
+        base="http://testserver",
+        kind="invitation",
+        secret_key=runtime.settings.secret_key,
+    )
+    links = [m.body for m in runtime.mailer.sent if m.to == email]  # type: ignore[attr-defined]
+    assert len(links) == 2 and all(f"token={first}" in body for body in links)
+    r = await client.post(
+        "/api/v1/auth/invitations/accept", json={"token": first, "password": factories.PASSWORD, "name": "W"}
+    )
+    assert r.status_code == 200, r.text

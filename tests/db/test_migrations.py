@@ -155,3 +155,70 @@ def test_migration_encrypts_secrets_stored_in_plaintext_before_it(tmp_path: Path
         migrate.downgrade(url, "0005", keyring=keyring)  # and back to plaintext
         crisp, config = _execute(url, sa.select(CRISP), sa.select(CONFIGS))
         assert [crisp[0]["api_key"], config[0]["config_data"]["llm"]["api_key"]] == [crisp_key, llm_key]
+
+
+CRISP_EVENTS_0013 = sa.table(
+    "crisp_events",
+    *(sa.column(n, sa.Uuid()) for n in ("id", "tenant_id")),
+    *(sa.column(n, sa.String()) for n in ("fingerprint", "event", "session_id", "status")),
+    sa.column("payload", JSONType),
+    sa.column("attempts", sa.Integer()),
+    *(sa.column(n, UTCDateTime()) for n in ("received_at", "processed_at")),
+)
+CRISP_DELIVERIES_0013 = sa.table(
+    "crisp_deliveries",
+    *(sa.column(n, sa.Uuid()) for n in ("id", "tenant_id", "event_id")),
+    *(sa.column(n, sa.String()) for n in ("website_id", "session_id", "content", "status")),
+    sa.column("attempts", sa.Integer()),
+    *(sa.column(n, UTCDateTime()) for n in ("next_attempt_at", "created_at")),
+)
+
+
+def test_0014_keeps_the_deliveries_link_to_their_event(tmp_path: Path) -> None:
+    tenant, event, delivery, now = uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), datetime.now(UTC)
+    with fresh_database(tmp_path) as url:
+        migrate.upgrade(url, "0013")
+        _execute(
+            url,
+            sa.insert(TENANTS).values(
+                id=tenant,
+                name="T",
+                email="t@t.test",
+                slug="t",
+                subscription_status="active",
+                plan="free",
+                created_at=now,
+            ),
+            sa.insert(CRISP_EVENTS_0013).values(
+                id=event,
+                tenant_id=tenant,
+                fingerprint="fp",
+                event="message:send",
+                session_id="s",
+                status="processed",
+                payload={},
+                attempts=1,
+                received_at=now,
+                processed_at=now,
+            ),
+            sa.insert(CRISP_DELIVERIES_0013).values(
+                id=delivery,
+                tenant_id=tenant,
+                event_id=event,
+                website_id="w",
+                session_id="s",
+                content="hi",
+                status="sent",
+                attempts=1,
+                next_attempt_at=now,
+                created_at=now,
+            ),
+        )
+        migrate.upgrade(url, "0014")
+        (rows,) = _execute(url, sa.select(CRISP_DELIVERIES_0013.c.event_id))
+        assert [r["event_id"] for r in rows] == [
+            event
+        ]  # SQLite batch copies: not reset by ON DELETE SET NULL
+        migrate.downgrade(url, "0013")
+        (rows,) = _execute(url, sa.select(CRISP_DELIVERIES_0013.c.event_id))
+        assert [r["event_id"] for r in rows] == [event]

@@ -236,7 +236,7 @@ async def _invitation_token(live: str, runtime: Runtime, owner_h: dict[str, str]
         invitation = await team.invite(
             session, email=email, role="viewer", by_role="owner", by_user=None, actor="tests"
         )
-        link = await team.new_link(session, invitation.id)
+        link = await team.new_link(session, invitation.id, runtime.settings.secret_key)
     assert link is not None
     return link.token
 

@@ -154,3 +154,16 @@ def test_backoff_doubles_up_to_its_maximum() -> None:
     assert [backoff.delay(n).total_seconds() for n in (1, 2, 3, 4)] == [5, 10, 20, 40]
     assert backoff.delay(19) == timedelta(minutes=15) and backoff.delay(1000) == timedelta(minutes=15)
     assert not backoff.exhausted(19) and backoff.exhausted(20)
+
+
+async def test_a_worker_whose_lease_ran_out_does_not_undo_a_later_claim(sessions) -> None:
+    row_id = await _add(sessions)
+    assert await _claim(sessions, row_id) == 1  # worker A; its work outlives the lease
+    await _time_passes(sessions, row_id)
+    assert await _claim(sessions, row_id) == 2  # worker B (the sweep) claims it again
+    async with sessions.begin() as session:  # B fails: retried later
+        await inbox.retry_later(session, QUEUE, Row.id == row_id, attempts=2, error="B failed")
+    async with sessions.begin() as session:  # then A fails too, with its stale claim number
+        await inbox.retry_later(session, QUEUE, Row.id == row_id, attempts=1, error="A failed")
+    row = await _row(sessions, row_id)
+    assert (row.attempts, row.last_error) == (2, "B failed")  # the cap still counts both claims

@@ -276,12 +276,13 @@ async def email_invitation(
     *,
     base: str,
     kind: InvitationMail,
+    secret_key: str,
 ) -> bool:
     """Mail a pending invitation its link: the token is made here, stored as its digest, and
-    committed before the email leaves (so the job's payload holds no token). False when the
-    invitation was accepted, revoked or expired before the job ran."""
+    committed before the email leaves (so the job's payload holds no token); a second run mails
+    the same link. False when the invitation was accepted, revoked or expired before the job ran."""
     async with unit_of_work(db, tenant_id=tenant_id) as session:
-        link = await team.new_link(session, invitation_id)
+        link = await team.new_link(session, invitation_id, secret_key)
     if link is None:
         return False
     url = f"{base}/accept-invitation?token={link.token}"

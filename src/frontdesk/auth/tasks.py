@@ -43,7 +43,13 @@ async def send_invitation(tenant_id: str, invitation_id: str, base: str, kind: I
     """Email a pending invitation (a team invitation, or a new workspace's owner) its link."""
     jobs = job_context()
     return await flows.email_invitation(
-        jobs.db, jobs.mailer, uuid.UUID(tenant_id), uuid.UUID(invitation_id), base=base, kind=kind
+        jobs.db,
+        jobs.mailer,
+        uuid.UUID(tenant_id),
+        uuid.UUID(invitation_id),
+        base=base,
+        kind=kind,
+        secret_key=jobs.settings.secret_key,
     )
 
 

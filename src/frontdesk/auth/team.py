@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from frontdesk.auth import audit, passwords, users
 from frontdesk.auth.throttle import SignInThrottle
-from frontdesk.auth.tokens import new_opaque_token, token_digest
+from frontdesk.auth.tokens import invitation_token, new_opaque_token, token_digest
 from frontdesk.billing import service as billing
 from frontdesk.db.tenancy import of_tenant
 from frontdesk.kit.errors import Conflict, Forbidden, NotFound, Unauthorized
@@ -98,9 +98,10 @@ class Link:
     token: str
 
 
-async def new_link(session: AsyncSession, invitation_id: uuid.UUID) -> Link | None:
-    """A new token for a pending invitation of the session's tenant (the previous link stops
-    working), or None when it was accepted, revoked or expired meanwhile."""
+async def new_link(session: AsyncSession, invitation_id: uuid.UUID, secret_key: str) -> Link | None:
+    """The link token of a pending invitation of the session's tenant, stored as its digest (the
+    same token each time: mailing it twice sends the same valid link), or None when it was
+    accepted, revoked or expired meanwhile."""
     found = (
         await session.execute(
             select(Invitation, Tenant.name)
@@ -116,7 +117,7 @@ async def new_link(session: AsyncSession, invitation_id: uuid.UUID) -> Link | No
     if found is None:
         return None
     invitation, business = found
-    token = new_opaque_token()
+    token = invitation_token(secret_key, invitation.id)
     invitation.token_hash = token_digest(token)
     await session.flush()
     return Link(invitation.email, invitation.role, business, token)

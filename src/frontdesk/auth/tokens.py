@@ -7,6 +7,7 @@ checked against its session on use (a revoked session's tokens stop at once).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -89,6 +90,13 @@ def read_access(secret_key: str, token: str) -> AccessClaims:
 def new_opaque_token() -> str:
     """Refresh, invitation and reset tokens: random, shown once, stored as SHA-256."""
     return secrets.token_urlsafe(32)
+
+
+def invitation_token(secret_key: str, invitation_id: uuid.UUID) -> str:
+    """An invitation's link token: the same every time it is made for the same invitation (a job
+    that runs twice mails the same, still valid, link), unguessable without the secret key."""
+    mac = hmac.new(secret_key.encode(), b"frontdesk.invitation:" + invitation_id.bytes, hashlib.sha256)
+    return base64.urlsafe_b64encode(mac.digest()).rstrip(b"=").decode()
 
 
 def token_digest(token: str) -> str:

@@ -133,20 +133,22 @@ async def retry_later(
     final: bool = False,
 ) -> bool:
     """Record a failed attempt: due again after the backoff, or ``failed`` when it was the
-    last allowed attempt or the failure is ``final`` (retrying cannot help). True if failed."""
+    last allowed attempt or the failure is ``final`` (retrying cannot help). True if failed.
+
+    ``attempts`` is the claim's number and fences the write: a worker whose lease ran out while
+    another claimed the row since changes nothing (its count would roll the cap back)."""
     failed = final or queue.backoff.exhausted(attempts)
-    await session.execute(
+    result = await session.execute(
         update(queue.model)
-        .where(*where, queue.model.status == queue.pending)
+        .where(*where, queue.model.status == queue.pending, queue.model.attempts == attempts)
         .values(
             status=FAILED if failed else queue.pending,
-            attempts=attempts,
             last_error=error[:ERROR_CHARS],
             next_attempt_at=utcnow() + queue.backoff.delay(attempts),
         )
         .execution_options(synchronize_session=False)
     )
-    return failed
+    return failed and bool(getattr(result, "rowcount", 0))
 
 
 async def finish(

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from alembic import context
+from sqlalchemy import event
 from sqlalchemy.engine import Connection
 
 from frontdesk.config import get_settings
@@ -28,10 +30,24 @@ def _configure(connection: Connection) -> None:
     )
     with context.begin_transaction():
         context.run_migrations()
+    if connection.dialect.name == "sqlite":  # what the batch copies did without foreign key checks
+        broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"the migration left rows that break a foreign key: {broken[:5]}")
+
+
+def _foreign_keys_off(dbapi_conn: Any, _record: Any) -> None:
+    # SQLite's batch mode copies a table, drops the old one and renames the copy: with foreign
+    # keys on, the drop fires the children's ON DELETE (0014 lost every delivery's event link)
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA foreign_keys=OFF")
+    cursor.close()
 
 
 async def _run_online() -> None:
     engine = make_null_pool_engine(_url())
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _foreign_keys_off)  # after the engine's pragmas
     async with engine.connect() as connection:
         await connection.run_sync(_configure)
     await engine.dispose()
