@@ -228,3 +228,18 @@ async def test_the_write_only_key_does_not_follow_a_new_base_url(settings: Setti
             assert r.status_code == 422 and r.json()["errors"][0]["field"] == "llm.api_key"
             await chat(client, tenant.headers)
     assert listener.requests == [] and [r.bearer for r in real.chat_requests] == ["sk-v"]
+
+
+@pytest.mark.parametrize("key", ["sk-clé-spéciale", "sk live key", "sk-\u2028line"])
+async def test_an_llm_key_that_cannot_go_in_a_header_is_refused_when_saved(
+    client: httpx.AsyncClient, key: str
+) -> None:
+    """A key is sent in the Authorization header: one that HTTP cannot carry would fail every
+    answer and every embedding job later, so it is refused at once, and nothing is saved."""
+    tenant = await factories.signup(client)
+    r = await client.put("/api/v1/config", headers=tenant.headers, json={"llm": {"api_key": key}})
+    assert r.status_code == 422 and "printable ASCII" in r.text
+    config = (await client.get("/api/v1/config", headers=tenant.headers)).json()
+    assert config["llm"]["api_key_set"] is False
+    ok = await client.put("/api/v1/config", headers=tenant.headers, json={"llm": {"api_key": "sk-test_1234"}})
+    assert ok.status_code == 200 and ok.json()["llm"]["api_key_set"] is True

@@ -159,6 +159,10 @@ class OpenAIEmbedder:
                 out.append(_normalized(matrix))
         except (openai.OpenAIError, httpx.HTTPError, TimeoutError) as exc:
             raise EmbeddingError(f"embedding request failed: {to_llm_error(exc)}") from None
+        except UnicodeError:  # a key or header the HTTP client cannot send (saved before it was checked)
+            raise EmbeddingError(
+                "embedding request failed: the API key is not valid text for a header"
+            ) from None
         if not out:
             return np.zeros((0, self.dimensions), dtype=np.float32)
         return np.concatenate(out)

@@ -18,6 +18,8 @@ from frontdesk.nlu.intents import ACTIONS, intents_from_config
 from frontdesk.privacy.encryption import decrypt, encrypt
 from frontdesk.privacy.redaction import CustomPattern, compile_custom_patterns
 
+_API_KEY = re.compile(r"[!-~]*")  # printable ASCII, no spaces; empty removes the key
+
 CONFIG_TYPE = "bot"
 LANGUAGE = r"^[a-z]{2}$"
 
@@ -74,10 +76,21 @@ class LlmSettings(InputModel):
     max_tokens: int = Field(default=400, ge=16, le=4000)
     history_turns: int = Field(default=10, ge=0, le=50)
     base_url: str | None = Field(default=None, max_length=500, pattern=r"^https?://")
-    api_key: SecretStr | None = Field(default=None, description='Write-only; send "" to remove')
+    api_key: SecretStr | None = Field(
+        default=None, max_length=500, description='Write-only; send "" to remove'
+    )
     classify_intents: bool = Field(
         default=False, description="Ask the LLM to pick the intent when the rules are unsure (one more call)"
     )
+
+    @field_validator("api_key")
+    @classmethod
+    def _header_safe(cls, value: SecretStr | None) -> SecretStr | None:
+        """The key goes into an HTTP header: printable ASCII, no spaces (checked when saved, so a
+        stored key can never fail every request that sends it)."""
+        if value is not None and not _API_KEY.fullmatch(value.get_secret_value()):
+            raise ValueError("must be printable ASCII without spaces (as API keys are)")
+        return value
 
 
 class WidgetSettings(InputModel):
