@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -20,6 +18,7 @@ from frontdesk.db.engine import Database
 from frontdesk.db.session import unit_of_work
 from frontdesk.kit import generations
 from frontdesk.kit.cache import Cache
+from frontdesk.kit.tenant_cache import TenantCache
 from frontdesk.kit.time import utcnow
 from frontdesk.models import Tenant
 from frontdesk.nlu.intents import IntentClassifier, intents_from_stored_config
@@ -71,26 +70,30 @@ def _pii_patterns(tenant_id: uuid.UUID, config: BotConfigIn) -> tuple[CustomPatt
 
 
 class ProfileCache:
+    """Each tenant's profile, rebuilt when its configuration generation moves or after
+    ``MAX_AGE_SECONDS`` (``kit.tenant_cache``: one build per tenant at a time, LRU by count)."""
+
     def __init__(self, db: Database, cache: Cache) -> None:
         self.db = db
         self.cache = cache
-        self._entries: OrderedDict[uuid.UUID, tuple[float, ChatProfile]] = OrderedDict()
-        self.builds = 0
+        self._profiles: TenantCache[int, ChatProfile] = TenantCache(
+            size_of=lambda _: 1, max_size=MAX_ENTRIES, max_entries=MAX_ENTRIES, max_age=MAX_AGE_SECONDS
+        )
+
+    @property
+    def builds(self) -> int:
+        return self._profiles.builds
 
     async def get(self, tenant_id: uuid.UUID) -> ChatProfile:
-        generation = await generations.current(self.cache, tenant_id, generations.CONFIG)
-        entry = self._entries.get(tenant_id)
-        if entry and entry[1].generation == generation and time.monotonic() - entry[0] < MAX_AGE_SECONDS:
-            self._entries.move_to_end(tenant_id)
-            return entry[1]
-        profile = await self._build(tenant_id, generation)
-        self._entries[tenant_id] = (time.monotonic(), profile)
-        while len(self._entries) > MAX_ENTRIES:
-            self._entries.popitem(last=False)
-        return profile
+        async def read_tag() -> int:
+            return await generations.current(self.cache, tenant_id, generations.CONFIG)
+
+        async def build(generation: int) -> ChatProfile:
+            return await self._build(tenant_id, generation)
+
+        return (await self._profiles.get(tenant_id, read_tag, build))[1]
 
     async def _build(self, tenant_id: uuid.UUID, generation: int) -> ChatProfile:
-        self.builds += 1
         async with unit_of_work(self.db, tenant_id=tenant_id, read_only=True) as session:
             tenant = await session.get(Tenant, tenant_id)
             config, _ = await bot_config.load(session)
